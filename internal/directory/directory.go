@@ -1,0 +1,199 @@
+// Package directory holds a provider instance's clients and users behind one
+// lock, so the admin API can add, change and remove them while requests read
+// them, and a reset can return to the configured set.
+package directory
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/authmock/authmock/fixtures"
+	"github.com/authmock/authmock/internal/oauth"
+)
+
+// Directory is safe for concurrent use.
+type Directory struct {
+	mu        sync.RWMutex
+	clients   map[string]fixtures.Client
+	users     map[string]fixtures.User // by username
+	bySubject map[string]string        // subject → username
+
+	initialClients []fixtures.Client
+	initialUsers   []fixtures.User
+}
+
+// New returns a directory holding clients and users; Reset returns to them.
+func New(clients []fixtures.Client, users []fixtures.User) *Directory {
+	d := &Directory{initialClients: cloneClients(clients), initialUsers: cloneUsers(users)}
+	d.load()
+	return d
+}
+
+func (d *Directory) load() {
+	d.clients = make(map[string]fixtures.Client, len(d.initialClients))
+	for _, c := range d.initialClients {
+		d.clients[c.ID] = c.Clone()
+	}
+	d.users = make(map[string]fixtures.User, len(d.initialUsers))
+	d.bySubject = make(map[string]string, len(d.initialUsers))
+	for _, u := range d.initialUsers {
+		d.users[u.Username] = u.Clone()
+		d.bySubject[u.SubjectOrUsername()] = u.Username
+	}
+}
+
+// Reset restores the configured clients and users.
+func (d *Directory) Reset() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.load()
+}
+
+// LookupClient implements oauth.ClientSource.
+func (d *Directory) LookupClient(_ context.Context, id string) (fixtures.Client, bool) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	c, ok := d.clients[id]
+	if !ok {
+		return fixtures.Client{}, false
+	}
+	return c.Clone(), true
+}
+
+// User returns a user by username.
+func (d *Directory) User(username string) (fixtures.User, bool) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	u, ok := d.users[username]
+	if !ok {
+		return fixtures.User{}, false
+	}
+	return u.Clone(), true
+}
+
+// UserBySubject returns a user by the subject put in "sub".
+func (d *Directory) UserBySubject(sub string) (fixtures.User, bool) {
+	d.mu.RLock()
+	name, ok := d.bySubject[sub]
+	d.mu.RUnlock()
+	if !ok {
+		return fixtures.User{}, false
+	}
+	return d.User(name)
+}
+
+// CheckPassword returns the user when username exists, is enabled and
+// password matches (in constant time).
+func (d *Directory) CheckPassword(username, password string) (fixtures.User, bool) {
+	u, ok := d.User(username)
+	if !ok {
+		// Compare anyway so an unknown user costs the same as a wrong password.
+		oauth.SecretEqual("authmock-no-such-user", password)
+		return fixtures.User{}, false
+	}
+	if !oauth.SecretEqual(u.Password, password) || u.Disabled {
+		return fixtures.User{}, false
+	}
+	return u, true
+}
+
+// Clients lists the clients sorted by id.
+func (d *Directory) Clients() []fixtures.Client {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	out := make([]fixtures.Client, 0, len(d.clients))
+	for _, c := range d.clients {
+		out = append(out, c.Clone())
+	}
+	slices.SortFunc(out, func(a, b fixtures.Client) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}
+
+// Users lists the users sorted by username.
+func (d *Directory) Users() []fixtures.User {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	out := make([]fixtures.User, 0, len(d.users))
+	for _, u := range d.users {
+		out = append(out, u.Clone())
+	}
+	slices.SortFunc(out, func(a, b fixtures.User) int { return strings.Compare(a.Username, b.Username) })
+	return out
+}
+
+// PutClient adds or replaces a client after validating it.
+func (d *Directory) PutClient(c fixtures.Client) fixtures.Problems {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	users := make([]fixtures.User, 0, len(d.users))
+	for _, u := range d.users {
+		users = append(users, u)
+	}
+	if ps := fixtures.ValidateClients([]fixtures.Client{c}, users); len(ps) > 0 {
+		return ps
+	}
+	d.clients[c.ID] = c.Clone()
+	return nil
+}
+
+// DeleteClient removes a client; it reports whether it existed.
+func (d *Directory) DeleteClient(id string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	_, ok := d.clients[id]
+	delete(d.clients, id)
+	return ok
+}
+
+// PutUser adds or replaces a user after validating it.
+func (d *Directory) PutUser(u fixtures.User) fixtures.Problems {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var ps fixtures.Problems
+	if u.Username == "" {
+		ps.Add("username", "must not be empty")
+		return ps
+	}
+	if other, taken := d.bySubject[u.SubjectOrUsername()]; taken && other != u.Username {
+		ps.Add("subject", "subject %q belongs to user %q", u.SubjectOrUsername(), other)
+		return ps
+	}
+	if old, ok := d.users[u.Username]; ok {
+		delete(d.bySubject, old.SubjectOrUsername())
+	}
+	d.users[u.Username] = u.Clone()
+	d.bySubject[u.SubjectOrUsername()] = u.Username
+	return nil
+}
+
+// DeleteUser removes a user; it reports whether it existed.
+func (d *Directory) DeleteUser(username string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	u, ok := d.users[username]
+	if ok {
+		delete(d.users, username)
+		delete(d.bySubject, u.SubjectOrUsername())
+	}
+	return ok
+}
+
+func cloneClients(cs []fixtures.Client) []fixtures.Client {
+	out := make([]fixtures.Client, len(cs))
+	for i, c := range cs {
+		out[i] = c.Clone()
+	}
+	return out
+}
+
+func cloneUsers(us []fixtures.User) []fixtures.User {
+	out := make([]fixtures.User, len(us))
+	for i, u := range us {
+		out[i] = u.Clone()
+	}
+	return out
+}
+
+var _ oauth.ClientSource = (*Directory)(nil)

@@ -1,0 +1,106 @@
+package httpx
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Form errors, distinguished so each dialect can render them its own way.
+var (
+	// ErrNotForm means the body is not application/x-www-form-urlencoded.
+	ErrNotForm = errors.New("the request body must be application/x-www-form-urlencoded")
+	// ErrBodyTooLarge means the body exceeded the server's limit.
+	ErrBodyTooLarge = errors.New("the request body is too large")
+	// ErrMalformedForm means the body is not valid form encoding.
+	ErrMalformedForm = errors.New("the request body is not valid form encoding")
+)
+
+// DuplicateParamError names a parameter sent more than once (RFC 6749 §3.1:
+// "parameters MUST NOT be included more than once").
+type DuplicateParamError struct{ Name string }
+
+func (e *DuplicateParamError) Error() string {
+	return fmt.Sprintf("parameter %q was sent more than once", e.Name)
+}
+
+// IsMediaType reports whether the request's Content-Type is want, ignoring
+// case and parameters such as charset.
+func IsMediaType(r *http.Request, want string) bool {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return false
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && strings.EqualFold(mt, want)
+}
+
+// ReadForm reads the form-encoded body of r, and only the body: parameters
+// in the query string are not mixed in, because credentials and grants must
+// travel in the body (RFC 6749 §3.2, §2.3.1). The body is limited by the
+// outer MaxBytes middleware or by limit, whichever is smaller.
+func ReadForm(r *http.Request, limit int64) (url.Values, error) {
+	if !IsMediaType(r, "application/x-www-form-urlencoded") {
+		return nil, ErrNotForm
+	}
+	body, err := ReadBody(r, limit)
+	if err != nil {
+		return nil, err
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformedForm, err)
+	}
+	return form, nil
+}
+
+// ReadBody reads at most limit bytes of r's body; more gives ErrBodyTooLarge.
+func ReadBody(r *http.Request, limit int64) ([]byte, error) {
+	if r.Body == nil {
+		return nil, nil
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return nil, ErrBodyTooLarge
+	case err != nil:
+		return nil, fmt.Errorf("reading request body: %w", err)
+	case int64(len(body)) > limit:
+		return nil, ErrBodyTooLarge
+	}
+	return body, nil
+}
+
+// RejectDuplicates returns a *DuplicateParamError for the first parameter in
+// form that has more than one value.
+func RejectDuplicates(form url.Values) error {
+	for name, values := range form {
+		if len(values) > 1 {
+			return &DuplicateParamError{Name: name}
+		}
+	}
+	return nil
+}
+
+// BearerToken returns the token of an "Authorization: Bearer <token>" header
+// (RFC 6750 §2.1; the scheme is case-insensitive).
+func BearerToken(r *http.Request) (token string, ok bool) {
+	return AuthScheme(r, "Bearer")
+}
+
+// AuthScheme returns the credentials of an Authorization header that uses
+// scheme, compared case-insensitively.
+func AuthScheme(r *http.Request, scheme string) (credentials string, ok bool) {
+	h := r.Header.Get("Authorization")
+	s, rest, found := strings.Cut(h, " ")
+	if !found || !strings.EqualFold(s, scheme) {
+		return "", false
+	}
+	rest = strings.TrimSpace(rest)
+	return rest, rest != ""
+}

@@ -1,0 +1,34 @@
+package httpx
+
+import (
+	"encoding/json"
+	"net/http"
+)
+
+// WriteJSON writes v as a JSON response with the given status. An encoding
+// failure can only come from a programming error (an unsupported type), so
+// it is reported as a bare 500 rather than a half-written body.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	WriteJSONBytes(w, status, body)
+}
+
+// WriteJSONBytes writes a pre-rendered JSON body.
+func WriteJSONBytes(w http.ResponseWriter, status int, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json;charset=UTF-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// NoStore marks a response as uncacheable, as RFC 6749 §5.1 requires for
+// anything carrying tokens or credentials.
+func NoStore(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Pragma", "no-cache")
+}

@@ -1,0 +1,45 @@
+package oauth
+
+import (
+	"net/url"
+	"slices"
+)
+
+// MatchRedirectURI reports whether uri is one of the registered URIs,
+// compared character for character: no normalisation, no prefix or
+// wildcard matching (RFC 6749 §3.1.2.3, OAuth 2.0 Security BCP §4.1.3).
+func MatchRedirectURI(registered []string, uri string) bool {
+	return uri != "" && slices.Contains(registered, uri)
+}
+
+// ResolveRedirectURI picks the redirect URI of an authorization request: the
+// one sent if it is registered, or the only registered one when none was
+// sent (RFC 6749 §3.1.2.3). ok is false when no URI can be trusted, in which
+// case the server must not redirect at all (§4.1.2.1).
+func ResolveRedirectURI(registered []string, sent string) (uri string, ok bool) {
+	if sent == "" {
+		if len(registered) == 1 {
+			return registered[0], true
+		}
+		return "", false
+	}
+	return sent, MatchRedirectURI(registered, sent)
+}
+
+// AppendQuery returns uri with params added to its query, keeping the query
+// it already has (RFC 6749 §3.1.2: the endpoint URI "MAY include" a query
+// component, which MUST be retained).
+func AppendQuery(uri string, params url.Values) string {
+	u, err := url.Parse(uri)
+	if err != nil {
+		return uri
+	}
+	q := u.Query()
+	for k, vs := range params {
+		for _, v := range vs {
+			q.Add(k, v)
+		}
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}

@@ -1,0 +1,161 @@
+package oauth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+
+	"github.com/authmock/authmock/fixtures"
+	"github.com/authmock/authmock/internal/httpx"
+)
+
+// TokenResponse is the RFC 6749 §5.1 success body. ExpiresIn is in whole
+// seconds, as clients expect.
+type TokenResponse struct {
+	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int64  `json:"expires_in,omitempty"`
+	RefreshToken string `json:"refresh_token,omitempty"`
+	Scope        string `json:"scope,omitempty"`
+	IDToken      string `json:"id_token,omitempty"`
+	// Extra holds dialect-specific members, merged into the body.
+	Extra map[string]any `json:"-"`
+}
+
+// MarshalJSON merges Extra into the standard members.
+func (t TokenResponse) MarshalJSON() ([]byte, error) {
+	type plain TokenResponse
+	b, err := json.Marshal(plain(t))
+	if err != nil || len(t.Extra) == 0 {
+		return b, err
+	}
+	var merged map[string]any
+	if err := json.Unmarshal(b, &merged); err != nil {
+		return nil, err
+	}
+	for k, v := range t.Extra {
+		if _, taken := merged[k]; !taken {
+			merged[k] = v
+		}
+	}
+	return json.Marshal(merged)
+}
+
+// TokenRequest is a parsed, client-authenticated token request.
+type TokenRequest struct {
+	GrantType GrantType
+	Form      url.Values
+	Client    fixtures.Client
+	// AuthMethod is how the client authenticated.
+	AuthMethod AuthMethod
+	HTTP       *http.Request
+}
+
+// Grant handles one grant_type. The token endpoint has done everything the
+// grants share (method, form, duplicates, client authentication, the
+// client's permission to use the grant) before Handle is called, so a grant
+// cannot forget one of those steps.
+type Grant interface {
+	Type() GrantType
+	// AllowPublic reports whether public clients (no secret) may use it.
+	AllowPublic() bool
+	Handle(ctx context.Context, req *TokenRequest) (*TokenResponse, error)
+}
+
+// TokenEndpoint is an RFC 6749 §3.2 token endpoint dispatching to grants.
+type TokenEndpoint struct {
+	grants   map[GrantType]Grant
+	clients  ClientSource
+	renderer ErrorRenderer
+	logger   *slog.Logger
+	maxBody  int64
+}
+
+// NewTokenEndpoint builds a token endpoint serving the given grants.
+func NewTokenEndpoint(clients ClientSource, renderer ErrorRenderer, logger *slog.Logger, maxBody int64, grants ...Grant) *TokenEndpoint {
+	te := &TokenEndpoint{grants: map[GrantType]Grant{}, clients: clients, renderer: renderer, logger: logger, maxBody: maxBody}
+	for _, g := range grants {
+		te.grants[g.Type()] = g
+	}
+	return te
+}
+
+// ServeHTTP implements http.Handler.
+func (te *TokenEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	Handle(te.logger, te.renderer, te.serve).ServeHTTP(w, r)
+}
+
+func (te *TokenEndpoint) serve(w http.ResponseWriter, r *http.Request) error {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		return InvalidRequest("the token endpoint accepts POST only").WithStatus(http.StatusMethodNotAllowed)
+	}
+	form, err := ReadForm(r, te.maxBody)
+	if err != nil {
+		return err
+	}
+	gt := GrantType(form.Get("grant_type"))
+	if gt == "" {
+		return InvalidRequest("grant_type is required")
+	}
+	grant, ok := te.grants[gt]
+	if !ok {
+		return UnsupportedGrantType("grant_type %q is not supported", gt)
+	}
+	client, err := Authenticate(r.Context(), te.clients, r, form)
+	if err != nil {
+		return err
+	}
+	if client.Method == AuthNone && !grant.AllowPublic() {
+		return UnauthorizedClient("a public client cannot use grant_type %q", gt)
+	}
+	if !client.Client.AllowsGrant(string(gt)) {
+		return UnauthorizedClient("the client is not allowed to use grant_type %q", gt)
+	}
+	resp, err := grant.Handle(r.Context(), &TokenRequest{GrantType: gt, Form: form, Client: client.Client, AuthMethod: client.Method, HTTP: r})
+	if err != nil {
+		return err
+	}
+	WriteToken(w, resp)
+	return nil
+}
+
+// WriteToken writes a token response with the no-store headers RFC 6749
+// §5.1 requires.
+func WriteToken(w http.ResponseWriter, resp any) {
+	httpx.NoStore(w)
+	httpx.WriteJSON(w, http.StatusOK, resp)
+}
+
+// Authenticate extracts and checks the client credentials of r.
+func Authenticate(ctx context.Context, clients ClientSource, r *http.Request, form url.Values) (AuthenticatedClient, error) {
+	creds, err := ExtractCredentials(r, form)
+	if err != nil {
+		return AuthenticatedClient{}, err
+	}
+	return AuthenticateClient(ctx, clients, creds)
+}
+
+// ReadForm reads a form-encoded body and maps transport failures to
+// invalid_request, the RFC 6749 code for a malformed request.
+func ReadForm(r *http.Request, limit int64) (url.Values, error) {
+	form, err := httpx.ReadForm(r, limit)
+	var dup *httpx.DuplicateParamError
+	switch {
+	case errors.Is(err, httpx.ErrNotForm):
+		return nil, InvalidRequest("the request body must be application/x-www-form-urlencoded").WithStatus(http.StatusBadRequest)
+	case errors.Is(err, httpx.ErrBodyTooLarge):
+		return nil, InvalidRequest("the request body is too large").WithStatus(http.StatusRequestEntityTooLarge)
+	case errors.Is(err, httpx.ErrMalformedForm):
+		return nil, InvalidRequest("the request body is not valid form encoding")
+	case err != nil:
+		return nil, InvalidRequest("the request body could not be read").WithCause(err)
+	}
+	if err := httpx.RejectDuplicates(form); errors.As(err, &dup) {
+		return nil, InvalidRequest("parameter %q was sent more than once", dup.Name)
+	}
+	return form, nil
+}

@@ -1,0 +1,174 @@
+// Package store holds the server-side state every dialect needs: single-use
+// authorization codes, refresh-token families with rotation and reuse
+// detection, revocations, and a key-value area for dialect-specific records.
+//
+// It is separate from the dialects so that the guarantees that matter for
+// security (a code is consumed once, a refresh token rotates once, a replay
+// revokes the family) are written and tested once, by the conformance suite
+// in storetest, for every implementation.
+//
+// Every interface is small so that a consumer names only what it uses.
+// Expiry is always judged by the injected clock, never the wall clock.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Sentinel errors. Implementations wrap or return them as they are; callers
+// compare with errors.Is.
+var (
+	// ErrNotFound means no such code, token or record exists (or it has been
+	// purged after expiry).
+	ErrNotFound = errors.New("store: not found")
+	// ErrExpired means the entry exists but its expiry has passed.
+	ErrExpired = errors.New("store: expired")
+	// ErrConsumed means an authorization code was already redeemed. It comes
+	// with the original grant so the caller can revoke what was issued from
+	// it (RFC 6749 §4.1.2).
+	ErrConsumed = errors.New("store: code already consumed")
+	// ErrReused means a refresh token that was already rotated away was
+	// presented again. The store has revoked the whole family by the time it
+	// returns this (RFC 6819 §5.2.2.3, OAuth 2.0 Security BCP §4.14).
+	ErrReused = errors.New("store: refresh token reused")
+	// ErrRevoked means the refresh token's family was revoked.
+	ErrRevoked = errors.New("store: revoked")
+	// ErrExists means Put-style creation found the key already taken.
+	ErrExists = errors.New("store: already exists")
+)
+
+// Grant is what a user (or a client acting for itself) was granted. An
+// authorization code carries one; so does every refresh token issued from
+// it. FamilyID ties the code, every refresh token and every access token of
+// one grant together so that one call can revoke them all.
+type Grant struct {
+	FamilyID string    `json:"family_id"`
+	ClientID string    `json:"client_id"`
+	Subject  string    `json:"subject,omitempty"`  // empty for client-only grants
+	Username string    `json:"username,omitempty"` //
+	Scopes   []string  `json:"scopes,omitempty"`
+	AuthTime time.Time `json:"auth_time,omitzero"`
+
+	// Authorization-code specifics.
+	RedirectURI         string `json:"redirect_uri,omitempty"`
+	CodeChallenge       string `json:"code_challenge,omitempty"`
+	CodeChallengeMethod string `json:"code_challenge_method,omitempty"`
+	Nonce               string `json:"nonce,omitempty"`
+
+	// Extra carries dialect-specific values (a Dotypos cloud id, say).
+	Extra map[string]string `json:"extra,omitempty"`
+}
+
+// Clone returns a deep copy, so that a caller never shares slices or maps
+// with what the store holds.
+func (g Grant) Clone() Grant {
+	if g.Scopes != nil {
+		g.Scopes = append([]string(nil), g.Scopes...)
+	}
+	if g.Extra != nil {
+		extra := make(map[string]string, len(g.Extra))
+		for k, v := range g.Extra {
+			extra[k] = v
+		}
+		g.Extra = extra
+	}
+	return g
+}
+
+// Codes stores single-use authorization codes.
+type Codes interface {
+	// PutCode stores a new code. A code that is already present gives
+	// ErrExists.
+	PutCode(ctx context.Context, code string, g Grant, expiresAt time.Time) error
+	// ConsumeCode atomically redeems a code: the first call returns its
+	// grant; every later call returns the same grant with ErrConsumed. An
+	// unknown code gives ErrNotFound, an expired one ErrExpired.
+	ConsumeCode(ctx context.Context, code string) (Grant, error)
+}
+
+// RefreshRecord is one refresh token as the store keeps it.
+type RefreshRecord struct {
+	Grant     Grant     `json:"grant"`
+	IssuedAt  time.Time `json:"issued_at"`
+	ExpiresAt time.Time `json:"expires_at,omitzero"` // zero: never expires
+}
+
+// RefreshTokens stores refresh tokens grouped into families (one family per
+// grant). Tokens are opaque strings chosen by the caller.
+type RefreshTokens interface {
+	// IssueRefresh stores a new active token in the family rec.Grant.FamilyID.
+	IssueRefresh(ctx context.Context, token string, rec RefreshRecord) error
+	// LookupRefresh returns an active token's record. A retired token gives
+	// ErrReused (without revoking anything: a lookup is not a use), a token
+	// of a revoked family ErrRevoked, an expired one ErrExpired, an unknown
+	// one ErrNotFound.
+	LookupRefresh(ctx context.Context, token string) (RefreshRecord, error)
+	// RotateRefresh atomically retires presented and issues next in the same
+	// family. update receives the presented token's record and returns the
+	// successor's (it may narrow scopes or change the expiry); if update
+	// returns an error, nothing changes and the error is returned as is.
+	// Presenting a token that was already rotated away returns ErrReused and
+	// revokes the whole family first. Errors for unknown, expired and revoked
+	// tokens are as for LookupRefresh.
+	RotateRefresh(ctx context.Context, presented, next string, update func(RefreshRecord) (RefreshRecord, error)) (RefreshRecord, error)
+	// RevokeRefresh revokes the family the token belongs to and returns its
+	// id. An unknown token gives ErrNotFound.
+	RevokeRefresh(ctx context.Context, token string) (familyID string, err error)
+	// RevokeFamily revokes every token of a family. Revoking an unknown or
+	// already revoked family is not an error.
+	RevokeFamily(ctx context.Context, familyID string) error
+}
+
+// Revocations records revoked identifiers (an access token's jti, a family
+// id) until they no longer matter, that is until the tokens they name expire.
+type Revocations interface {
+	// Revoke marks key revoked until the given time, after which the entry
+	// may be forgotten.
+	Revoke(ctx context.Context, key string, until time.Time) error
+	// Revoked reports whether any of keys is revoked.
+	Revoked(ctx context.Context, keys ...string) (bool, error)
+}
+
+// Records is a key-value area for dialect-specific state (a Dotypos refresh
+// token's cloud binding, a connector session). Values are opaque bytes,
+// usually JSON, so that any backend can hold them.
+type Records interface {
+	// GetRecord returns a record, ErrNotFound, or ErrExpired.
+	GetRecord(ctx context.Context, key string) ([]byte, error)
+	// PutRecord creates or replaces a record. A zero expiresAt keeps it until
+	// it is deleted or the namespace is reset.
+	PutRecord(ctx context.Context, key string, value []byte, expiresAt time.Time) error
+	// UpdateRecord atomically replaces a record with update(old). found is
+	// false when there is no live record (old is then nil). If update returns
+	// an error, nothing changes. Returning a nil value deletes the record.
+	UpdateRecord(ctx context.Context, key string, update func(old []byte, found bool) (value []byte, expiresAt time.Time, err error)) error
+	// DeleteRecord removes a record; deleting a missing one is not an error.
+	DeleteRecord(ctx context.Context, key string) error
+	// ListRecords returns the live records whose keys start with prefix,
+	// sorted by key.
+	ListRecords(ctx context.Context, prefix string) (map[string][]byte, error)
+}
+
+// Store is everything one provider instance keeps.
+type Store interface {
+	Codes
+	RefreshTokens
+	Revocations
+	Records
+}
+
+// Backend hands each provider instance its own Store, so that two instances
+// (two oidc issuers, say) never see each other's codes or tokens.
+type Backend interface {
+	// Namespace returns the store of one provider instance; the same name
+	// always returns the same store.
+	Namespace(name string) Store
+	// Reset forgets everything in one namespace.
+	Reset(ctx context.Context, namespace string) error
+	// ResetAll forgets everything in every namespace.
+	ResetAll(ctx context.Context) error
+	// Close stops background work.
+	Close() error
+}

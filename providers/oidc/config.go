@@ -1,0 +1,126 @@
+package oidc
+
+import (
+	"encoding/json"
+	"slices"
+	"time"
+
+	"github.com/authmock/authmock/fixtures"
+	"github.com/authmock/authmock/internal/oauth"
+	"github.com/authmock/authmock/internal/validate"
+)
+
+// Config is the oidc dialect's configuration, the "config" object of a
+// provider instance.
+type Config struct {
+	// Keys sign tokens: the first is active, the rest are published in the
+	// JWKS for verification (key rotation).
+	Keys    []fixtures.KeySpec `json:"keys"`
+	Clients []fixtures.Client  `json:"clients"`
+	Users   []fixtures.User    `json:"users"`
+
+	AccessTokenTTL  fixtures.Duration `json:"access_token_ttl"`
+	RefreshTokenTTL fixtures.Duration `json:"refresh_token_ttl"`
+	IDTokenTTL      fixtures.Duration `json:"id_token_ttl"`
+	CodeTTL         fixtures.Duration `json:"code_ttl"`
+
+	// Scopes lists the scopes the instance supports beyond the OpenID ones.
+	Scopes []string `json:"scopes"`
+	// GrantTypes enabled on the token endpoint.
+	GrantTypes []string `json:"grant_types"`
+	// Interactive shows a login and consent page at the authorization
+	// endpoint instead of approving at once as the default user.
+	Interactive bool `json:"interactive"`
+	// AllowPlainPKCE accepts code_challenge_method=plain as well as S256.
+	AllowPlainPKCE bool `json:"allow_plain_pkce"`
+	// AccessTokenAudience is the "aud" of access tokens; empty means the
+	// client id.
+	AccessTokenAudience string `json:"access_token_audience,omitempty"`
+}
+
+// OpenID scopes this dialect always supports (OIDC Core §5.4, §11).
+var openIDScopes = []string{"openid", "profile", "email", "address", "phone", "offline_access"}
+
+var allGrantTypes = []string{
+	string(oauth.GrantAuthorizationCode),
+	string(oauth.GrantRefreshToken),
+	string(oauth.GrantClientCredentials),
+	string(oauth.GrantPassword),
+}
+
+func defaultConfig() Config {
+	return Config{
+		Keys:            []fixtures.KeySpec{{Builtin: "demo-rs256"}},
+		AccessTokenTTL:  fixtures.Duration(time.Hour),
+		RefreshTokenTTL: fixtures.Duration(30 * 24 * time.Hour),
+		IDTokenTTL:      fixtures.Duration(time.Hour),
+		CodeTTL:         fixtures.Duration(10 * time.Minute),
+		GrantTypes:      slices.Clone(allGrantTypes),
+		AllowPlainPKCE:  true,
+	}
+}
+
+// parseConfig decodes raw over the defaults and validates the result.
+func parseConfig(raw json.RawMessage) (Config, fixtures.Problems) {
+	cfg := defaultConfig()
+	if ps := validate.Decode(raw, &cfg, ""); len(ps) > 0 {
+		return cfg, ps
+	}
+	var ps fixtures.Problems
+	if len(cfg.Keys) == 0 {
+		ps.Add("keys", "at least one signing key is required")
+	}
+	ps = append(ps, fixtures.ValidateUsers(cfg.Users)...)
+	ps = append(ps, fixtures.ValidateClients(cfg.Clients, cfg.Users)...)
+	for i, gt := range cfg.GrantTypes {
+		if !slices.Contains(allGrantTypes, gt) {
+			ps.Add(fixtures.Index("grant_types", i), "unsupported grant type %q (have %v)", gt, allGrantTypes)
+		}
+	}
+	for i, c := range cfg.Clients {
+		for j, gt := range c.GrantTypes {
+			if !slices.Contains(cfg.GrantTypes, gt) {
+				ps.Add(fixtures.Index(fixtures.Index("clients", i)+".grant_types", j), "grant type %q is not enabled on this instance", gt)
+			}
+		}
+		for j, s := range c.Scopes {
+			if !oauth.ValidScopeToken(s) {
+				ps.Add(fixtures.Index(fixtures.Index("clients", i)+".scopes", j), "invalid scope token %q", s)
+			}
+		}
+	}
+	for i, s := range cfg.Scopes {
+		if !oauth.ValidScopeToken(s) {
+			ps.Add(fixtures.Index("scopes", i), "invalid scope token %q", s)
+		}
+	}
+	for _, ttl := range []struct {
+		name string
+		d    fixtures.Duration
+	}{{"access_token_ttl", cfg.AccessTokenTTL}, {"id_token_ttl", cfg.IDTokenTTL}, {"code_ttl", cfg.CodeTTL}} {
+		if ttl.d.D() < time.Second {
+			ps.Add(ttl.name, "must be at least 1s")
+		}
+	}
+	return cfg, ps
+}
+
+// supportedScopes is every scope the instance accepts: the OpenID ones, the
+// configured ones and any a client declares.
+func (c *Config) supportedScopes() []string {
+	out := slices.Clone(openIDScopes)
+	add := func(s string) {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	for _, s := range c.Scopes {
+		add(s)
+	}
+	for _, cl := range c.Clients {
+		for _, s := range cl.Scopes {
+			add(s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,170 @@
+package oidc
+
+import (
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"slices"
+
+	"github.com/gorilla/mux"
+
+	"github.com/authmock/authmock/fixtures"
+	"github.com/authmock/authmock/internal/directory"
+	"github.com/authmock/authmock/internal/keyload"
+	"github.com/authmock/authmock/internal/oauth"
+	"github.com/authmock/authmock/internal/provider"
+	"github.com/authmock/authmock/jwtutil"
+)
+
+// Dialect is the name configuration files use for this dialect.
+const Dialect = "oidc"
+
+// Paths, relative to the instance's mount point.
+const (
+	PathDiscovery         = "/.well-known/openid-configuration"
+	PathASMetadata        = "/.well-known/oauth-authorization-server"
+	PathJWKS              = "/jwks"
+	PathAuthorize         = "/authorize"
+	PathAuthorizeDecision = "/authorize/decision"
+	PathToken             = "/token"
+	PathUserinfo          = "/userinfo"
+	PathIntrospect        = "/introspect"
+	PathRevoke            = "/revoke"
+	PathEndSession        = "/end_session"
+)
+
+type factory struct{}
+
+// Factory returns the oidc dialect's factory.
+func Factory() provider.Factory { return factory{} }
+
+func (factory) Dialect() string { return Dialect }
+
+func (factory) ParseConfig(raw json.RawMessage) (provider.Config, fixtures.Problems) {
+	cfg, ps := parseConfig(raw)
+	return &cfg, ps
+}
+
+func (factory) New(deps provider.Deps, cfg provider.Config) (provider.Provider, error) {
+	c, ok := cfg.(*Config)
+	if !ok {
+		return nil, fmt.Errorf("oidc: config of type %T", cfg)
+	}
+	return New(deps, *c)
+}
+
+// Provider is one oidc instance.
+type Provider struct {
+	cfg       Config
+	deps      provider.Deps
+	log       *slog.Logger
+	keys      *jwtutil.KeySet
+	dir       *directory.Directory
+	scopes    []string // supported scopes
+	renderer  oauth.RFC6749Renderer
+	bearer    oauth.BearerRenderer
+	token     *oauth.TokenEndpoint
+	pages     *template.Template
+	discovery []byte // pre-rendered metadata documents
+}
+
+// New builds an instance.
+func New(deps provider.Deps, cfg Config) (*Provider, error) {
+	keys, ps := keyload.LoadKeySet(cfg.Keys, deps.BaseDir)
+	if len(ps) > 0 {
+		return nil, fmt.Errorf("oidc %s: %w", deps.Name, ps)
+	}
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	p := &Provider{
+		cfg:      cfg,
+		deps:     deps,
+		log:      deps.Logger,
+		keys:     keys,
+		dir:      directory.New(cfg.Clients, cfg.Users),
+		scopes:   cfg.supportedScopes(),
+		renderer: oauth.RFC6749Renderer{Realm: deps.Issuer},
+		bearer:   oauth.BearerRenderer{Realm: deps.Issuer},
+		pages:    pages,
+	}
+	if p.discovery, err = json.Marshal(p.metadata()); err != nil {
+		return nil, err
+	}
+	var grants []oauth.Grant
+	for _, g := range []oauth.Grant{codeGrant{p}, refreshGrant{p}, clientCredentialsGrant{p}, passwordGrant{p}} {
+		if slices.Contains(cfg.GrantTypes, string(g.Type())) {
+			grants = append(grants, g)
+		}
+	}
+	p.token = oauth.NewTokenEndpoint(p.dir, p.renderer, p.log, deps.MaxBody, grants...)
+	return p, nil
+}
+
+// Mount implements provider.Provider.
+func (p *Provider) Mount(r *mux.Router) {
+	r.Handle(PathDiscovery, p.handle(p.serveDiscovery)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle(PathASMetadata, p.handle(p.serveDiscovery)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle(PathJWKS, p.handle(p.serveJWKS)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle(PathAuthorize, http.HandlerFunc(p.serveAuthorize)).Methods(http.MethodGet, http.MethodPost)
+	r.Handle(PathAuthorizeDecision, http.HandlerFunc(p.serveDecision)).Methods(http.MethodPost)
+	r.Handle(PathToken, p.token)
+	r.Handle(PathUserinfo, oauth.Handle(p.log, p.bearer, p.serveUserinfo)).Methods(http.MethodGet, http.MethodPost)
+	r.Handle(PathIntrospect, p.handle(p.serveIntrospect))
+	r.Handle(PathRevoke, p.handle(p.serveRevoke))
+	r.Handle(PathEndSession, http.HandlerFunc(p.serveEndSession)).Methods(http.MethodGet, http.MethodPost)
+}
+
+func (p *Provider) handle(fn oauth.HandlerFunc) http.Handler {
+	return oauth.Handle(p.log, p.renderer, fn)
+}
+
+// url returns the absolute URL of a path of this instance.
+func (p *Provider) url(path string) string { return p.deps.Issuer + path }
+
+// Describe implements provider.Describer.
+func (p *Provider) Describe() provider.Description {
+	d := provider.Description{
+		Dialect: Dialect,
+		Endpoints: []provider.Endpoint{
+			{Name: "issuer", URL: p.deps.Issuer},
+			{Name: "discovery", URL: p.url(PathDiscovery)},
+			{Name: "authorize", URL: p.url(PathAuthorize)},
+			{Name: "token", URL: p.url(PathToken)},
+			{Name: "userinfo", URL: p.url(PathUserinfo)},
+			{Name: "jwks", URL: p.url(PathJWKS)},
+			{Name: "introspect", URL: p.url(PathIntrospect)},
+			{Name: "revoke", URL: p.url(PathRevoke)},
+			{Name: "end_session", URL: p.url(PathEndSession)},
+		},
+	}
+	for _, c := range p.dir.Clients() {
+		note := "confidential"
+		if c.Public {
+			note = "public, PKCE required"
+		}
+		if len(c.GrantTypes) > 0 {
+			note += "; grants: " + fmt.Sprint(c.GrantTypes)
+		}
+		d.Clients = append(d.Clients, provider.DescribedClient{ID: c.ID, Secret: c.Secret, RedirectURIs: c.RedirectURIs, Note: note})
+	}
+	for _, u := range p.dir.Users() {
+		d.Users = append(d.Users, provider.DescribedUser{Username: u.Username, Password: u.Password})
+	}
+	if p.cfg.Interactive {
+		d.Notes = append(d.Notes, "interactive: the authorization endpoint shows a login and consent page")
+	} else {
+		d.Notes = append(d.Notes, "non-interactive: /authorize approves at once as the client's default user, or as login_hint")
+	}
+	return d
+}
+
+var (
+	_ provider.Provider  = (*Provider)(nil)
+	_ provider.Describer = (*Provider)(nil)
+	_ provider.Minter    = (*Provider)(nil)
+	_ provider.Resetter  = (*Provider)(nil)
+)

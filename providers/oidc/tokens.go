@@ -1,0 +1,259 @@
+package oidc
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"hash"
+	"io"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/authmock/authmock/fixtures"
+	"github.com/authmock/authmock/internal/oauth"
+	"github.com/authmock/authmock/internal/store"
+	"github.com/authmock/authmock/jwtutil"
+)
+
+// accessTokenType is the JWT "typ" of access tokens (RFC 9068 §2.1); it
+// keeps an ID token from being accepted as an access token.
+const accessTokenType = "at+jwt"
+
+// accessClaims are the claims of an access token (RFC 9068 §2.2). sid names
+// the grant (the refresh-token family), so that revoking a grant revokes its
+// access tokens too.
+type accessClaims struct {
+	jwt.RegisteredClaims
+	ClientID string         `json:"client_id"`
+	Scope    string         `json:"scope,omitempty"`
+	SID      string         `json:"sid,omitempty"`
+	AuthTime *jwt.NumericDate `json:"auth_time,omitempty"`
+}
+
+// random returns n random bytes from the instance's source, hex or base64url
+// encoded.
+func (p *Provider) randomHex(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := io.ReadFull(p.deps.Rand, b); err != nil {
+		return "", fmt.Errorf("reading randomness: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}
+
+func (p *Provider) randomToken() (string, error) {
+	b := make([]byte, 32)
+	if _, err := io.ReadFull(p.deps.Rand, b); err != nil {
+		return "", fmt.Errorf("reading randomness: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+func (p *Provider) now() time.Time { return p.deps.Clock.Now().Truncate(time.Second) }
+
+// lifetimes returns the client's token lifetimes, falling back to the
+// instance's.
+func (p *Provider) accessTTL(c fixtures.Client) time.Duration {
+	return orDefault(c.AccessTokenTTL, p.cfg.AccessTokenTTL)
+}
+
+func (p *Provider) refreshTTL(c fixtures.Client) time.Duration {
+	return orDefault(c.RefreshTokenTTL, p.cfg.RefreshTokenTTL)
+}
+
+func (p *Provider) idTokenTTL(c fixtures.Client) time.Duration {
+	return orDefault(c.IDTokenTTL, p.cfg.IDTokenTTL)
+}
+
+func orDefault(d, fallback fixtures.Duration) time.Duration {
+	if d > 0 {
+		return d.D()
+	}
+	return fallback.D()
+}
+
+// issued is what issueTokens made.
+type issued struct {
+	resp *oauth.TokenResponse
+	jti  string
+	exp  time.Time
+}
+
+// issueOptions say which tokens to add beside the access token.
+type issueOptions struct {
+	refresh bool
+	// refreshToken reuses a token already stored by rotation.
+	refreshToken string
+	idToken      bool
+	extraClaims  map[string]any
+	ttl          time.Duration
+}
+
+// issueTokens mints the access token of a grant and, as asked, an ID token
+// and a refresh token (stored as a new family member).
+func (p *Provider) issueTokens(ctx context.Context, g store.Grant, c fixtures.Client, opt issueOptions) (*issued, error) {
+	now := p.now()
+	ttl := opt.ttl
+	if ttl <= 0 {
+		ttl = p.accessTTL(c)
+	}
+	jti, err := p.randomHex(16)
+	if err != nil {
+		return nil, err
+	}
+	access, err := p.signAccessToken(g, c, jti, now, ttl, opt.extraClaims)
+	if err != nil {
+		return nil, err
+	}
+	resp := &oauth.TokenResponse{
+		AccessToken: access,
+		TokenType:   "Bearer",
+		ExpiresIn:   int64(ttl / time.Second),
+		Scope:       oauth.FormatScope(g.Scopes),
+	}
+	switch {
+	case opt.refreshToken != "":
+		resp.RefreshToken = opt.refreshToken
+	case opt.refresh:
+		rt, err := p.randomToken()
+		if err != nil {
+			return nil, err
+		}
+		rec := store.RefreshRecord{Grant: g, IssuedAt: now}
+		if d := p.refreshTTL(c); d > 0 {
+			rec.ExpiresAt = now.Add(d)
+		}
+		if err := p.deps.Store.IssueRefresh(ctx, rt, rec); err != nil {
+			return nil, err
+		}
+		resp.RefreshToken = rt
+	}
+	if opt.idToken && g.Subject != "" && slices.Contains(g.Scopes, "openid") {
+		if resp.IDToken, err = p.signIDToken(g, c, access, now); err != nil {
+			return nil, err
+		}
+	}
+	return &issued{resp: resp, jti: jti, exp: now.Add(ttl)}, nil
+}
+
+func (p *Provider) audience(c fixtures.Client) jwt.ClaimStrings {
+	if p.cfg.AccessTokenAudience != "" {
+		return jwt.ClaimStrings{p.cfg.AccessTokenAudience}
+	}
+	return jwt.ClaimStrings{c.ID}
+}
+
+func (p *Provider) signAccessToken(g store.Grant, c fixtures.Client, jti string, now time.Time, ttl time.Duration, extra map[string]any) (string, error) {
+	sub := g.Subject
+	if sub == "" {
+		sub = c.ID // client_credentials: the client acts for itself (RFC 9068 §2.2)
+	}
+	claims := accessClaims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer:    p.deps.Issuer,
+			Subject:   sub,
+			Audience:  p.audience(c),
+			ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
+			IssuedAt:  jwt.NewNumericDate(now),
+			NotBefore: jwt.NewNumericDate(now),
+			ID:        jti,
+		},
+		ClientID: c.ID,
+		Scope:    oauth.FormatScope(g.Scopes),
+		SID:      g.FamilyID,
+	}
+	if !g.AuthTime.IsZero() {
+		claims.AuthTime = jwt.NewNumericDate(g.AuthTime)
+	}
+	if len(extra) == 0 {
+		return p.keys.SignWithType(accessTokenType, claims)
+	}
+	return p.keys.SignWithType(accessTokenType, mergeClaims(claims, extra))
+}
+
+// mergeClaims adds extra claims to a struct's claims; the struct's own
+// claims win, so a caller cannot forge iss or exp through extras.
+func mergeClaims(base jwt.Claims, extra map[string]any) jwt.MapClaims {
+	m := jwt.MapClaims{}
+	maps.Copy(m, extra)
+	b, _ := jsonRoundTrip(base)
+	maps.Copy(m, b)
+	return m
+}
+
+func (p *Provider) signIDToken(g store.Grant, c fixtures.Client, accessToken string, now time.Time) (string, error) {
+	ttl := p.idTokenTTL(c)
+	claims := jwt.MapClaims{}
+	if u, ok := p.dir.UserBySubject(g.Subject); ok {
+		maps.Copy(claims, userClaims(u, g.Scopes))
+	}
+	claims["iss"] = p.deps.Issuer
+	claims["sub"] = g.Subject
+	claims["aud"] = c.ID
+	claims["azp"] = c.ID
+	claims["exp"] = now.Add(ttl).Unix()
+	claims["iat"] = now.Unix()
+	claims["sid"] = g.FamilyID
+	if !g.AuthTime.IsZero() {
+		claims["auth_time"] = g.AuthTime.Unix()
+	}
+	if g.Nonce != "" {
+		claims["nonce"] = g.Nonce
+	}
+	if accessToken != "" {
+		claims["at_hash"] = tokenHash(p.keys.Active().Alg(), accessToken)
+	}
+	return p.keys.Sign(claims)
+}
+
+// tokenHash is the at_hash of OIDC Core §3.1.3.6: the left half of the hash
+// the signing algorithm uses, base64url encoded. Ed25519 signs with SHA-512,
+// which is what clients (oauth4webapi) expect for EdDSA.
+func tokenHash(alg jwtutil.Algorithm, token string) string {
+	var h hash.Hash
+	if alg == jwtutil.EdDSA {
+		h = sha512.New()
+	} else {
+		h = sha256.New()
+	}
+	h.Write([]byte(token))
+	sum := h.Sum(nil)
+	return base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2])
+}
+
+// revokeGrant revokes a grant's refresh-token family and every access token
+// issued under it.
+func (p *Provider) revokeGrant(ctx context.Context, familyID string) error {
+	if familyID == "" {
+		return nil
+	}
+	if err := p.deps.Store.RevokeFamily(ctx, familyID); err != nil {
+		return err
+	}
+	// Access tokens of the family live at most the longest access TTL.
+	return p.deps.Store.Revoke(ctx, "sid:"+familyID, p.now().Add(p.maxAccessTTL()))
+}
+
+func (p *Provider) maxAccessTTL() time.Duration {
+	longest := p.cfg.AccessTokenTTL.D()
+	for _, c := range p.dir.Clients() {
+		longest = max(longest, c.AccessTokenTTL.D())
+	}
+	// Minted tokens may ask for more; a day covers every sane request.
+	return max(longest, 24*time.Hour)
+}
+
+func jsonRoundTrip(v any) (map[string]any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	return m, json.Unmarshal(b, &m)
+}
