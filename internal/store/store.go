@@ -85,7 +85,13 @@ type Codes interface {
 	// ConsumeCode atomically redeems a code: the first call returns its
 	// grant; every later call returns the same grant with ErrConsumed. An
 	// unknown code gives ErrNotFound, an expired one ErrExpired.
-	ConsumeCode(ctx context.Context, code string) (Grant, error)
+	//
+	// check, when not nil, sees the grant of a live, unconsumed code before
+	// it is consumed; if check returns an error the code stays redeemable
+	// and the error is returned as is, so a request with a wrong verifier or
+	// redirect URI changes nothing. check runs under the store's lock and
+	// must not call the store.
+	ConsumeCode(ctx context.Context, code string, check func(Grant) error) (Grant, error)
 }
 
 // RefreshRecord is one refresh token as the store keeps it.
@@ -99,6 +105,9 @@ type RefreshRecord struct {
 // grant). Tokens are opaque strings chosen by the caller.
 type RefreshTokens interface {
 	// IssueRefresh stores a new active token in the family rec.Grant.FamilyID.
+	// Issuing into a revoked family gives ErrRevoked, so a replayed code that
+	// revoked its family before the first redemption finished issuing cannot
+	// leave a live token behind.
 	IssueRefresh(ctx context.Context, token string, rec RefreshRecord) error
 	// LookupRefresh returns an active token's record. A retired token gives
 	// ErrReused (without revoking anything: a lookup is not a use), a token
@@ -111,7 +120,10 @@ type RefreshTokens interface {
 	// returns an error, nothing changes and the error is returned as is.
 	// Presenting a token that was already rotated away returns ErrReused and
 	// revokes the whole family first. Errors for unknown, expired and revoked
-	// tokens are as for LookupRefresh.
+	// tokens are as for LookupRefresh. The presented token's record is
+	// returned on success and with ErrReused and ErrRevoked, so the caller
+	// knows which family to act on. update runs under the store's lock and
+	// must not call the store.
 	RotateRefresh(ctx context.Context, presented, next string, update func(RefreshRecord) (RefreshRecord, error)) (RefreshRecord, error)
 	// RevokeRefresh revokes the family the token belongs to and returns its
 	// id. An unknown token gives ErrNotFound.
@@ -143,12 +155,19 @@ type Records interface {
 	// UpdateRecord atomically replaces a record with update(old). found is
 	// false when there is no live record (old is then nil). If update returns
 	// an error, nothing changes. Returning a nil value deletes the record.
+	// update runs under the store's lock and must not call the store.
 	UpdateRecord(ctx context.Context, key string, update func(old []byte, found bool) (value []byte, expiresAt time.Time, err error)) error
 	// DeleteRecord removes a record; deleting a missing one is not an error.
 	DeleteRecord(ctx context.Context, key string) error
 	// ListRecords returns the live records whose keys start with prefix,
 	// sorted by key.
-	ListRecords(ctx context.Context, prefix string) (map[string][]byte, error)
+	ListRecords(ctx context.Context, prefix string) ([]Record, error)
+}
+
+// Record is one key-value record.
+type Record struct {
+	Key   string
+	Value []byte
 }
 
 // Store is everything one provider instance keeps.

@@ -1,0 +1,153 @@
+package memory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/authmock/authmock/internal/clock"
+	"github.com/authmock/authmock/internal/store"
+)
+
+// TestBookkeepingInvariants drives one small, crowded namespace through a
+// random mix of operations, clock moves and resets, and checks after every
+// step that the maps, the heaps and the family counts agree. The public
+// tests see behaviour; this sees the leaks and dangling pointers that
+// behaviour would show only much later.
+func TestBookkeepingInvariants(t *testing.T) {
+	for seed := range uint64(5) {
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
+			clk := clock.NewFrozen(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+			b := New(clk, WithMaxEntries(16), WithSweepEvery(3))
+			ns := b.namespace("n")
+			rng := rand.New(rand.NewPCG(seed, seed))
+			ctx := context.Background()
+			key := func(prefix string) string { return fmt.Sprint(prefix, rng.IntN(12)) }
+			exp := func() time.Time {
+				if rng.IntN(4) == 0 {
+					return time.Time{}
+				}
+				return clk.Now().Add(time.Duration(rng.IntN(120)) * time.Minute)
+			}
+			for step := range 3000 {
+				var err error
+				switch op := rng.IntN(14); op {
+				case 0:
+					err = ns.PutCode(ctx, key("c"), store.Grant{FamilyID: key("f")}, exp())
+				case 1:
+					_, err = ns.ConsumeCode(ctx, key("c"), nil)
+				case 2, 3:
+					err = ns.IssueRefresh(ctx, key("t"), store.RefreshRecord{Grant: store.Grant{FamilyID: key("f")}, ExpiresAt: exp()})
+				case 4, 5:
+					_, err = ns.RotateRefresh(ctx, key("t"), key("t"), func(r store.RefreshRecord) (store.RefreshRecord, error) {
+						r.ExpiresAt = exp()
+						return r, nil
+					})
+				case 6:
+					_, err = ns.RevokeRefresh(ctx, key("t"))
+				case 7:
+					err = ns.RevokeFamily(ctx, key("f"))
+				case 8:
+					err = ns.Revoke(ctx, key("j"), exp())
+				case 9:
+					err = ns.PutRecord(ctx, key("r"), []byte("v"), exp())
+				case 10:
+					err = ns.UpdateRecord(ctx, key("r"), func(old []byte, found bool) ([]byte, time.Time, error) {
+						if rng.IntN(3) == 0 {
+							return nil, time.Time{}, nil
+						}
+						return append(old, 'x'), exp(), nil
+					})
+				case 11:
+					err = ns.DeleteRecord(ctx, key("r"))
+				case 12:
+					clk.Advance(time.Duration(rng.IntN(40)) * time.Minute)
+				case 13:
+					if rng.IntN(50) == 0 {
+						err = b.Reset(ctx, "n")
+					}
+				}
+				if err != nil && !isStoreError(err) {
+					t.Fatalf("step %d: unexpected error %v", step, err)
+				}
+				checkInvariants(t, ns, step)
+			}
+		})
+	}
+}
+
+func isStoreError(err error) bool {
+	for _, e := range []error{store.ErrNotFound, store.ErrExpired, store.ErrConsumed, store.ErrReused, store.ErrRevoked, store.ErrExists} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+func checkInvariants(t *testing.T, ns *namespace, step int) {
+	t.Helper()
+	ns.mu.Lock()
+	defer ns.mu.Unlock()
+	at := fmt.Sprintf("step %d", step)
+
+	require.LessOrEqual(t, ns.len(), ns.cfg.maxEntries, at)
+	for _, h := range []*entryHeap{&ns.live, &ns.spent} {
+		for i, it := range *h {
+			require.Equal(t, i, it.idx, "%s: heap index", at)
+			require.Equal(t, h == &ns.spent, it.spent, "%s: %q in the wrong heap", at, it.key)
+			if i > 0 {
+				require.False(t, before(it, (*h)[(i-1)/2]), "%s: heap order at %d", at, i)
+			}
+		}
+	}
+	inHeap := func(it *item) {
+		h := ns.heapOf(it)
+		require.True(t, it.idx >= 0 && it.idx < len(*h) && (*h)[it.idx] == it, "%s: %q not in its heap", at, it.key)
+	}
+
+	tombs := 0
+	for id, f := range ns.families {
+		require.Equal(t, id, f.id, at)
+		if f.tomb != nil {
+			tombs++
+			require.True(t, f.revoked, "%s: live tombstone %q", at, id)
+			require.Zero(t, f.tokens, "%s: tombstone %q with tokens", at, id)
+			inHeap(f.tomb)
+		} else {
+			require.Positive(t, f.tokens, "%s: empty family %q leaked", at, id)
+		}
+	}
+	perFamily := map[*family]int{}
+	for k, e := range ns.tokens {
+		require.Equal(t, k, e.key, at)
+		require.Same(t, ns.families[e.fam.id], e.fam, "%s: token %q names a dropped family", at, k)
+		require.Equal(t, e.fam.id, e.rec.Grant.FamilyID, at)
+		require.Equal(t, e.retired, e.spent, "%s: token %q", at, k)
+		perFamily[e.fam]++
+		inHeap(&e.item)
+	}
+	for f, n := range perFamily {
+		require.Equal(t, n, f.tokens, "%s: family %q count", at, f.id)
+	}
+	for k, e := range ns.codes {
+		require.Equal(t, k, e.key, at)
+		require.Equal(t, e.consumed, e.spent, "%s: code %q", at, k)
+		inHeap(&e.item)
+	}
+	for k, e := range ns.revoked {
+		require.Equal(t, k, e.key, at)
+		inHeap(&e.item)
+	}
+	for k, e := range ns.records {
+		require.Equal(t, k, e.key, at)
+		require.NotNil(t, e.value, at)
+		inHeap(&e.item)
+	}
+	require.Equal(t, len(ns.codes)+len(ns.tokens)+len(ns.revoked)+len(ns.records)+tombs, ns.len(), "%s: entries vs heaps", at)
+}

@@ -1,0 +1,229 @@
+package memory
+
+import "time"
+
+// Bookkeeping that keeps a namespace bounded.
+//
+// Every entry (code, refresh token, revocation, record, and a family revoked
+// before it had tokens) has an item in one of two min-heaps ordered by
+// expiry, never-expiring last and oldest first among equals:
+//
+//   - spent holds consumed codes and retired refresh tokens, kept only so
+//     that a replay is recognised;
+//   - live holds everything else.
+//
+// The heaps make sweeping cost proportional to what has expired rather than
+// to what is held, and they give eviction its order: when a namespace is at
+// its cap after a sweep, spent entries go first, then live ones, each closest
+// to expiry first (they would be gone soon anyway), never-expiring ones last
+// and oldest first. Eviction only ever turns an entry into "not found", so it
+// can cost a replay detection or a session but never revive a revoked token.
+
+type kind uint8
+
+const (
+	kindCode kind = iota
+	kindToken
+	kindRevocation
+	kindRecord
+	kindFamily // tombstone of a family revoked while it had no tokens
+)
+
+// item is an entry's place in the heaps. Entry types embed it, so one
+// allocation holds both.
+type item struct {
+	kind  kind
+	spent bool
+	key   string
+	exp   time.Time // zero: never expires
+	seq   uint64    // insertion order, the tie-break among equal expiries
+	idx   int       // position in its heap
+}
+
+// expired reports whether an entry expiring at exp is dead at now. An entry
+// is dead from the instant of its expiry on, as a JWT's exp is.
+func expired(now, exp time.Time) bool {
+	return !exp.IsZero() && !now.Before(exp)
+}
+
+// before orders the heaps: earlier expiry first, never-expiring last, then
+// older first.
+func before(a, b *item) bool {
+	switch {
+	case a.exp.IsZero() != b.exp.IsZero():
+		return b.exp.IsZero()
+	case !a.exp.Equal(b.exp):
+		return a.exp.Before(b.exp)
+	default:
+		return a.seq < b.seq
+	}
+}
+
+func (ns *namespace) heapOf(it *item) *entryHeap {
+	if it.spent {
+		return &ns.spent
+	}
+	return &ns.live
+}
+
+func (ns *namespace) len() int { return len(ns.live) + len(ns.spent) }
+
+// add registers a new entry's item, already in its map, and makes room for
+// it.
+func (ns *namespace) add(it *item) {
+	ns.seq++
+	it.seq = ns.seq
+	ns.heapOf(it).push(it)
+	ns.trim(it)
+}
+
+// touch gives an existing entry a new expiry and counts it as new again.
+func (ns *namespace) touch(it *item, exp time.Time) {
+	ns.seq++
+	it.exp, it.seq = exp, ns.seq
+	ns.heapOf(it).fix(it.idx)
+}
+
+// markSpent moves an entry that is kept only for replay detection to the
+// heap evicted first.
+func (ns *namespace) markSpent(it *item) {
+	if it.spent {
+		return
+	}
+	ns.live.remove(it)
+	it.spent = true
+	ns.spent.push(it)
+}
+
+// drop forgets an entry entirely.
+func (ns *namespace) drop(it *item) {
+	ns.heapOf(it).remove(it)
+	switch it.kind {
+	case kindCode:
+		delete(ns.codes, it.key)
+	case kindToken:
+		e := ns.tokens[it.key]
+		delete(ns.tokens, it.key)
+		// A family, revoked or not, matters only while a token names it.
+		if e.fam.tokens--; e.fam.tokens == 0 {
+			delete(ns.families, e.fam.id)
+		}
+	case kindRevocation:
+		delete(ns.revoked, it.key)
+	case kindRecord:
+		delete(ns.records, it.key)
+	case kindFamily:
+		delete(ns.families, it.key)
+	}
+}
+
+// wrote counts a write and sweeps every cfg.sweepEvery of them, so the cost
+// of purging is spread over the writes that created the entries.
+func (ns *namespace) wrote() {
+	if ns.writes++; ns.writes >= ns.cfg.sweepEvery {
+		ns.sweep(ns.clk.Now())
+	}
+}
+
+// sweep drops every entry expired at now.
+func (ns *namespace) sweep(now time.Time) {
+	ns.writes = 0
+	for _, h := range []*entryHeap{&ns.spent, &ns.live} {
+		for len(*h) > 0 && expired(now, (*h)[0].exp) {
+			ns.drop((*h)[0])
+		}
+	}
+}
+
+// trim brings the namespace back to its cap after keep was added: first by
+// sweeping, then by evicting. keep itself is never evicted, so the write that
+// added it takes effect.
+func (ns *namespace) trim(keep *item) {
+	if ns.len() <= ns.cfg.maxEntries {
+		return
+	}
+	ns.sweep(ns.clk.Now())
+	if ns.len() <= ns.cfg.maxEntries {
+		return
+	}
+	h := ns.heapOf(keep)
+	h.remove(keep) // out of reach while evicting
+	for ns.len() >= ns.cfg.maxEntries {
+		if len(ns.spent) > 0 {
+			ns.drop(ns.spent[0])
+		} else {
+			ns.drop(ns.live[0])
+		}
+	}
+	h.push(keep)
+}
+
+// entryHeap is a min-heap of items by before that keeps each item's index,
+// so that any item can be removed or re-ordered in O(log n).
+type entryHeap []*item
+
+func (h *entryHeap) push(it *item) {
+	it.idx = len(*h)
+	*h = append(*h, it)
+	h.up(it.idx)
+}
+
+func (h *entryHeap) remove(it *item) {
+	s, i := *h, it.idx
+	last := len(s) - 1
+	if i != last {
+		s[i] = s[last]
+		s[i].idx = i
+	}
+	s[last] = nil // let the entry be collected
+	*h = s[:last]
+	if i != last {
+		h.fix(i)
+	}
+	it.idx = -1
+}
+
+func (h *entryHeap) fix(i int) {
+	if !h.down(i) {
+		h.up(i)
+	}
+}
+
+func (h *entryHeap) up(i int) {
+	s := *h
+	for i > 0 {
+		p := (i - 1) / 2
+		if !before(s[i], s[p]) {
+			break
+		}
+		h.swap(i, p)
+		i = p
+	}
+}
+
+// down sifts item i towards the leaves and reports whether it moved.
+func (h *entryHeap) down(i int) bool {
+	s, start := *h, i
+	for {
+		l := 2*i + 1
+		if l >= len(s) {
+			break
+		}
+		c := l
+		if r := l + 1; r < len(s) && before(s[r], s[l]) {
+			c = r
+		}
+		if !before(s[c], s[i]) {
+			break
+		}
+		h.swap(i, c)
+		i = c
+	}
+	return i > start
+}
+
+func (h *entryHeap) swap(i, j int) {
+	s := *h
+	s[i], s[j] = s[j], s[i]
+	s[i].idx, s[j].idx = i, j
+}
