@@ -75,13 +75,19 @@ func (d *Directory) User(username string) (fixtures.User, bool) {
 
 // UserBySubject returns a user by the subject put in "sub".
 func (d *Directory) UserBySubject(sub string) (fixtures.User, bool) {
+	// One read lock for both maps: between two, a concurrent PutUser could
+	// hand back a user whose subject is no longer sub.
 	d.mu.RLock()
+	defer d.mu.RUnlock()
 	name, ok := d.bySubject[sub]
-	d.mu.RUnlock()
 	if !ok {
 		return fixtures.User{}, false
 	}
-	return d.User(name)
+	u, ok := d.users[name]
+	if !ok {
+		return fixtures.User{}, false
+	}
+	return u.Clone(), true
 }
 
 // CheckPassword returns the user when username exists, is enabled and

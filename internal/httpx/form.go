@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -76,11 +78,12 @@ func ReadBody(r *http.Request, limit int64) ([]byte, error) {
 	return body, nil
 }
 
-// RejectDuplicates returns a *DuplicateParamError for the first parameter in
-// form that has more than one value.
+// RejectDuplicates returns a *DuplicateParamError naming the alphabetically
+// first parameter of form that has more than one value, so the error does
+// not depend on map order.
 func RejectDuplicates(form url.Values) error {
-	for name, values := range form {
-		if len(values) > 1 {
+	for _, name := range slices.Sorted(maps.Keys(form)) {
+		if len(form[name]) > 1 {
 			return &DuplicateParamError{Name: name}
 		}
 	}

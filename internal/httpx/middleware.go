@@ -131,6 +131,9 @@ func AccessLog(logger *slog.Logger) Middleware {
 			if !logger.Enabled(r.Context(), slog.LevelInfo) {
 				return
 			}
+			if rec.Status == 0 {
+				rec.Status = http.StatusOK // net/http sends 200 for a handler that wrote nothing
+			}
 			logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 				slog.String("method", r.Method), slog.String("path", r.URL.Path),
 				slog.Int("status", rec.Status), slog.Int("bytes", rec.Bytes),

@@ -31,15 +31,17 @@ func ResolveRedirectURI(registered []string, sent string) (uri string, ok bool) 
 // component, which MUST be retained).
 func AppendQuery(uri string, params url.Values) string {
 	u, err := url.Parse(uri)
-	if err != nil {
+	extra := params.Encode()
+	if err != nil || extra == "" {
 		return uri
 	}
-	q := u.Query()
-	for k, vs := range params {
-		for _, v := range vs {
-			q.Add(k, v)
-		}
+	// The existing query is kept byte for byte: re-encoding it would reorder
+	// it and silently drop pairs Go cannot parse (such as a=1;b=2).
+	if u.RawQuery == "" {
+		u.RawQuery = extra
+	} else {
+		u.RawQuery += "&" + extra
 	}
-	u.RawQuery = q.Encode()
+	u.ForceQuery = false
 	return u.String()
 }

@@ -10,9 +10,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/authmock/authmock/fixtures"
@@ -34,13 +34,16 @@ func Decode(data []byte, v any, base string) fixtures.Problems {
 		return nil
 	}
 	var doc any
-	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	// Decode data itself, not trimmed, so that syntax error offsets (and so
+	// line numbers) count the leading blank lines too.
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	if err := dec.Decode(&doc); err != nil {
-		ps.Add(base, "invalid JSON: %s", describeSyntax(trimmed, err))
+		ps.Add(base, "invalid JSON: %s", describeSyntax(data, err))
 		return ps
 	}
-	if dec.More() {
+	// dec.More is false for a stray '}' or ']', so look at the rest instead.
+	if len(bytes.TrimLeft(data[dec.InputOffset():], " \t\r\n")) > 0 {
 		ps.Add(base, "invalid JSON: unexpected data after the top-level value")
 		return ps
 	}
@@ -58,7 +61,8 @@ func Decode(data []byte, v any, base string) fixtures.Problems {
 func describeSyntax(data []byte, err error) string {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		line := 1 + bytes.Count(data[:min(int(se.Offset), len(data))], []byte("\n"))
+		// Offset counts the offending byte; a bad newline is on the line it ends.
+		line := 1 + bytes.Count(data[:max(0, min(int(se.Offset)-1, len(data)))], []byte("\n"))
 		return fmt.Sprintf("%v (line %d)", se, line)
 	}
 	return err.Error()
@@ -108,8 +112,13 @@ func walk(ps *fixtures.Problems, v any, t reflect.Type, path string) {
 			ps.Add(path, "must be an object, not %s", kindOf(v))
 			return
 		}
-		for k, elem := range obj {
-			walk(ps, elem, t.Elem(), fixtures.JoinPath(path, k))
+		keys := make([]string, 0, len(obj))
+		for k := range obj {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys) // problems in a stable order
+		for _, k := range keys {
+			walk(ps, obj[k], t.Elem(), fixtures.JoinPath(path, k))
 		}
 	case reflect.Slice, reflect.Array:
 		arr, ok := v.([]any)
@@ -139,22 +148,27 @@ func walk(ps *fixtures.Problems, v any, t reflect.Type, path string) {
 			ps.Add(path, "must be an integer in range, not %s", n)
 		}
 	case reflect.Float32, reflect.Float64:
-		if _, ok := v.(json.Number); !ok {
+		n, ok := v.(json.Number)
+		if !ok {
 			ps.Add(path, "must be a number, not %s", kindOf(v))
+			return
+		}
+		if _, err := strconv.ParseFloat(string(n), t.Bits()); err != nil {
+			ps.Add(path, "must be a number in range, not %s", n)
 		}
 	}
 }
 
+// integerFits parses n as encoding/json will: a plain decimal integer (no
+// fraction, no exponent) that fits t.
 func integerFits(n json.Number, t reflect.Type) bool {
-	f, err := n.Float64()
-	if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
-		return false
-	}
 	zero := reflect.New(t).Elem()
 	if zero.CanUint() {
-		return f >= 0 && !zero.OverflowUint(uint64(f))
+		u, err := strconv.ParseUint(string(n), 10, 64)
+		return err == nil && !zero.OverflowUint(u)
 	}
-	return !zero.OverflowInt(int64(f))
+	i, err := strconv.ParseInt(string(n), 10, 64)
+	return err == nil && !zero.OverflowInt(i)
 }
 
 // structFields maps JSON names to field types, promoting embedded structs'
