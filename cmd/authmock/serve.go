@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/authmock/authmock/internal/server"
+)
+
+// shutdownGrace is how long requests in flight get to finish on SIGINT or
+// SIGTERM before connections are dropped.
+const shutdownGrace = 10 * time.Second
+
+// serveCmd runs the server until ctx ends (a signal), then shuts it down
+// gracefully.
+func serveCmd(ctx context.Context, args []string, e *env) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	sf := addServerFlags(fs)
+	if code, ok := parseFlags(fs, args, e); !ok {
+		return code
+	}
+	cfg, code := sf.load(e)
+	if cfg == nil {
+		return code
+	}
+	logger := newLogger(cfg.Server, e.stderr, slog.LevelDebug)
+	srv, err := server.New(cfg, server.Options{Logger: logger})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "authmock: %v\n", err)
+		return exitError
+	}
+	if err := srv.Start(ctx); err != nil {
+		_ = srv.Close()
+		fmt.Fprintf(e.stderr, "authmock: %v\n", err)
+		return exitError
+	}
+	printBanner(e.stdout, srv)
+	if e.started != nil {
+		e.started(srv)
+	}
+
+	stopped := make(chan error, 1)
+	go func() { stopped <- srv.Wait() }()
+	select {
+	case err := <-stopped:
+		if err != nil {
+			fmt.Fprintf(e.stderr, "authmock: %v\n", err)
+			return exitError
+		}
+		return exitOK
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", "grace", shutdownGrace)
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		logger.Warn("graceful shutdown timed out; closing connections", "error", err)
+		_ = srv.Close()
+	}
+	logger.Info("stopped")
+	return exitOK
+}

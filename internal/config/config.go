@@ -1,0 +1,119 @@
+package config
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/authmock/authmock/internal/provider"
+)
+
+// Config is a loaded, validated configuration: the server settings and the
+// enabled provider instances, in mount order (embedded defaults first, then
+// the file's new instances in file order).
+type Config struct {
+	Server    Server
+	Instances []Instance
+	// BaseDir resolves relative paths given in the file (key files, TLS
+	// files): the file's directory, or the working directory without a file.
+	BaseDir string
+}
+
+// Instance is one enabled provider instance.
+type Instance struct {
+	Name    string
+	Dialect string
+	// Mount is the path prefix the instance is served under ("/oidc").
+	Mount   string
+	Factory provider.Factory
+	// Config is what Factory.ParseConfig returned for the instance's
+	// "config" object.
+	Config provider.Config
+}
+
+// Instance returns the enabled instance called name.
+func (c *Config) Instance(name string) (Instance, bool) {
+	for _, in := range c.Instances {
+		if in.Name == name {
+			return in, true
+		}
+	}
+	return Instance{}, false
+}
+
+// Server is the "server" object of the file.
+type Server struct {
+	// Addr is the listen address; port 0 picks a free port.
+	Addr string `json:"addr"`
+	// IssuerURL is the public base URL ("https://auth.test:8443"); empty
+	// derives it from the address actually listened on.
+	IssuerURL string `json:"issuer_url"`
+	LogLevel  string `json:"log_level"`
+	LogFormat string `json:"log_format"`
+	// Root names an instance to serve at "/" as well as at its mount.
+	Root string `json:"root"`
+	// CORSOrigins are the browser origins allowed to call authmock; empty
+	// means any localhost origin, ["*"] any origin at all.
+	CORSOrigins  []string `json:"cors_origins"`
+	MaxBodyBytes int64    `json:"max_body_bytes"`
+	TLS          TLS      `json:"tls"`
+	Clock        Clock    `json:"clock"`
+	// AdminToken is reserved for the admin API; it is accepted and kept.
+	AdminToken string `json:"admin_token"`
+}
+
+// TLS is the "server.tls" object. Serving TLS means either both files or
+// self_signed.
+type TLS struct {
+	CertFile   string `json:"cert_file"`
+	KeyFile    string `json:"key_file"`
+	SelfSigned bool   `json:"self_signed"`
+	// SelfSignedDir is where the self-signed certificate is written for
+	// clients to trust; empty means the user cache directory.
+	SelfSignedDir string `json:"self_signed_dir"`
+}
+
+// Enabled reports whether the server speaks HTTPS.
+func (t TLS) Enabled() bool { return t.SelfSigned || t.CertFile != "" }
+
+// Clock is the "server.clock" object.
+type Clock struct {
+	// FrozenAt (RFC 3339) starts the clock frozen at that instant, for
+	// deterministic runs.
+	FrozenAt string `json:"frozen_at"`
+}
+
+// Frozen returns the instant the clock starts frozen at, if any. Load has
+// validated it, so a parse error cannot happen for a loaded Config.
+func (c Clock) Frozen() (time.Time, bool) {
+	if c.FrozenAt == "" {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339, c.FrozenAt)
+	return t, err == nil
+}
+
+// Level returns the slog level LogLevel names.
+func (s Server) Level() slog.Level {
+	switch s.LogLevel {
+	case "debug":
+		return slog.LevelDebug
+	case "warn":
+		return slog.LevelWarn
+	case "error":
+		return slog.LevelError
+	}
+	return slog.LevelInfo
+}
+
+// Defaults returns the default server settings. Together with the embedded
+// fixtures.Defaults document (the demo provider instances) it is the single
+// place defaults are declared.
+func Defaults() Server {
+	return Server{
+		Addr:         "127.0.0.1:8080",
+		LogLevel:     "info",
+		LogFormat:    "text",
+		CORSOrigins:  []string{},
+		MaxBodyBytes: 1 << 20,
+	}
+}

@@ -1,0 +1,132 @@
+package config
+
+import (
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/authmock/authmock/fixtures"
+)
+
+// validateServer reports every problem with the server settings.
+func validateServer(s Server) fixtures.Problems {
+	var ps fixtures.Problems
+	if msg := checkAddr(s.Addr); msg != "" {
+		ps.Add("server.addr", "%s", msg)
+	}
+	if s.IssuerURL != "" {
+		if msg := checkBaseURL(s.IssuerURL); msg != "" {
+			ps.Add("server.issuer_url", "%s", msg)
+		}
+	}
+	switch s.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		ps.Add("server.log_level", "%q must be debug, info, warn or error", s.LogLevel)
+	}
+	switch s.LogFormat {
+	case "text", "json":
+	default:
+		ps.Add("server.log_format", "%q must be text or json", s.LogFormat)
+	}
+	for i, o := range s.CORSOrigins {
+		if msg := checkOrigin(o); msg != "" {
+			ps.Add(fixtures.Index("server.cors_origins", i), "%s", msg)
+		}
+	}
+	if s.MaxBodyBytes < 1 {
+		ps.Add("server.max_body_bytes", "must be a positive number of bytes")
+	}
+	switch t := s.TLS; {
+	case t.CertFile != "" && t.KeyFile == "":
+		ps.Add("server.tls.key_file", "required with cert_file")
+	case t.KeyFile != "" && t.CertFile == "":
+		ps.Add("server.tls.cert_file", "required with key_file")
+	case t.CertFile != "" && t.SelfSigned:
+		ps.Add("server.tls.self_signed", "cannot be combined with cert_file and key_file")
+	}
+	if s.Clock.FrozenAt != "" {
+		if _, err := time.Parse(time.RFC3339, s.Clock.FrozenAt); err != nil {
+			ps.Add("server.clock.frozen_at", "%q is not an RFC 3339 time such as 2025-01-02T03:04:05Z", s.Clock.FrozenAt)
+		}
+	}
+	return ps
+}
+
+// checkFiles reports TLS files that cannot be read, so "config --check"
+// finds them before a start-up does.
+func checkFiles(s Server, baseDir string) fixtures.Problems {
+	var ps fixtures.Problems
+	for _, f := range []struct{ path, file string }{
+		{"server.tls.cert_file", s.TLS.CertFile},
+		{"server.tls.key_file", s.TLS.KeyFile},
+	} {
+		if f.file == "" {
+			continue
+		}
+		if _, err := os.Stat(ResolvePath(baseDir, f.file)); err != nil {
+			ps.Add(f.path, "cannot read: %v", err)
+		}
+	}
+	return ps
+}
+
+// ResolvePath resolves a path from the file against its directory.
+func ResolvePath(baseDir, p string) string {
+	if p == "" || filepath.IsAbs(p) || baseDir == "" {
+		return p
+	}
+	return filepath.Join(baseDir, p)
+}
+
+func checkAddr(addr string) string {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "must be host:port, such as 127.0.0.1:8080 (" + err.Error() + ")"
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return "port " + strconv.Quote(port) + " must be a number from 0 to 65535"
+	}
+	return ""
+}
+
+// checkBaseURL checks a URL that paths are appended to.
+func checkBaseURL(u string) string {
+	p, err := url.Parse(u)
+	switch {
+	case err != nil:
+		return "not a valid URL"
+	case p.Scheme != "http" && p.Scheme != "https":
+		return "must be an http or https URL"
+	case p.Host == "":
+		return "must have a host"
+	case p.User != nil:
+		return "must not contain user information"
+	case p.RawQuery != "" || p.ForceQuery || p.Fragment != "" || p.RawFragment != "":
+		return "must not have a query or fragment"
+	}
+	return ""
+}
+
+// checkOrigin checks a CORS origin: "*" or scheme://host[:port] exactly as
+// browsers send it.
+func checkOrigin(o string) string {
+	if o == "*" {
+		return ""
+	}
+	p, err := url.Parse(o)
+	switch {
+	case err != nil:
+		return "not a valid origin"
+	case p.Scheme != "http" && p.Scheme != "https":
+		return "must be \"*\" or an origin such as http://localhost:3000"
+	case p.Host == "":
+		return "must have a host"
+	case p.Path != "" || p.RawQuery != "" || p.Fragment != "" || p.User != nil:
+		return "must be only scheme://host[:port], without a path (browsers send no path in Origin)"
+	}
+	return ""
+}

@@ -1,0 +1,135 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/authmock/authmock/internal/httpx"
+)
+
+// AdminPrefix is where authmock's own endpoints live; no instance may be
+// mounted there.
+const AdminPrefix = "/_authmock"
+
+// handler builds the router and wraps it in the outer middleware, outside
+// the router so that 404s and 405s are logged, limited and CORS-enabled
+// too (gorilla's Use only runs on matched routes).
+func (s *Server) handler() http.Handler {
+	r := newRouter()
+	admin := prefixRouter(r, AdminPrefix)
+	admin.HandleFunc("/health", health).Methods(http.MethodGet, http.MethodHead)
+	admin.HandleFunc("/providers", s.listProviders).Methods(http.MethodGet, http.MethodHead)
+
+	var rootInst *instance
+	for _, in := range s.instances {
+		in.provider.Mount(prefixRouter(r, in.Mount))
+		if in.root {
+			rootInst = in
+		}
+	}
+	if rootInst != nil {
+		// The root instance answers whatever nothing else matched. It is
+		// reached through the miss handler rather than a last
+		// PathPrefix("/") route so that a wrong method on another mount is
+		// still a 405, not the root instance's 404.
+		root := newRouter()
+		rootInst.provider.Mount(root)
+		r.NotFoundHandler = missHandler(r, root)
+	}
+
+	return httpx.Chain(r,
+		httpx.Recover(s.logger),
+		httpx.RequestID(),
+		httpx.AccessLog(s.logger),
+		httpx.MaxBytes(s.cfg.Server.MaxBodyBytes),
+		httpx.CORS(httpx.OriginPolicy{Origins: s.cfg.Server.CORSOrigins}),
+	)
+}
+
+// newRouter returns a router that serves paths exactly as sent (no 301 to
+// a cleaned path, encoded slashes kept) and answers misses in JSON.
+func newRouter() *mux.Router {
+	r := mux.NewRouter().SkipClean(true).UseEncodedPath()
+	r.NotFoundHandler = missHandler(r, nil)
+	r.MethodNotAllowedHandler = missHandler(r, nil)
+	return r
+}
+
+// prefixRouter returns a subrouter for everything under prefix. gorilla's
+// PathPrefix is a plain string prefix, so "/oidc" would also take
+// "/oidcx"; the matcher keeps it to whole path segments.
+func prefixRouter(r *mux.Router, prefix string) *mux.Router {
+	return r.PathPrefix(prefix).MatcherFunc(func(req *http.Request, _ *mux.RouteMatch) bool {
+		p := req.URL.EscapedPath()
+		return p == prefix || strings.HasPrefix(p, prefix+"/")
+	}).Subrouter()
+}
+
+// probeMethods are tried to tell a 405 from a 404 and fill in Allow.
+var probeMethods = []string{
+	http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
+	http.MethodPatch, http.MethodDelete, http.MethodOptions,
+}
+
+// missHandler answers a request router matched no route for: a 405 with
+// the Allow header RFC 9110 §15.5.6 requires when the path exists for
+// other methods, else fallback, else a 404.
+//
+// It asks the router itself which methods would match instead of trusting
+// gorilla's method-mismatch flag: in mux v1.8.1 a later route whose prefix
+// matchers succeed clears that flag, so a subrouter's 405 arrives here as a
+// plain miss.
+func missHandler(router *mux.Router, fallback http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if allowed := allowedMethods(router, r); len(allowed) > 0 {
+			w.Header().Set("Allow", strings.Join(allowed, ", "))
+			httpx.WriteJSON(w, http.StatusMethodNotAllowed, map[string]string{
+				"error":             "method_not_allowed",
+				"error_description": fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.EscapedPath()),
+			})
+			return
+		}
+		if fallback != nil {
+			fallback.ServeHTTP(w, r)
+			return
+		}
+		httpx.WriteJSON(w, http.StatusNotFound, map[string]string{
+			"error":             "not_found",
+			"error_description": fmt.Sprintf("no route for %s %s", r.Method, r.URL.EscapedPath()),
+		})
+	})
+}
+
+// allowedMethods lists the methods for which router has a route matching
+// r's path; r.Method itself is left out, since it did not match.
+func allowedMethods(router *mux.Router, r *http.Request) []string {
+	var allowed []string
+	for _, m := range probeMethods {
+		if m == r.Method {
+			continue
+		}
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		var match mux.RouteMatch
+		if router.Match(probe, &match) && match.MatchErr == nil {
+			allowed = append(allowed, m)
+		}
+	}
+	return allowed
+}
+
+func health(w http.ResponseWriter, _ *http.Request) {
+	httpx.NoStore(w)
+	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// listProviders serves every instance's name, dialect, URL and
+// description. The descriptions carry demo credentials, so the response is
+// not cached.
+func (s *Server) listProviders(w http.ResponseWriter, _ *http.Request) {
+	httpx.NoStore(w)
+	httpx.WriteJSON(w, http.StatusOK, s.Providers())
+}
