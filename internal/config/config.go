@@ -57,8 +57,6 @@ type Server struct {
 	MaxBodyBytes int64    `json:"max_body_bytes"`
 	TLS          TLS      `json:"tls"`
 	Clock        Clock    `json:"clock"`
-	// AdminToken is reserved for the admin API; it is accepted and kept.
-	AdminToken string `json:"admin_token"`
 }
 
 // TLS is the "server.tls" object. Serving TLS means either both files or

@@ -68,7 +68,6 @@ func TestLoadFiles(t *testing.T) {
 				frozen, ok := s.Clock.Frozen()
 				require.True(t, ok)
 				assert.Equal(t, time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC), frozen.UTC())
-				assert.Equal(t, "s3cret", s.AdminToken)
 				assert.Equal(t, []string{"oidc /oidc", "hello /hello", "second-oidc /tenants/two"}, instanceNames(c))
 
 				oc := c.Instances[0].Config.(*fakeOIDCConfig)
