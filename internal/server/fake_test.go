@@ -63,6 +63,9 @@ func (p *fakeProvider) Mount(r *mux.Router) {
 		}
 		httpx.WriteJSON(w, http.StatusOK, map[string]int{"bytes": len(body)})
 	}).Methods(http.MethodPost)
+	r.HandleFunc("/.well-known/oauth-authorization-server", func(w http.ResponseWriter, req *http.Request) {
+		httpx.WriteJSON(w, http.StatusOK, map[string]string{"issuer": p.deps.Issuer, "path": req.URL.Path})
+	}).Methods(http.MethodGet)
 	r.HandleFunc("/panic", func(http.ResponseWriter, *http.Request) { panic("boom") })
 	r.HandleFunc("/slow", func(w http.ResponseWriter, _ *http.Request) {
 		p.entered <- struct{}{}

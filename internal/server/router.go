@@ -26,6 +26,7 @@ func (s *Server) handler() http.Handler {
 	var rootInst *instance
 	for _, in := range s.instances {
 		in.provider.Mount(prefixRouter(r, in.Mount))
+		addWellKnownAliases(r, in.Mount)
 		if in.root {
 			rootInst = in
 		}
@@ -47,6 +48,27 @@ func (s *Server) handler() http.Handler {
 		httpx.MaxBytes(s.cfg.Server.MaxBodyBytes),
 		httpx.CORS(httpx.OriginPolicy{Origins: s.cfg.Server.CORSOrigins}),
 	)
+}
+
+// wellKnownDocs are the metadata documents an issuer may publish.
+var wellKnownDocs = []string{"/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"}
+
+// addWellKnownAliases serves an instance's metadata where RFC 8414 §3.1
+// looks for it when the issuer has a path: /.well-known/<doc> followed by
+// the path (/.well-known/oauth-authorization-server/oidc), besides OIDC
+// Discovery's <issuer>/.well-known/<doc>. The request is re-routed to the
+// mount's own route, so the dialect needs to know nothing of it.
+func addWellKnownAliases(r *mux.Router, mount string) {
+	for _, doc := range wellKnownDocs {
+		alias, target := doc+mount, mount+doc
+		r.MatcherFunc(func(req *http.Request, _ *mux.RouteMatch) bool {
+			return req.URL.EscapedPath() == alias
+		}).HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			rerouted := req.Clone(req.Context())
+			rerouted.URL.Path, rerouted.URL.RawPath = target, ""
+			r.ServeHTTP(w, rerouted)
+		})
+	}
 }
 
 // newRouter returns a router that serves paths exactly as sent (no 301 to

@@ -98,6 +98,12 @@ func TestRouting(t *testing.T) {
 		{name: "health", srv: plain, method: "GET", path: "/_authmock/health", wantStatus: 200, wantBody: `{"status":"ok"}`},
 		{name: "health wrong method", srv: plain, method: "DELETE", path: "/_authmock/health", wantStatus: 405, wantAllow: "GET, HEAD",
 			wantBody: `{"error":"method_not_allowed","error_description":"DELETE is not allowed on /_authmock/health"}`},
+		{name: "RFC 8414 path-inserted metadata", srv: plain, method: "GET", path: "/.well-known/oauth-authorization-server/nested/b", wantStatus: 200,
+			wantBody: `{"issuer":"%s/nested/b","path":"/nested/b/.well-known/oauth-authorization-server"}`},
+		{name: "metadata under the mount", srv: plain, method: "GET", path: "/nested/b/.well-known/oauth-authorization-server", wantStatus: 200,
+			wantBody: `{"issuer":"%s/nested/b","path":"/nested/b/.well-known/oauth-authorization-server"}`},
+		{name: "path-inserted metadata the dialect lacks", srv: plain, method: "GET", path: "/.well-known/openid-configuration/a", wantStatus: 404,
+			wantBody: `{"error":"not_found","error_description":"no route for GET /a/.well-known/openid-configuration"}`},
 		{name: "panic becomes 500", srv: plain, method: "GET", path: "/a/panic", wantStatus: 500, wantBody: `{"error":"server_error"}`},
 
 		{name: "root instance at /", srv: rooted, method: "GET", path: "/hello", wantStatus: 200,
