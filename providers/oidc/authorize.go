@@ -144,12 +144,13 @@ func (p *Provider) parseAuthorize(ctx context.Context, q url.Values) (*authReque
 		return req, client, nil, err
 	}
 	req.Scopes = scopes
-	method := q.Get("code_challenge_method")
-	if method == oauth.PKCEPlain && !p.cfg.AllowPlainPKCE {
-		return req, client, nil, oauth.InvalidRequest("code_challenge_method=plain is not allowed; use S256")
-	}
-	if req.CodeChallengeMethod, err = oauth.CheckPKCERequest(q.Get("code_challenge"), method, client.Public || client.RequirePKCE); err != nil {
+	if req.CodeChallengeMethod, err = oauth.CheckPKCERequest(q.Get("code_challenge"), q.Get("code_challenge_method"), client.Public || client.RequirePKCE); err != nil {
 		return req, client, nil, err
+	}
+	// Judged on the resolved method: an omitted one means plain (RFC 7636
+	// §4.3), which must not slip past a configuration that disallows it.
+	if req.CodeChallengeMethod == oauth.PKCEPlain && !p.cfg.AllowPlainPKCE {
+		return req, client, nil, oauth.InvalidRequest("code_challenge_method=plain is not allowed; use S256")
 	}
 	req.CodeChallenge = q.Get("code_challenge")
 	return req, client, nil, nil

@@ -88,6 +88,20 @@ func parseConfig(raw json.RawMessage) (Config, fixtures.Problems) {
 				ps.Add(fixtures.Index(fixtures.Index("clients", i)+".scopes", j), "invalid scope token %q", s)
 			}
 		}
+		// Overrides are in whole seconds on the wire (expires_in, exp); a
+		// shorter one would issue tokens that are dead on arrival. Zero
+		// means the instance's lifetime.
+		for _, ttl := range []struct {
+			name string
+			d    fixtures.Duration
+		}{{"access_token_ttl", c.AccessTokenTTL}, {"refresh_token_ttl", c.RefreshTokenTTL}, {"id_token_ttl", c.IDTokenTTL}} {
+			if ttl.d != 0 && ttl.d.D() < time.Second {
+				ps.Add(fixtures.Index("clients", i)+"."+ttl.name, "must be at least 1s")
+			}
+		}
+	}
+	if d := cfg.RefreshTokenTTL.D(); d != 0 && d < time.Second {
+		ps.Add("refresh_token_ttl", "must be at least 1s (0 means refresh tokens never expire)")
 	}
 	for i, s := range cfg.Scopes {
 		if !oauth.ValidScopeToken(s) {

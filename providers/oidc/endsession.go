@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
@@ -30,10 +31,8 @@ func (p *Provider) serveEndSession(w http.ResponseWriter, r *http.Request) {
 	clientID := params.Get("client_id")
 	var sid string
 	if hint := params.Get("id_token_hint"); hint != "" {
-		claims := &idTokenHintClaims{}
-		// An expired ID token is still a fine hint (RP-Initiated Logout §2).
-		_, err := p.keys.Verify(hint, claims, jwtutil.VerifyOptions{Now: p.deps.Clock.Now, Issuer: p.deps.Issuer})
-		if err != nil && !errors.Is(err, jwt.ErrTokenExpired) {
+		claims, err := p.verifyIDTokenHint(hint)
+		if err != nil {
 			p.renderPage(w, http.StatusBadRequest, "error", errorPage{Title: "Invalid request", Message: "The id_token_hint is not an ID token this server issued."})
 			return
 		}
@@ -69,4 +68,28 @@ func (p *Provider) serveEndSession(w http.ResponseWriter, r *http.Request) {
 		q.Set("state", state)
 	}
 	http.Redirect(w, r, oauth.AppendQuery(target, q), http.StatusFound)
+}
+
+// idTokenType is the "typ" header of the ID tokens this dialect signs; it
+// keeps an access token (at+jwt) from passing as an id_token_hint.
+const idTokenType = "JWT"
+
+// verifyIDTokenHint verifies an id_token_hint. An expired ID token is still
+// a fine hint (RP-Initiated Logout §2), but only its expiry is forgiven:
+// golang-jwt joins every failed claim check into one error, so
+// errors.Is(err, jwt.ErrTokenExpired) would also let through a wrong issuer.
+// An expired hint is therefore verified again as of just before it expired,
+// where every other check must pass.
+func (p *Provider) verifyIDTokenHint(hint string) (*idTokenHintClaims, error) {
+	opts := jwtutil.VerifyOptions{Now: p.deps.Clock.Now, Issuer: p.deps.Issuer, Type: idTokenType}
+	claims := &idTokenHintClaims{}
+	_, err := p.keys.Verify(hint, claims, opts)
+	if !errors.Is(err, jwt.ErrTokenExpired) || claims.ExpiresAt == nil {
+		return claims, err
+	}
+	lastLive := claims.ExpiresAt.Add(-time.Nanosecond)
+	opts.Now = func() time.Time { return lastLive }
+	claims = &idTokenHintClaims{}
+	_, err = p.keys.Verify(hint, claims, opts)
+	return claims, err
 }

@@ -48,6 +48,11 @@ func (g codeGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oauth.
 		return nil, err
 	}
 	out, err := p.issueTokens(ctx, grant, req.Client, issueOptions{refresh: p.offersRefresh(req.Client), idToken: true})
+	if errors.Is(err, store.ErrRevoked) {
+		// A replay of this code, racing this redemption, revoked the grant
+		// before its refresh token was stored: the code counts as used.
+		return nil, oauth.InvalidGrant("the authorization code has already been used")
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -82,6 +87,13 @@ func (g refreshGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oau
 	rec, err := p.deps.Store.RotateRefresh(ctx, presented, next, func(old store.RefreshRecord) (store.RefreshRecord, error) {
 		if old.Grant.ClientID != req.Client.ID {
 			return old, oauth.InvalidGrant("the refresh token was issued to another client")
+		}
+		// Signing in refuses disabled users; refreshing must not keep their
+		// sessions alive either (users change at runtime via the admin API).
+		if old.Grant.Subject != "" {
+			if u, ok := p.dir.UserBySubject(old.Grant.Subject); !ok || u.Disabled {
+				return old, oauth.InvalidGrant("the user of the refresh token no longer exists or is disabled")
+			}
 		}
 		scopes, err := oauth.Narrow(old.Grant.Scopes, requested)
 		if err != nil {

@@ -28,7 +28,7 @@ type errorPage struct {
 
 type loginPage struct {
 	Title, Issuer, ClientName, Action, RequestID, Username, Error string
-	Scopes                                                       []string
+	Scopes                                                        []string
 }
 
 // renderPage writes an html/template page; rendering into a buffer first

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"sync/atomic"
 
 	"github.com/gorilla/mux"
 
@@ -68,6 +69,9 @@ type Provider struct {
 	token     *oauth.TokenEndpoint
 	pages     *template.Template
 	discovery []byte // pre-rendered metadata documents
+	// longestAccessTTL is the longest access-token lifetime issued so far,
+	// in nanoseconds; grant revocations must outlast it.
+	longestAccessTTL atomic.Int64
 }
 
 // New builds an instance.

@@ -31,9 +31,9 @@ const accessTokenType = "at+jwt"
 // access tokens too.
 type accessClaims struct {
 	jwt.RegisteredClaims
-	ClientID string         `json:"client_id"`
-	Scope    string         `json:"scope,omitempty"`
-	SID      string         `json:"sid,omitempty"`
+	ClientID string           `json:"client_id"`
+	Scope    string           `json:"scope,omitempty"`
+	SID      string           `json:"sid,omitempty"`
 	AuthTime *jwt.NumericDate `json:"auth_time,omitempty"`
 }
 
@@ -103,6 +103,7 @@ func (p *Provider) issueTokens(ctx context.Context, g store.Grant, c fixtures.Cl
 	if ttl <= 0 {
 		ttl = p.accessTTL(c)
 	}
+	p.noteAccessTTL(ttl)
 	jti, err := p.randomHex(16)
 	if err != nil {
 		return nil, err
@@ -245,8 +246,22 @@ func (p *Provider) maxAccessTTL() time.Duration {
 	for _, c := range p.dir.Clients() {
 		longest = max(longest, c.AccessTokenTTL.D())
 	}
-	// Minted tokens may ask for more; a day covers every sane request.
+	// Minted tokens may ask for more than any configured lifetime, and a
+	// client may be changed or removed after its tokens were issued: the
+	// longest lifetime really issued counts too, or a revoked token would
+	// come back to life when its revocation is forgotten.
+	longest = max(longest, time.Duration(p.longestAccessTTL.Load()))
 	return max(longest, 24*time.Hour)
+}
+
+// noteAccessTTL records the lifetime of an access token being issued.
+func (p *Provider) noteAccessTTL(ttl time.Duration) {
+	for {
+		cur := p.longestAccessTTL.Load()
+		if int64(ttl) <= cur || p.longestAccessTTL.CompareAndSwap(cur, int64(ttl)) {
+			return
+		}
+	}
 }
 
 func jsonRoundTrip(v any) (map[string]any, error) {
