@@ -53,6 +53,28 @@ func LoadKeySet(specs []fixtures.KeySpec, baseDir string) (*jwtutil.KeySet, fixt
 	return set, nil
 }
 
+// CheckSpecs validates specs without touching the file system or generating
+// keys, so that a configuration check can report a misnamed builtin key or
+// a malformed inline PEM before anything starts. Files and generated keys
+// are checked by LoadKeySet.
+func CheckSpecs(specs []fixtures.KeySpec) fixtures.Problems {
+	var ps fixtures.Problems
+	if len(specs) == 0 {
+		ps.Add("keys", "at least one key is required (the first one signs)")
+	}
+	for i, spec := range specs {
+		if srcs := specSources(spec); len(srcs) == 1 && (srcs[0] == "file" || srcs[0] == "generate") {
+			if spec.Generate && spec.Alg == "" {
+				ps.Add(fixtures.Index("keys", i)+".generate", "a generated key needs \"alg\" (RS256, ES256, EdDSA or HS256)")
+			}
+			continue
+		}
+		_, kps := loadKey(spec, "", fixtures.Index("keys", i))
+		ps = append(ps, kps...)
+	}
+	return ps
+}
+
 // loadKey loads one spec, reporting problems under at ("keys[0]").
 func loadKey(spec fixtures.KeySpec, baseDir, at string) (*jwtutil.Key, fixtures.Problems) {
 	var ps fixtures.Problems

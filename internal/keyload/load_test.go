@@ -133,3 +133,30 @@ func TestLoadKeySetSigns(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotEmpty(t, tok)
 }
+
+func TestCheckSpecs(t *testing.T) {
+	tests := []struct {
+		name  string
+		specs []fixtures.KeySpec
+		want  []string // problem paths
+	}{
+		{name: "builtin ok", specs: []fixtures.KeySpec{{Builtin: "demo-rs256"}}},
+		{name: "no keys", want: []string{"keys"}},
+		{name: "unknown builtin", specs: []fixtures.KeySpec{{Builtin: "demo-rs512"}}, want: []string{"keys[0].builtin"}},
+		{name: "bad inline pem", specs: []fixtures.KeySpec{{Builtin: "demo-rs256"}, {PEM: "nope"}}, want: []string{"keys[1].pem"}},
+		{name: "short secret", specs: []fixtures.KeySpec{{Secret: "short"}}, want: []string{"keys[0].secret"}},
+		{name: "files are left to LoadKeySet", specs: []fixtures.KeySpec{{File: "does-not-exist.pem"}}},
+		{name: "generate needs alg", specs: []fixtures.KeySpec{{Generate: true}}, want: []string{"keys[0].generate"}},
+		{name: "generate with alg is not run", specs: []fixtures.KeySpec{{Generate: true, Alg: "RS256"}}},
+		{name: "two sources", specs: []fixtures.KeySpec{{Builtin: "demo-rs256", Secret: "x"}}, want: []string{"keys[0]"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, p := range CheckSpecs(tc.specs) {
+				got = append(got, p.Path)
+			}
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}

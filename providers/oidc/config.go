@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/authmock/authmock/fixtures"
+	"github.com/authmock/authmock/internal/keyload"
 	"github.com/authmock/authmock/internal/oauth"
 	"github.com/authmock/authmock/internal/validate"
 )
@@ -66,10 +67,7 @@ func parseConfig(raw json.RawMessage) (Config, fixtures.Problems) {
 	if ps := validate.Decode(raw, &cfg, ""); len(ps) > 0 {
 		return cfg, ps
 	}
-	var ps fixtures.Problems
-	if len(cfg.Keys) == 0 {
-		ps.Add("keys", "at least one signing key is required")
-	}
+	ps := keyload.CheckSpecs(cfg.Keys)
 	ps = append(ps, fixtures.ValidateUsers(cfg.Users)...)
 	ps = append(ps, fixtures.ValidateClients(cfg.Clients, cfg.Users)...)
 	for i, gt := range cfg.GrantTypes {

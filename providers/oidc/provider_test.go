@@ -51,7 +51,8 @@ func TestFactoryParseConfig(t *testing.T) {
 		raw  string
 		want fixtures.Problems
 	}{
-		{"no keys", `{"keys":[]}`, fixtures.Problems{{Path: "keys", Message: "at least one signing key is required"}}},
+		{"no keys", `{"keys":[]}`, fixtures.Problems{{Path: "keys", Message: "at least one key is required (the first one signs)"}}},
+		{"unknown builtin key", `{"keys":[{"builtin":"demo-rs512"}]}`, fixtures.Problems{{Path: "keys[0].builtin", Message: "no builtin key \"demo-rs512\" (have demo-eddsa, demo-es256, demo-hs256, demo-rs256)"}}},
 		{"unknown key", `{"bogus":1}`, fixtures.Problems{{Path: "bogus", Message: "unknown key"}}},
 		{
 			"unsupported grant type", `{"grant_types":["implicit"]}`,
@@ -107,7 +108,9 @@ func TestFactoryNew(t *testing.T) {
 	_, err = Factory().New(deps, struct{}{})
 	assert.EqualError(t, err, "oidc: config of type struct {}")
 
-	bad, ps := Factory().ParseConfig([]byte(`{"keys":[{"builtin":"no-such-key"}]}`))
+	// A missing key file passes ParseConfig (it has no base directory) and
+	// fails in New.
+	bad, ps := Factory().ParseConfig([]byte(`{"keys":[{"file":"/nonexistent/key.pem"}]}`))
 	require.Empty(t, ps)
 	_, err = Factory().New(deps, bad)
 	require.Error(t, err)
