@@ -51,6 +51,7 @@ func Decode(data []byte, v any, base string) fixtures.Problems {
 	if len(ps) > 0 {
 		return ps
 	}
+	replaceCollections(doc, reflect.ValueOf(v))
 	if err := json.Unmarshal(trimmed, v); err != nil {
 		// walk should have caught everything; keep the message anyway.
 		ps.Add(base, "%v", err)
@@ -169,6 +170,53 @@ func integerFits(n json.Number, t reflect.Type) bool {
 	}
 	i, err := strconv.ParseInt(string(n), 10, 64)
 	return err == nil && !zero.OverflowInt(i)
+}
+
+// replaceCollections empties every slice and map field that doc sets, so
+// that decoding over pre-filled defaults replaces them. encoding/json would
+// otherwise decode array elements into the default's existing elements
+// (merging {"file":…} into a default {"builtin":…}) and add object keys to
+// a default map.
+func replaceCollections(doc any, v reflect.Value) {
+	obj, ok := doc.(map[string]any)
+	if !ok {
+		return
+	}
+	for v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return
+		}
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return
+	}
+	t := v.Type()
+	for i := range t.NumField() {
+		f, fv := t.Field(i), v.Field(i)
+		tag := f.Tag.Get("json")
+		name, _, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" {
+			replaceCollections(doc, fv) // promoted fields share the object
+			continue
+		}
+		if !f.IsExported() || tag == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		val, present := obj[name]
+		if !present {
+			continue
+		}
+		switch fv.Kind() {
+		case reflect.Slice, reflect.Map:
+			fv.SetZero()
+		case reflect.Struct, reflect.Pointer:
+			replaceCollections(val, fv)
+		}
+	}
 }
 
 // structFields maps JSON names to field types, promoting embedded structs'

@@ -338,3 +338,33 @@ func TestDecodeIntoNonStructTargets(t *testing.T) {
 	require.Empty(t, validate.Decode([]byte(` {"x": [1]} `), &raw, ""))
 	assert.JSONEq(t, `{"x":[1]}`, string(raw))
 }
+
+// Decoding over defaults must replace slices and maps the document sets,
+// not merge into them (encoding/json reuses existing slice elements).
+func TestDecodeReplacesDefaultCollections(t *testing.T) {
+	type key struct {
+		Builtin string `json:"builtin,omitempty"`
+		File    string `json:"file,omitempty"`
+	}
+	type inner struct {
+		Tags map[string]string `json:"tags"`
+	}
+	type cfg struct {
+		Keys   []key             `json:"keys"`
+		Labels map[string]string `json:"labels"`
+		Inner  inner             `json:"inner"`
+		Kept   []key             `json:"kept"`
+	}
+	v := cfg{
+		Keys:   []key{{Builtin: "demo"}},
+		Labels: map[string]string{"a": "1"},
+		Inner:  inner{Tags: map[string]string{"x": "y"}},
+		Kept:   []key{{Builtin: "stays"}},
+	}
+	ps := validate.Decode([]byte(`{"keys":[{"file":"k.pem"}],"labels":{"b":"2"},"inner":{"tags":{"z":"w"}}}`), &v, "")
+	require.Empty(t, ps)
+	assert.Equal(t, []key{{File: "k.pem"}}, v.Keys)
+	assert.Equal(t, map[string]string{"b": "2"}, v.Labels)
+	assert.Equal(t, map[string]string{"z": "w"}, v.Inner.Tags)
+	assert.Equal(t, []key{{Builtin: "stays"}}, v.Kept, "absent keys keep their defaults")
+}
