@@ -105,7 +105,7 @@ func (ld *loader) mergeEntries(drafts []*draft, entries []json.RawMessage) []*dr
 		v, err := decodeAny(raw)
 		obj, ok := v.(map[string]any)
 		if err != nil || !ok {
-			ld.ps.Add(at, "must be an object, not %s", describe(v))
+			ld.ps.Add(at, "must be an object, not %s", validate.KindOf(v))
 			continue
 		}
 		name, ok := obj["name"].(string)
@@ -114,7 +114,7 @@ func (ld *loader) mergeEntries(drafts []*draft, entries []json.RawMessage) []*dr
 			ld.ps.Add(at+".name", "required: every provider entry needs a name")
 			continue
 		case !ok:
-			ld.ps.Add(at+".name", "must be a string, not %s", describe(obj["name"]))
+			ld.ps.Add(at+".name", "must be a string, not %s", validate.KindOf(obj["name"]))
 			continue
 		case seen[name] != "":
 			ld.ps.Add(at+".name", "duplicate name %q (also %s)", name, seen[name])
@@ -239,20 +239,3 @@ func (ld *loader) knownDialects() string {
 	return strings.Join(names, ", ")
 }
 
-func describe(v any) string {
-	switch v.(type) {
-	case map[string]any:
-		return "an object"
-	case []any:
-		return "an array"
-	case string:
-		return "a string"
-	case bool:
-		return "a boolean"
-	case json.Number:
-		return "a number"
-	case nil:
-		return "null"
-	}
-	return fmt.Sprintf("%T", v)
-}

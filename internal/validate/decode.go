@@ -90,7 +90,7 @@ func walk(ps *fixtures.Problems, v any, t reflect.Type, path string) {
 	case reflect.Struct:
 		obj, ok := v.(map[string]any)
 		if !ok {
-			ps.Add(path, "must be an object, not %s", kindOf(v))
+			ps.Add(path, "must be an object, not %s", KindOf(v))
 			return
 		}
 		fields := structFields(t)
@@ -110,7 +110,7 @@ func walk(ps *fixtures.Problems, v any, t reflect.Type, path string) {
 	case reflect.Map:
 		obj, ok := v.(map[string]any)
 		if !ok {
-			ps.Add(path, "must be an object, not %s", kindOf(v))
+			ps.Add(path, "must be an object, not %s", KindOf(v))
 			return
 		}
 		keys := make([]string, 0, len(obj))
@@ -124,7 +124,7 @@ func walk(ps *fixtures.Problems, v any, t reflect.Type, path string) {
 	case reflect.Slice, reflect.Array:
 		arr, ok := v.([]any)
 		if !ok {
-			ps.Add(path, "must be an array, not %s", kindOf(v))
+			ps.Add(path, "must be an array, not %s", KindOf(v))
 			return
 		}
 		for i, elem := range arr {
@@ -132,17 +132,17 @@ func walk(ps *fixtures.Problems, v any, t reflect.Type, path string) {
 		}
 	case reflect.String:
 		if _, ok := v.(string); !ok {
-			ps.Add(path, "must be a string, not %s", kindOf(v))
+			ps.Add(path, "must be a string, not %s", KindOf(v))
 		}
 	case reflect.Bool:
 		if _, ok := v.(bool); !ok {
-			ps.Add(path, "must be true or false, not %s", kindOf(v))
+			ps.Add(path, "must be true or false, not %s", KindOf(v))
 		}
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		n, ok := v.(json.Number)
 		if !ok {
-			ps.Add(path, "must be an integer, not %s", kindOf(v))
+			ps.Add(path, "must be an integer, not %s", KindOf(v))
 			return
 		}
 		if !integerFits(n, t) {
@@ -151,7 +151,7 @@ func walk(ps *fixtures.Problems, v any, t reflect.Type, path string) {
 	case reflect.Float32, reflect.Float64:
 		n, ok := v.(json.Number)
 		if !ok {
-			ps.Add(path, "must be a number, not %s", kindOf(v))
+			ps.Add(path, "must be a number, not %s", KindOf(v))
 			return
 		}
 		if _, err := strconv.ParseFloat(string(n), t.Bits()); err != nil {
@@ -255,7 +255,9 @@ func structFields(t reflect.Type) map[string]reflect.Type {
 	return out
 }
 
-func kindOf(v any) string {
+// KindOf names the JSON kind of a decoded value ("an object", "null"), for
+// problem messages.
+func KindOf(v any) string {
 	switch v.(type) {
 	case map[string]any:
 		return "an object"
