@@ -238,4 +238,3 @@ func (ld *loader) knownDialects() string {
 	}
 	return strings.Join(names, ", ")
 }
-
