@@ -45,7 +45,11 @@ type Deps struct {
 // Provider is one mounted instance of a dialect.
 type Provider interface {
 	// Mount registers the instance's routes on r, a subrouter already
-	// rooted at the instance's prefix.
+	// rooted at the instance's prefix. It may be called more than once
+	// (with --root the instance is also mounted at /), so it must only
+	// register routes and keep no per-call state. Leave r's NotFound and
+	// MethodNotAllowed handlers alone: the server answers misses, and tells
+	// a 405 from a 404, for every mount alike.
 	Mount(r *mux.Router)
 }
 
