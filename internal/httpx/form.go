@@ -4,11 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"mime"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 )
 
@@ -36,6 +34,9 @@ func IsMediaType(r *http.Request, want string) bool {
 	ct := r.Header.Get("Content-Type")
 	if ct == "" {
 		return false
+	}
+	if strings.EqualFold(ct, want) {
+		return true // the common case, without ParseMediaType's map
 	}
 	mt, _, err := mime.ParseMediaType(ct)
 	return err == nil && strings.EqualFold(mt, want)
@@ -82,10 +83,16 @@ func ReadBody(r *http.Request, limit int64) ([]byte, error) {
 // first parameter of form that has more than one value, so the error does
 // not depend on map order.
 func RejectDuplicates(form url.Values) error {
-	for _, name := range slices.Sorted(maps.Keys(form)) {
-		if len(form[name]) > 1 {
-			return &DuplicateParamError{Name: name}
+	first := ""
+	for name, values := range form {
+		// Map order is random; report the alphabetically first duplicate so
+		// identical requests get identical errors.
+		if len(values) > 1 && (first == "" || name < first) {
+			first = name
 		}
+	}
+	if first != "" {
+		return &DuplicateParamError{Name: first}
 	}
 	return nil
 }

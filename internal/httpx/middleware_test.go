@@ -61,7 +61,7 @@ func TestChainWithoutMiddleware(t *testing.T) {
 	assert.True(t, called)
 }
 
-var generatedID = regexp.MustCompile(`^[0-9a-f]{16}$`)
+var generatedID = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-z]+$`)
 
 // serveRequestID runs RequestID and returns the echoed header and the id
 // the handler found in its context.

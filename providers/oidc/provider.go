@@ -110,12 +110,13 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 
 // Mount implements provider.Provider.
 func (p *Provider) Mount(r *mux.Router) {
+	// gorilla/mux tries routes in order; the token endpoint is the hot path.
+	r.Handle(PathToken, p.token)
 	r.Handle(PathDiscovery, p.handle(p.serveDiscovery)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle(PathASMetadata, p.handle(p.serveDiscovery)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle(PathJWKS, p.handle(p.serveJWKS)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle(PathAuthorize, http.HandlerFunc(p.serveAuthorize)).Methods(http.MethodGet, http.MethodPost)
 	r.Handle(PathAuthorizeDecision, http.HandlerFunc(p.serveDecision)).Methods(http.MethodPost)
-	r.Handle(PathToken, p.token)
 	r.Handle(PathUserinfo, oauth.Handle(p.log, p.bearer, p.serveUserinfo)).Methods(http.MethodGet, http.MethodPost)
 	r.Handle(PathIntrospect, p.handle(p.serveIntrospect))
 	r.Handle(PathRevoke, p.handle(p.serveRevoke))
