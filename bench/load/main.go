@@ -1,0 +1,358 @@
+// Command load measures authmock's token endpoint under load and compares it
+// with a bare net/http handler doing the same work, so that the cost of
+// authmock's own machinery (routing, middleware, client lookup, store,
+// logging) is visible apart from the cost of signing a JWT.
+//
+//	go run ./bench/load [-duration 10s] [-concurrency 16] [-algs RS256,ES256,EdDSA,HS256] [-authmock BINARY]
+//
+// For each algorithm it writes a configuration in which the "oidc" instance
+// signs with that algorithm's demo key, starts authmock on 127.0.0.1:0 and
+// sends client_credentials requests (demo-service, HTTP Basic) from
+// -concurrency keep-alive workers for -duration. It then starts the bare
+// baseline, this same program re-executed with the hidden -serve-bare flag,
+// and sends it the same load. Besides requests/s and latency percentiles it
+// reports each server's CPU time per request (from /proc), the figure the
+// load generator, which shares the cores, disturbs least. Afterwards it
+// measures the time from process start to the first token and the idle
+// resident memory of both servers.
+//
+// Every phase has a deadline and every child process is killed when the
+// program ends, whether normally, on a signal or on a panic. The load
+// generator shares the machine with the servers, so absolute numbers depend
+// on the core count; compare the ratio, and repeat runs (-runs) to see the
+// spread.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Phase deadlines.
+const (
+	startTimeout    = 10 * time.Second // spawn to banner line
+	buildTimeout    = 5 * time.Minute  // go build of authmock
+	drainTimeout    = 10 * time.Second // in-flight requests after the load window
+	requestTimeout  = 5 * time.Second  // one HTTP request
+	warmup          = time.Second      // load before the measured window, not counted
+	idleBeforeRSS   = time.Second
+	firstTokenLimit = 10 * time.Second // spawn to first token, per run
+)
+
+// options are the command-line flags.
+type options struct {
+	duration    time.Duration
+	concurrency int
+	algs        []string
+	authmock    string
+	runs        int
+	startRuns   int
+	serveBare   string
+}
+
+func main() {
+	os.Exit(mainCode())
+}
+
+func mainCode() (code int) {
+	opts, err := parseFlags(os.Args[1:], os.Stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if opts.serveBare != "" {
+		if err := serveBare(opts.serveBare, os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintf(os.Stderr, "load -serve-bare: %v\n", err)
+			return 1
+		}
+		return 0
+	}
+
+	procs := &children{}
+	// Kill every child however we leave: normal return, error, panic.
+	defer procs.killAll()
+	defer func() {
+		if r := recover(); r != nil {
+			procs.killAll()
+			panic(r)
+		}
+	}()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, opts.budget())
+	defer cancel()
+
+	if err := run(ctx, opts, procs, os.Stdout); err != nil {
+		if ctxErr := context.Cause(ctx); ctxErr != nil {
+			err = fmt.Errorf("%w (%v)", err, ctxErr)
+		}
+		fmt.Fprintf(os.Stderr, "load: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	var o options
+	var algs string
+	fs := flag.NewFlagSet("load", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.DurationVar(&o.duration, "duration", 10*time.Second, "measured load `time` per server and algorithm")
+	fs.IntVar(&o.concurrency, "concurrency", 16, "number of keep-alive workers")
+	fs.StringVar(&algs, "algs", "RS256,ES256,EdDSA,HS256", "comma-separated signing algorithms to measure")
+	fs.StringVar(&o.authmock, "authmock", "", "authmock `binary` to measure (default: go build ./cmd/authmock into a temporary directory)")
+	fs.IntVar(&o.runs, "runs", 1, "repeat each algorithm's measurement this many times, with fresh processes")
+	fs.IntVar(&o.startRuns, "start-runs", 10, "runs of the process-start-to-first-token measurement (the median is reported)")
+	fs.StringVar(&o.serveBare, "serve-bare", "", "internal: serve the bare baseline for `ALG` and exit when stdin closes")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: go run ./bench/load [flags]\n\n")
+		fs.VisitAll(func(f *flag.Flag) {
+			if f.Name == "serve-bare" {
+				return // hidden: only the program re-executes itself with it
+			}
+			name, usage := flag.UnquoteUsage(f)
+			if f.DefValue != "" {
+				usage += " (default " + f.DefValue + ")"
+			}
+			fmt.Fprintf(stderr, "  -%s %s\n    \t%s\n", f.Name, name, usage)
+		})
+	}
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "load: unexpected arguments %q\n", fs.Args())
+		fs.Usage()
+		return o, errors.New("usage")
+	}
+	if o.serveBare != "" {
+		return o, nil
+	}
+	for _, a := range strings.Split(algs, ",") {
+		if a = strings.TrimSpace(a); a == "" {
+			continue
+		}
+		if _, ok := demoKeys[a]; !ok {
+			fmt.Fprintf(stderr, "load: unknown algorithm %q (have RS256, ES256, EdDSA, HS256)\n", a)
+			return o, errors.New("usage")
+		}
+		o.algs = append(o.algs, a)
+	}
+	switch {
+	case len(o.algs) == 0:
+		fmt.Fprintln(stderr, "load: -algs names no algorithm")
+	case o.duration < 100*time.Millisecond || o.duration > 10*time.Minute:
+		fmt.Fprintln(stderr, "load: -duration must be between 100ms and 10m")
+	case o.concurrency < 1 || o.concurrency > 1024:
+		fmt.Fprintln(stderr, "load: -concurrency must be between 1 and 1024")
+	case o.runs < 1 || o.runs > 20:
+		fmt.Fprintln(stderr, "load: -runs must be between 1 and 20")
+	case o.startRuns < 1 || o.startRuns > 100:
+		fmt.Fprintln(stderr, "load: -start-runs must be between 1 and 100")
+	default:
+		return o, nil
+	}
+	return o, errors.New("usage")
+}
+
+// budget is the deadline for the whole program: every phase's own deadline
+// added up, so that a wedged phase ends the run instead of hanging it.
+func (o options) budget() time.Duration {
+	perServer := startTimeout + warmup + o.duration + drainTimeout + 5*time.Second
+	total := buildTimeout + time.Duration(len(o.algs)*o.runs*2)*perServer
+	total += time.Duration(o.startRuns) * (firstTokenLimit + 5*time.Second)
+	total += 2 * (startTimeout + idleBeforeRSS + 10*time.Second)
+	return total
+}
+
+// demoKeys maps each algorithm to the builtin demo key that signs with it.
+var demoKeys = map[string]string{
+	"RS256": "demo-rs256",
+	"ES256": "demo-es256",
+	"EdDSA": "demo-eddsa",
+	"HS256": "demo-hs256",
+}
+
+// result is one server's measurement under load.
+type result struct {
+	alg, server string
+	stats       stats
+}
+
+func run(ctx context.Context, o options, procs *children, out io.Writer) error {
+	tmp, err := os.MkdirTemp("", "authmock-load-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+
+	bin := o.authmock
+	if bin == "" {
+		fmt.Fprintln(out, "building authmock ...")
+		if bin, err = buildAuthmock(ctx, tmp); err != nil {
+			return err
+		}
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("finding this program for the bare baseline: %w", err)
+	}
+
+	fmt.Fprintf(out, "authmock load test: POST /oidc/token grant_type=client_credentials (demo-service, Basic), scope api:read\n")
+	fmt.Fprintf(out, "%d keep-alive workers, %s measured after %s warm-up, %d CPU(s) shared by servers and load generator, %s\n\n",
+		o.concurrency, o.duration, warmup, runtime.NumCPU(), runtime.Version())
+
+	var results []result
+	for _, alg := range o.algs {
+		cfg, err := writeAlgConfig(tmp, alg)
+		if err != nil {
+			return err
+		}
+		for i := 0; i < o.runs; i++ {
+			label := alg
+			if o.runs > 1 {
+				label = fmt.Sprintf("%s #%d", alg, i+1)
+			}
+			am, err := measure(ctx, o, procs, label, "authmock", bin, authmockArgs(cfg, "127.0.0.1:0"), out)
+			if err != nil {
+				return err
+			}
+			bare, err := measure(ctx, o, procs, label, "bare", self, []string{"-serve-bare", alg}, out)
+			if err != nil {
+				return err
+			}
+			results = append(results, am, bare)
+		}
+	}
+	fmt.Fprintln(out)
+	printDetails(out, results)
+	fmt.Fprintln(out)
+	printComparison(out, results)
+	if o.runs > 1 {
+		fmt.Fprintln(out)
+		printSpread(out, results)
+	}
+
+	fmt.Fprintln(out)
+	if err := measureStartup(ctx, o, procs, bin, out); err != nil {
+		return err
+	}
+	if err := measureIdleRSS(ctx, procs, bin, self, out); err != nil {
+		return err
+	}
+
+	var failed []string
+	for _, r := range results {
+		if r.stats.errors > 0 {
+			failed = append(failed, fmt.Sprintf("%s %s: %d errors (first: %s)", r.server, r.alg, r.stats.errors, r.stats.firstError))
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("requests failed under load (every non-200 counts):\n  %s", strings.Join(failed, "\n  "))
+	}
+	return nil
+}
+
+// measure starts one server, loads it and stops it.
+func measure(ctx context.Context, o options, procs *children, label, server, bin string, args []string, out io.Writer) (result, error) {
+	fmt.Fprintf(out, "%-10s %-8s starting ... ", label, server)
+	p, err := procs.start(ctx, server, bin, args)
+	if err != nil {
+		fmt.Fprintln(out)
+		return result{}, err
+	}
+	defer p.stop()
+	s, err := runLoad(ctx, p.baseURL+"/oidc/token", o.concurrency, warmup, o.duration, p.cmd.Process.Pid)
+	if err != nil {
+		fmt.Fprintln(out)
+		return result{}, fmt.Errorf("%s %s: %w", server, label, err)
+	}
+	fmt.Fprintf(out, "%8.0f req/s  p50 %-9s p99 %-9s server CPU/req %-8s errors %d\n", s.rps(), fmtDur(s.p(50)), fmtDur(s.p(99)), fmtCPU(s), s.errors)
+	return result{alg: label, server: server, stats: s}, nil
+}
+
+func printDetails(out io.Writer, results []result) {
+	fmt.Fprintln(out, "| alg | server | requests | req/s | p50 | p90 | p99 | max | server CPU/req | errors |")
+	fmt.Fprintln(out, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, r := range results {
+		s := r.stats
+		fmt.Fprintf(out, "| %s | %s | %d | %.0f | %s | %s | %s | %s | %s | %d |\n",
+			r.alg, r.server, s.requests, s.rps(), fmtDur(s.p(50)), fmtDur(s.p(90)), fmtDur(s.p(99)), fmtDur(s.max()), fmtCPU(s), s.errors)
+	}
+}
+
+func printComparison(out io.Writer, results []result) {
+	fmt.Fprintln(out, "| alg | authmock req/s | bare req/s | ratio | authmock p99 | bare p99 |")
+	fmt.Fprintln(out, "|---|---:|---:|---:|---:|---:|")
+	for i := 0; i+1 < len(results); i += 2 {
+		am, bare := results[i].stats, results[i+1].stats
+		ratio := 0.0
+		if bare.rps() > 0 {
+			ratio = am.rps() / bare.rps()
+		}
+		fmt.Fprintf(out, "| %s | %.0f | %.0f | %.2f | %s | %s |\n",
+			results[i].alg, am.rps(), bare.rps(), ratio, fmtDur(am.p(99)), fmtDur(bare.p(99)))
+	}
+}
+
+// printSpread shows, per algorithm and server, how far repeated runs are
+// apart: (max-min)/median of req/s.
+func printSpread(out io.Writer, results []result) {
+	type key struct{ alg, server string }
+	byKey := map[key][]float64{}
+	var order []key
+	for _, r := range results {
+		alg, _, _ := strings.Cut(r.alg, " #")
+		k := key{alg, r.server}
+		if _, ok := byKey[k]; !ok {
+			order = append(order, k)
+		}
+		byKey[k] = append(byKey[k], r.stats.rps())
+	}
+	fmt.Fprintln(out, "run-to-run spread of req/s:")
+	for _, k := range order {
+		v := slices.Clone(byKey[k])
+		slices.Sort(v)
+		med := v[len(v)/2]
+		if len(v)%2 == 0 {
+			med = (v[len(v)/2-1] + v[len(v)/2]) / 2
+		}
+		spread := 0.0
+		if med > 0 {
+			spread = (v[len(v)-1] - v[0]) / med * 100
+		}
+		fmt.Fprintf(out, "  %-6s %-8s runs %d  min %.0f  median %.0f  max %.0f  spread %.1f%%\n", k.alg, k.server, len(v), v[0], med, v[len(v)-1], spread)
+	}
+}
+
+// fmtCPU formats the server CPU time per request, or "n/a".
+func fmtCPU(s stats) string {
+	if c := s.cpuPerRequest(); c > 0 {
+		return fmtDur(c)
+	}
+	return "n/a"
+}
+
+func fmtDur(d time.Duration) string {
+	switch {
+	case d >= time.Second:
+		return fmt.Sprintf("%.2fs", d.Seconds())
+	case d >= time.Millisecond:
+		return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond))
+	default:
+		return fmt.Sprintf("%.0fµs", float64(d)/float64(time.Microsecond))
+	}
+}
