@@ -241,17 +241,13 @@ func (p *Provider) revokeGrant(ctx context.Context, familyID string) error {
 	return p.deps.Store.Revoke(ctx, "sid:"+familyID, p.now().Add(p.maxAccessTTL()))
 }
 
+// maxAccessTTL is how long a grant's revocation must be remembered: the
+// longest lifetime of any access token this instance has issued (minted
+// ones may exceed every configured lifetime, and a client may change after
+// its tokens were issued), or a revoked token would come back to life when
+// its revocation is forgotten.
 func (p *Provider) maxAccessTTL() time.Duration {
-	longest := p.cfg.AccessTokenTTL.D()
-	for _, c := range p.dir.Clients() {
-		longest = max(longest, c.AccessTokenTTL.D())
-	}
-	// Minted tokens may ask for more than any configured lifetime, and a
-	// client may be changed or removed after its tokens were issued: the
-	// longest lifetime really issued counts too, or a revoked token would
-	// come back to life when its revocation is forgotten.
-	longest = max(longest, time.Duration(p.longestAccessTTL.Load()))
-	return max(longest, 24*time.Hour)
+	return max(p.cfg.AccessTokenTTL.D(), time.Duration(p.longestAccessTTL.Load()))
 }
 
 // noteAccessTTL records the lifetime of an access token being issued.
