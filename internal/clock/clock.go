@@ -31,8 +31,9 @@ type Controlled struct {
 	frozen bool
 	at     time.Time // the instant shown while frozen
 
-	startFrozen bool      // the state Reset returns to
-	startAt     time.Time //
+	// startFrozen and startAt are the state Reset returns to.
+	startFrozen bool
+	startAt     time.Time
 }
 
 // NewControlled returns a running clock that starts equal to base.
