@@ -46,7 +46,7 @@ var (
 type Grant struct {
 	FamilyID string    `json:"family_id"`
 	ClientID string    `json:"client_id"`
-	Subject  string    `json:"subject,omitempty"`  // empty for client-only grants
+	Subject  string    `json:"subject,omitempty"` // empty for client-only grants
 	Username string    `json:"username,omitempty"`
 	Scopes   []string  `json:"scopes,omitempty"`
 	AuthTime time.Time `json:"auth_time,omitzero"`
