@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -67,6 +68,7 @@ type Key struct {
 	pub    crypto.PublicKey  // *rsa.PublicKey, *ecdsa.PublicKey or ed25519.PublicKey; nil for HMAC
 	thumb  string            // RFC 7638 thumbprint, computed once
 	hdrJWT string            // base64url of {"alg","kid","typ":"JWT"}, computed once
+	hdrs   *sync.Map         // typ → encoded header, for SignWithType; new per kid
 }
 
 // GenerateKey returns a fresh random key for alg: RSA 2048 for RS256, P-256
@@ -203,6 +205,22 @@ func (k *Key) setKID(kid string) {
 		k.id = k.thumb
 	}
 	k.hdrJWT = encodeHeader(k.alg, k.id, "JWT")
+	k.hdrs = &sync.Map{}
+}
+
+// header returns the encoded header for typ, encoding it once per typ
+// (typ values come from code, a handful per process, so the cache stays
+// small).
+func (k *Key) header(typ string) string {
+	if typ == "JWT" {
+		return k.hdrJWT
+	}
+	if h, ok := k.hdrs.Load(typ); ok {
+		return h.(string)
+	}
+	h := encodeHeader(k.alg, k.id, typ)
+	k.hdrs.Store(typ, h)
+	return h
 }
 
 // KID returns the key id: the one configured (ParseJWK "kid", WithKID), else

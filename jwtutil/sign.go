@@ -20,11 +20,7 @@ func (s *KeySet) Sign(claims jwt.Claims) (string, error) {
 // 9068 access tokens. An empty typ leaves the typ header out.
 func (s *KeySet) SignWithType(typ string, claims jwt.Claims) (string, error) {
 	k := s.Active()
-	hdr := k.hdrJWT
-	if typ != "JWT" {
-		hdr = encodeHeader(k.alg, k.id, typ)
-	}
-	return k.sign(hdr, claims)
+	return k.sign(k.header(typ), claims)
 }
 
 // sign builds header.payload.signature by hand around a pre-encoded header,
