@@ -11,6 +11,7 @@
 //
 // Every check prints "ok - <name>" or "not ok - <name>" plus the error; the
 // last line is "N passed, M failed" and the exit status is 1 when M > 0.
+import { assert, assertEqual, check, fail, finish } from './harness.mjs';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
@@ -32,29 +33,6 @@ const outDir = new URL('../out/', import.meta.url);
 const screenshot = new URL('consent.png', outDir);
 
 const TIMEOUT_MS = 15_000;
-
-let passed = 0;
-let failed = 0;
-
-async function check(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - ${name}`);
-  } catch (err) {
-    failed++;
-    console.log(`not ok - ${name}`);
-    console.log(String(err?.stack || err).split('\n').map((l) => `    ${l}`).join('\n'));
-  }
-}
-
-function assert(cond, message) {
-  if (!cond) throw new Error(`assertion failed: ${message}`);
-}
-
-function assertEqual(got, want, what) {
-  if (got !== want) throw new Error(`${what}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
-}
 
 const attr = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const b64url = (buf) => Buffer.from(buf).toString('base64url');
@@ -98,9 +76,8 @@ const browser = await chromium.launch({
 
 // A hard stop so a hung browser cannot stall CI.
 const watchdog = setTimeout(() => {
-  console.log('not ok - watchdog: consent checks took longer than 90 s');
-  console.log(`${passed} passed, ${failed + 1} failed`);
-  process.exit(1);
+  fail('watchdog', new Error('consent checks took longer than 90 s'));
+  finish();
 }, 90_000);
 watchdog.unref();
 
@@ -267,12 +244,9 @@ try {
     assertEqual(callbacks.length, before, 'no callback navigation from the browser resubmit');
   });
 } catch (err) {
-  failed++;
-  console.log('not ok - browser session');
-  console.log(String(err?.stack || err).split('\n').map((l) => `    ${l}`).join('\n'));
+  fail('browser session', err);
 } finally {
   await browser.close().catch(() => {});
 }
 
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed > 0 ? 1 : 0);
+finish();

@@ -8,6 +8,7 @@
 // openid-client does the protocol validation itself (ID token signature via
 // the JWKS, iss, aud, nonce, at_hash, the RFC 9207 iss parameter, state and
 // PKCE), so a passing check means a stock client accepts authmock.
+import { assert, assertEqual, check, finish } from './harness.mjs';
 import { readFileSync } from 'node:fs';
 import * as client from 'openid-client';
 
@@ -31,42 +32,6 @@ const SERVICE = { id: 'demo-service', secret: 'demo-service-secret' };
 // Every HTTP call made here goes to 127.0.0.1 and must not hang CI.
 const TIMEOUT_MS = 10_000;
 const insecure = { execute: [client.allowInsecureRequests], timeout: TIMEOUT_MS / 1000 };
-
-let passed = 0;
-let failed = 0;
-
-async function check(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - ${name}`);
-  } catch (err) {
-    failed++;
-    console.log(`not ok - ${name}`);
-    console.log(indent(describe(err)));
-  }
-}
-
-function describe(err) {
-  if (!(err instanceof Error)) return String(err);
-  const parts = [err.stack || String(err)];
-  if (err.code) parts.push(`code: ${err.code}`);
-  if (err.error) parts.push(`error: ${err.error} (${err.error_description ?? ''}) status ${err.status ?? '?'}`);
-  if (err.cause && !(err.cause instanceof Error)) parts.push(`cause: ${JSON.stringify(err.cause)}`);
-  return parts.join('\n');
-}
-
-function indent(s) {
-  return s.split('\n').map((l) => `    ${l}`).join('\n');
-}
-
-function assert(cond, message) {
-  if (!cond) throw new Error(`assertion failed: ${message}`);
-}
-
-function assertEqual(got, want, what) {
-  if (got !== want) throw new Error(`${what}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
-}
 
 // expectOAuthError runs fn and requires it to fail with the given OAuth
 // error code from the server's JSON body.
@@ -207,5 +172,4 @@ await check('introspection, revocation, introspection again', async () => {
 // the OAuth 2.0 Security BCP); it is covered by the Go tests instead.
 console.log('# skip - password grant (not in openid-client v6)');
 
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed > 0 ? 1 : 0);
+finish();

@@ -95,11 +95,10 @@ func (te *TokenEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (te *TokenEndpoint) serve(w http.ResponseWriter, r *http.Request) error {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		return InvalidRequest("the token endpoint accepts POST only").WithStatus(http.StatusMethodNotAllowed)
-	}
-	form, err := ReadForm(r, te.maxBody)
+	// The client authenticates before anything about the grant is
+	// answered, so an unauthenticated caller learns nothing of which
+	// grants are enabled.
+	form, client, err := ReadClientRequest(w, r, te.clients, te.maxBody, "the token endpoint")
 	if err != nil {
 		return err
 	}
@@ -110,10 +109,6 @@ func (te *TokenEndpoint) serve(w http.ResponseWriter, r *http.Request) error {
 	grant, ok := te.grants[gt]
 	if !ok {
 		return UnsupportedGrantType("grant_type %q is not supported", gt)
-	}
-	client, err := Authenticate(r.Context(), te.clients, r, form)
-	if err != nil {
-		return err
 	}
 	if client.Method == AuthNone && !grant.AllowPublic() {
 		return UnauthorizedClient("a public client cannot use grant_type %q", gt)
@@ -144,6 +139,26 @@ func WriteToken(w http.ResponseWriter, resp any) {
 		return
 	}
 	httpx.WriteJSONBytes(w, http.StatusOK, body)
+}
+
+// ReadClientRequest does what every endpoint a client calls with its
+// credentials shares (token, introspection, revocation): POST only (405
+// with Allow otherwise), a strictly parsed form body, and client
+// authentication. endpoint names the endpoint in the 405 description.
+func ReadClientRequest(w http.ResponseWriter, r *http.Request, clients ClientSource, maxBody int64, endpoint string) (url.Values, AuthenticatedClient, error) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		return nil, AuthenticatedClient{}, InvalidRequest("%s accepts POST only", endpoint).WithStatus(http.StatusMethodNotAllowed)
+	}
+	form, err := ReadForm(r, maxBody)
+	if err != nil {
+		return nil, AuthenticatedClient{}, err
+	}
+	client, err := Authenticate(r.Context(), clients, r, form)
+	if err != nil {
+		return nil, AuthenticatedClient{}, err
+	}
+	return form, client, nil
 }
 
 // Authenticate extracts and checks the client credentials of r.

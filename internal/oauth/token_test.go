@@ -199,6 +199,12 @@ func TestTokenEndpointErrors(t *testing.T) {
 			wantBody:   `{"error":"unsupported_grant_type","error_description":"grant_type \"password\" is not supported"}`,
 		},
 		{
+			name:       "unknown grant_type without client authentication reveals nothing about grants",
+			request:    func() *http.Request { return postForm("/token", "", "grant_type=password") },
+			wantStatus: 401,
+			wantBody:   `{"error":"invalid_client","error_description":"client authentication is required (HTTP Basic, or client_id and client_secret in the body)"}`,
+		},
+		{
 			name:       "no client authentication",
 			request:    func() *http.Request { return postForm("/token", "", "grant_type=client_credentials") },
 			wantStatus: 401,

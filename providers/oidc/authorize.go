@@ -199,11 +199,11 @@ func (p *Provider) approve(w http.ResponseWriter, r *http.Request, req *authRequ
 }
 
 func (p *Provider) issueCode(ctx context.Context, req *authRequest, user fixtures.User) (string, error) {
-	code, err := p.randomToken()
+	code, err := p.deps.RandomToken()
 	if err != nil {
 		return "", err
 	}
-	family, err := p.randomHex(16)
+	family, err := p.deps.RandomHex(16)
 	if err != nil {
 		return "", err
 	}
@@ -243,7 +243,7 @@ const pendingTTL = 10 * time.Minute
 func pendingKey(id string) string { return "pending:" + id }
 
 func (p *Provider) savePending(ctx context.Context, req *authRequest) (string, error) {
-	id, err := p.randomToken()
+	id, err := p.deps.RandomToken()
 	if err != nil {
 		return "", err
 	}

@@ -56,7 +56,7 @@ func (g codeGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oauth.
 	if err != nil {
 		return nil, err
 	}
-	return out.resp, nil
+	return out, nil
 }
 
 // offersRefresh reports whether tokens for c come with a refresh token.
@@ -78,7 +78,7 @@ func (g refreshGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oau
 		return nil, oauth.InvalidRequest("refresh_token is required")
 	}
 	requested := oauth.ParseScope(req.Form.Get("scope"))
-	next, err := p.randomToken()
+	next, err := p.deps.RandomToken()
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +127,7 @@ func (g refreshGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oau
 	if err != nil {
 		return nil, err
 	}
-	return out.resp, nil
+	return out, nil
 }
 
 // clientCredentialsGrant issues tokens to a client acting for itself
@@ -148,7 +148,7 @@ func (g clientCredentialsGrant) Handle(ctx context.Context, req *oauth.TokenRequ
 	if err != nil {
 		return nil, err
 	}
-	return out.resp, nil
+	return out, nil
 }
 
 // passwordGrant is the resource owner password credentials grant (RFC 6749
@@ -172,7 +172,7 @@ func (g passwordGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oa
 	if !ok {
 		return nil, oauth.InvalidGrant("invalid username or password")
 	}
-	familyID, err := p.randomHex(16)
+	familyID, err := p.deps.RandomHex(16)
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +181,7 @@ func (g passwordGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oa
 	if err != nil {
 		return nil, err
 	}
-	return out.resp, nil
+	return out, nil
 }
 
 // grantScopes parses and checks a scope parameter against what the client

@@ -131,24 +131,12 @@ func (p *Provider) serveRevoke(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// readAuthenticatedForm reads a POST form and authenticates its client.
-// Public clients may revoke their own tokens but not introspect.
+// readAuthenticatedForm is oauth.ReadClientRequest; public clients may
+// revoke their own tokens but not introspect.
 func (p *Provider) readAuthenticatedForm(w http.ResponseWriter, r *http.Request, allowPublic bool) (url.Values, oauth.AuthenticatedClient, error) {
-	var none oauth.AuthenticatedClient
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		return nil, none, oauth.InvalidRequest("this endpoint accepts POST only").WithStatus(http.StatusMethodNotAllowed)
+	form, client, err := oauth.ReadClientRequest(w, r, p.dir, p.deps.MaxBody, "this endpoint")
+	if err == nil && client.Method == oauth.AuthNone && !allowPublic {
+		err = oauth.InvalidClient("introspection requires client authentication")
 	}
-	form, err := oauth.ReadForm(r, p.deps.MaxBody)
-	if err != nil {
-		return nil, none, err
-	}
-	client, err := oauth.Authenticate(r.Context(), p.dir, r, form)
-	if err != nil {
-		return nil, none, err
-	}
-	if client.Method == oauth.AuthNone && !allowPublic {
-		return nil, none, oauth.InvalidClient("introspection requires client authentication")
-	}
-	return form, client, nil
+	return form, client, err
 }

@@ -28,7 +28,7 @@ func (p *Provider) Mint(ctx context.Context, req provider.MintRequest) (provider
 		if !ok {
 			return provider.MintResult{}, fmt.Errorf("no user %q", req.Username)
 		}
-		family, err := p.randomHex(16)
+		family, err := p.deps.RandomHex(16)
 		if err != nil {
 			return provider.MintResult{}, err
 		}
@@ -39,7 +39,7 @@ func (p *Provider) Mint(ctx context.Context, req provider.MintRequest) (provider
 	if err != nil {
 		return provider.MintResult{}, err
 	}
-	return provider.MintResult{AccessToken: out.resp.AccessToken, RefreshToken: out.resp.RefreshToken, IDToken: out.resp.IDToken, ExpiresIn: out.resp.ExpiresIn}, nil
+	return provider.MintResult{AccessToken: out.AccessToken, RefreshToken: out.RefreshToken, IDToken: out.IDToken, ExpiresIn: out.ExpiresIn}, nil
 }
 
 // Reset implements provider.Resetter: the configured clients and users come

@@ -5,11 +5,8 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"hash"
-	"io"
 	"maps"
 	"slices"
 	"time"
@@ -37,24 +34,6 @@ type accessClaims struct {
 	AuthTime *jwt.NumericDate `json:"auth_time,omitempty"`
 }
 
-// random returns n random bytes from the instance's source, hex or base64url
-// encoded.
-func (p *Provider) randomHex(n int) (string, error) {
-	b := make([]byte, n)
-	if _, err := io.ReadFull(p.deps.Rand, b); err != nil {
-		return "", fmt.Errorf("reading randomness: %w", err)
-	}
-	return hex.EncodeToString(b), nil
-}
-
-func (p *Provider) randomToken() (string, error) {
-	b := make([]byte, 32)
-	if _, err := io.ReadFull(p.deps.Rand, b); err != nil {
-		return "", fmt.Errorf("reading randomness: %w", err)
-	}
-	return base64.RawURLEncoding.EncodeToString(b), nil
-}
-
 func (p *Provider) now() time.Time { return p.deps.Clock.Now().Truncate(time.Second) }
 
 // lifetimes returns the client's token lifetimes, falling back to the
@@ -78,13 +57,6 @@ func orDefault(d, fallback fixtures.Duration) time.Duration {
 	return fallback.D()
 }
 
-// issued is what issueTokens made.
-type issued struct {
-	resp *oauth.TokenResponse
-	jti  string
-	exp  time.Time
-}
-
 // issueOptions say which tokens to add beside the access token.
 type issueOptions struct {
 	refresh bool
@@ -97,14 +69,14 @@ type issueOptions struct {
 
 // issueTokens mints the access token of a grant and, as asked, an ID token
 // and a refresh token (stored as a new family member).
-func (p *Provider) issueTokens(ctx context.Context, g store.Grant, c fixtures.Client, opt issueOptions) (*issued, error) {
+func (p *Provider) issueTokens(ctx context.Context, g store.Grant, c fixtures.Client, opt issueOptions) (*oauth.TokenResponse, error) {
 	now := p.now()
 	ttl := opt.ttl
 	if ttl <= 0 {
 		ttl = p.accessTTL(c)
 	}
 	p.noteAccessTTL(ttl)
-	jti, err := p.randomHex(16)
+	jti, err := p.deps.RandomHex(16)
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +94,7 @@ func (p *Provider) issueTokens(ctx context.Context, g store.Grant, c fixtures.Cl
 	case opt.refreshToken != "":
 		resp.RefreshToken = opt.refreshToken
 	case opt.refresh:
-		rt, err := p.randomToken()
+		rt, err := p.deps.RandomToken()
 		if err != nil {
 			return nil, err
 		}
@@ -140,7 +112,7 @@ func (p *Provider) issueTokens(ctx context.Context, g store.Grant, c fixtures.Cl
 			return nil, err
 		}
 	}
-	return &issued{resp: resp, jti: jti, exp: now.Add(ttl)}, nil
+	return resp, nil
 }
 
 func (p *Provider) audience(c fixtures.Client) jwt.ClaimStrings {
