@@ -1,0 +1,169 @@
+package journal
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Fingerprint is what the journal shows instead of a secret: the first four
+// bytes of its SHA-256, enough to tell tokens apart, too little to replay.
+func Fingerprint(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return "[redacted sha256:" + hex.EncodeToString(sum[:4]) + "]"
+}
+
+// secretFields are form, query and JSON names whose values are credentials,
+// compared case-insensitively with '-' and '_' ignored, so that
+// "refresh_token", "refreshToken" and "refresh-token" are all one name.
+var secretFields = map[string]bool{}
+
+func init() {
+	for _, f := range []string{
+		"password", "client_secret", "secret", "signature",
+		"code", "code_verifier", "token", "access_token", "refresh_token",
+		"id_token", "id_token_hint", "logout_token", "assertion", "client_assertion",
+		"subject_token", "actor_token", "device_code", "user_code",
+		"api_key", "authorization",
+	} {
+		secretFields[normalise(f)] = true
+	}
+}
+
+func normalise(name string) string {
+	return strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(name))
+}
+
+// IsSecretField reports whether a parameter or JSON member called name
+// carries a credential.
+func IsSecretField(name string) bool { return secretFields[normalise(name)] }
+
+// secretHeaders carry credentials whole; Authorization keeps its scheme.
+var secretHeaders = map[string]bool{
+	"Authorization": true, "Proxy-Authorization": true, "Cookie": true, "Set-Cookie": true,
+	"Refresh-Token": true, "X-Api-Key": true, "X-Admin-Token": true,
+}
+
+// redactHeaders copies h with credentials fingerprinted. A URL-valued
+// header (Location) has its secret query parameters fingerprinted, since a
+// redirect may carry a code or token.
+func redactHeaders(h http.Header) map[string][]string {
+	out := make(map[string][]string, len(h))
+	for name, values := range h {
+		vs := make([]string, len(values))
+		for i, v := range values {
+			switch {
+			case name == "Authorization" || name == "Proxy-Authorization":
+				vs[i] = redactAuthorization(v)
+			case secretHeaders[name]:
+				vs[i] = Fingerprint(v)
+			case name == "Location" || name == "Referer":
+				vs[i] = redactURL(v)
+			default:
+				vs[i] = v
+			}
+		}
+		out[name] = vs
+	}
+	return out
+}
+
+// redactAuthorization keeps the scheme ("Basic", "Bearer", "User") so the
+// tester sees which method the client used, and fingerprints the rest.
+func redactAuthorization(v string) string {
+	scheme, cred, ok := strings.Cut(v, " ")
+	if !ok {
+		return Fingerprint(v)
+	}
+	return scheme + " " + Fingerprint(strings.TrimSpace(cred))
+}
+
+// redactValues copies form or query values with secret fields
+// fingerprinted.
+func redactValues(vs url.Values) map[string][]string {
+	if len(vs) == 0 {
+		return nil
+	}
+	out := make(map[string][]string, len(vs))
+	for k, values := range vs {
+		cp := make([]string, len(values))
+		for i, v := range values {
+			if IsSecretField(k) {
+				v = Fingerprint(v)
+			}
+			cp[i] = v
+		}
+		out[k] = cp
+	}
+	return out
+}
+
+// redactURL fingerprints the secret query and fragment parameters of a URL,
+// leaving everything else readable. The result is for reading, not for
+// following: fingerprints are inserted unescaped.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return Fingerprint(raw)
+	}
+	if u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "redacted")
+		}
+	}
+	fragment := u.EscapedFragment()
+	u.Fragment, u.RawFragment = "", ""
+	query := u.RawQuery
+	u.RawQuery = ""
+	out := u.String()
+	if query != "" {
+		out += "?" + redactEncoded(query)
+	}
+	if fragment != "" {
+		out += "#" + redactEncoded(fragment)
+	}
+	return out
+}
+
+// redactEncoded fingerprints secret values in an encoded query, keeping
+// parameter order.
+func redactEncoded(query string) string {
+	parts := strings.Split(query, "&")
+	for i, p := range parts {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok {
+			continue
+		}
+		name, err := url.QueryUnescape(k)
+		if err != nil || !IsSecretField(name) {
+			continue
+		}
+		if value, err := url.QueryUnescape(v); err == nil {
+			v = value
+		}
+		parts[i] = k + "=" + Fingerprint(v)
+	}
+	return strings.Join(parts, "&")
+}
+
+// redactJSON fingerprints the string values of secret members anywhere in a
+// decoded JSON document, in place.
+func redactJSON(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			if s, ok := e.(string); ok && IsSecretField(k) {
+				v[k] = Fingerprint(s)
+				continue
+			}
+			v[k] = redactJSON(e)
+		}
+	case []any:
+		for i, e := range v {
+			v[i] = redactJSON(e)
+		}
+	}
+	return v
+}
