@@ -57,6 +57,13 @@ type Server struct {
 	MaxBodyBytes int64    `json:"max_body_bytes"`
 	TLS          TLS      `json:"tls"`
 	Clock        Clock    `json:"clock"`
+	// AdminToken, when set, is the bearer token the admin API under
+	// /_authmock/ demands, from any address; unset, the admin API answers
+	// loopback clients only.
+	AdminToken string `json:"admin_token"`
+	// JournalSize is how many recent exchanges the journal keeps; 0 turns
+	// the journal off.
+	JournalSize int `json:"journal_size"`
 }
 
 // TLS is the "server.tls" object. Serving TLS means either both files or
@@ -113,5 +120,6 @@ func Defaults() Server {
 		LogFormat:    "text",
 		CORSOrigins:  []string{},
 		MaxBodyBytes: 1 << 20,
+		JournalSize:  500,
 	}
 }

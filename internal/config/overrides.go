@@ -83,6 +83,9 @@ func Settings() []Setting {
 		{Flag: "frozen-at", Env: "AUTHMOCK_FROZEN_AT", Path: "server.clock.frozen_at",
 			Usage: "start the clock frozen at `TIME` (RFC 3339), for deterministic runs",
 			apply: str(func(s *Server) *string { return &s.Clock.FrozenAt })},
+		{Flag: "admin-token", Env: "AUTHMOCK_ADMIN_TOKEN", Path: "server.admin_token",
+			Usage: "require `TOKEN` as a bearer token on the admin API, which then answers any address (default: loopback only, no token)",
+			apply: str(func(s *Server) *string { return &s.AdminToken })},
 	}
 }
 

@@ -6,10 +6,15 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/authmock/authmock/fixtures"
 )
+
+// maxJournalSize bounds the journal's memory: entries keep up to 64 KiB of
+// body each, so 10,000 is at worst a few hundred MiB.
+const maxJournalSize = 10000
 
 // validateServer reports every problem with the server settings.
 func validateServer(s Server) fixtures.Problems {
@@ -39,6 +44,12 @@ func validateServer(s Server) fixtures.Problems {
 	}
 	if s.MaxBodyBytes < 1 {
 		ps.Add("server.max_body_bytes", "must be a positive number of bytes")
+	}
+	if s.JournalSize < 0 || s.JournalSize > maxJournalSize {
+		ps.Add("server.journal_size", "must be from 0 (off) to %d entries", maxJournalSize)
+	}
+	if s.AdminToken != "" && (len(s.AdminToken) < 16 || strings.TrimSpace(s.AdminToken) != s.AdminToken) {
+		ps.Add("server.admin_token", "must be at least 16 characters with no surrounding spaces")
 	}
 	switch t := s.TLS; {
 	case t.CertFile != "" && t.KeyFile == "":

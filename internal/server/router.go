@@ -7,7 +7,10 @@ import (
 
 	"github.com/gorilla/mux"
 
+	adminapi "github.com/authmock/authmock/internal/admin"
 	"github.com/authmock/authmock/internal/httpx"
+	"github.com/authmock/authmock/internal/oauth"
+	"github.com/authmock/authmock/internal/provider"
 )
 
 // AdminPrefix is where authmock's own endpoints live; no instance may be
@@ -22,10 +25,16 @@ func (s *Server) handler() http.Handler {
 	admin := prefixRouter(r, AdminPrefix)
 	admin.HandleFunc("/health", health).Methods(http.MethodGet, http.MethodHead)
 	admin.HandleFunc("/providers", s.listProviders).Methods(http.MethodGet, http.MethodHead)
+	(&adminapi.Admin{
+		Clock: s.clock, Journal: s.journal, Faults: s.faults, Reset: s.Reset,
+		Token: s.cfg.Server.AdminToken, Logger: s.logger,
+	}).Mount(admin)
 
 	var rootInst *instance
 	for _, in := range s.instances {
-		in.provider.Mount(prefixRouter(r, in.Mount))
+		sub := prefixRouter(r, in.Mount)
+		sub.Use(s.faults.Middleware(in.Name, in.Mount, errorRenderer(in.provider)))
+		in.provider.Mount(sub)
 		addWellKnownAliases(r, in.Mount)
 		if in.root {
 			rootInst = in
@@ -37,6 +46,7 @@ func (s *Server) handler() http.Handler {
 		// PathPrefix("/") route so that a wrong method on another mount is
 		// still a 405, not the root instance's 404.
 		root := newRouter()
+		root.Use(s.faults.Middleware(rootInst.Name, "", errorRenderer(rootInst.provider)))
 		rootInst.provider.Mount(root)
 		r.NotFoundHandler = missHandler(r, root)
 	}
@@ -46,8 +56,38 @@ func (s *Server) handler() http.Handler {
 		httpx.RequestID(),
 		httpx.AccessLog(s.logger),
 		httpx.MaxBytes(s.cfg.Server.MaxBodyBytes),
+		s.journal.Middleware(s.clock.Now, s.classify),
 		httpx.CORS(httpx.OriginPolicy{Origins: s.cfg.Server.CORSOrigins}),
 	)
+}
+
+// errorRenderer is how faults injected into p's routes are written: p's
+// own renderer when it has one (its dialect's error format), else RFC 6749
+// JSON.
+func errorRenderer(p provider.Provider) oauth.ErrorRenderer {
+	if r, ok := p.(oauth.ErrorRenderer); ok {
+		return r
+	}
+	return oauth.RFC6749Renderer{}
+}
+
+// classify names the instance a request is for, for the journal; the
+// admin API's own calls are not recorded.
+func (s *Server) classify(r *http.Request) (string, bool) {
+	p := r.URL.EscapedPath()
+	if p == AdminPrefix || strings.HasPrefix(p, AdminPrefix+"/") {
+		return "", false
+	}
+	var root string
+	for _, in := range s.instances {
+		if p == in.Mount || strings.HasPrefix(p, in.Mount+"/") {
+			return in.Name, true
+		}
+		if in.root {
+			root = in.Name
+		}
+	}
+	return root, true // "" for a path no instance serves
 }
 
 // wellKnownDocs are the metadata documents an issuer may publish.

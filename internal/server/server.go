@@ -12,6 +12,8 @@ import (
 
 	"github.com/authmock/authmock/internal/clock"
 	"github.com/authmock/authmock/internal/config"
+	"github.com/authmock/authmock/internal/faults"
+	"github.com/authmock/authmock/internal/journal"
 	"github.com/authmock/authmock/internal/provider"
 	"github.com/authmock/authmock/internal/store"
 	"github.com/authmock/authmock/internal/store/memory"
@@ -48,6 +50,8 @@ type Server struct {
 	baseURL     string
 	instances   []*instance
 	http        *http.Server
+	journal     *journal.Journal
+	faults      *faults.Queue
 
 	mu       sync.Mutex
 	certPEM  []byte
@@ -103,6 +107,8 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.baseURL = base
+	s.journal = journal.New(cfg.Server.JournalSize)
+	s.faults = faults.NewQueue(func(name string) bool { return s.find(name) != nil })
 	if err := s.buildInstances(rnd); err != nil {
 		s.release()
 		return nil, err
@@ -179,6 +185,12 @@ func (s *Server) Provider(name string) provider.Provider {
 
 // Clock returns the clock every instance reads.
 func (s *Server) Clock() *clock.Controlled { return s.clock }
+
+// Journal returns the record of recent exchanges.
+func (s *Server) Journal() *journal.Journal { return s.journal }
+
+// Faults returns the fault queue every instance's routes consult.
+func (s *Server) Faults() *faults.Queue { return s.faults }
 
 // TLSCertPEM returns the self-signed certificate, PEM-encoded, for clients
 // to trust; nil unless the server was started with server.tls.self_signed.

@@ -1,0 +1,97 @@
+package admin
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+
+	"github.com/authmock/authmock/internal/httpx"
+)
+
+// apiError is a failed admin call: a status and what to tell the caller.
+type apiError struct {
+	status      int
+	code        string
+	description string
+}
+
+func (e *apiError) Error() string { return e.description }
+
+func badRequest(format string, args ...any) error {
+	return &apiError{http.StatusBadRequest, "invalid_request", fmt.Sprintf(format, args...)}
+}
+
+func notFound(format string, args ...any) error {
+	return &apiError{http.StatusNotFound, "not_found", fmt.Sprintf(format, args...)}
+}
+
+// writeError uses the shape of the server's own 404 and 405 answers.
+func writeError(w http.ResponseWriter, status int, code, description string) {
+	httpx.WriteJSON(w, status, map[string]string{"error": code, "error_description": description})
+}
+
+// handler adapts a handler that returns an error.
+func (a *Admin) handler(fn func(http.ResponseWriter, *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := fn(w, r)
+		if err == nil {
+			return
+		}
+		var ae *apiError
+		if errors.As(err, &ae) {
+			writeError(w, ae.status, ae.code, ae.description)
+			return
+		}
+		if a.Logger != nil {
+			a.Logger.ErrorContext(r.Context(), "admin call failed", slog.String("path", r.URL.Path), slog.Any("error", err))
+		}
+		writeError(w, http.StatusInternalServerError, "server_error", "the admin call failed; see the server log")
+	})
+}
+
+// maxAdminBody bounds admin request bodies; rules and clock settings are
+// small.
+const maxAdminBody = 64 << 10
+
+// decode reads an optional JSON body strictly into v. An empty body leaves
+// v as it is.
+func decode(r *http.Request, v any) error {
+	if r.Body == nil {
+		return nil
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, maxAdminBody+1))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return &apiError{http.StatusRequestEntityTooLarge, "invalid_request", "the request body is too large"}
+		}
+		return badRequest("reading the body: %v", err)
+	}
+	if len(b) > maxAdminBody {
+		return &apiError{http.StatusRequestEntityTooLarge, "invalid_request", fmt.Sprintf("the request body is larger than %d bytes", maxAdminBody)}
+	}
+	if len(b) == 0 {
+		return nil
+	}
+	if !httpx.IsMediaType(r, "application/json") && r.Header.Get("Content-Type") != "" {
+		return &apiError{http.StatusUnsupportedMediaType, "invalid_request", "send the body as application/json"}
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return badRequest("the body is not the JSON this call takes: %v", err)
+	}
+	if dec.More() {
+		return badRequest("the body holds more than one JSON value")
+	}
+	return nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	httpx.WriteJSON(w, status, v)
+	return nil
+}
