@@ -170,7 +170,7 @@ func jwtPayload(t *testing.T, token string) map[string]any {
 
 func TestTokenCommand(t *testing.T) {
 	t.Run("client credentials token", func(t *testing.T) {
-		res := runCmd(t, nil, "token", "--client", "demo-service", "--scope", "api:read")
+		res := runCmd(t, nil, "token", "--provider", "oidc", "--client", "demo-service", "--scope", "api:read")
 		require.Equal(t, exitOK, res.code, res.stderr)
 		claims := jwtPayload(t, res.stdout)
 		assert.Equal(t, "http://127.0.0.1:8080/oidc", claims["iss"], "the default issuer, with nothing listening")
@@ -195,7 +195,7 @@ func TestTokenCommand(t *testing.T) {
 		assert.EqualValues(t, 1735787045, claims["iat"], "the frozen clock")
 	})
 	t.Run("issuer follows the flags", func(t *testing.T) {
-		res := runCmd(t, map[string]string{"AUTHMOCK_ISSUER_URL": "https://auth.test"}, "token", "--client", "demo-service", "--root", "oidc")
+		res := runCmd(t, map[string]string{"AUTHMOCK_ISSUER_URL": "https://auth.test"}, "token", "--provider", "oidc", "--client", "demo-service", "--root", "oidc")
 		require.Equal(t, exitOK, res.code, res.stderr)
 		assert.Equal(t, "https://auth.test", jwtPayload(t, res.stdout)["iss"])
 	})
@@ -206,9 +206,10 @@ func TestTokenCommand(t *testing.T) {
 		wantErr  string
 	}{
 		{name: "client required", args: []string{"token"}, wantCode: exitUsage, wantErr: "--client is required"},
-		{name: "unknown client", args: []string{"token", "--client", "nope"}, wantCode: exitError, wantErr: "nope"},
-		{name: "unknown user", args: []string{"token", "--client", "demo-web", "--user", "mallory"}, wantCode: exitError, wantErr: "mallory"},
-		{name: "unknown provider", args: []string{"token", "--client", "demo-web", "--provider", "nope"}, wantCode: exitError, wantErr: `no provider named "nope" (have: oidc)`},
+		{name: "provider required with several", args: []string{"token", "--client", "demo-web"}, wantCode: exitError, wantErr: "--provider is required (have: dotypos, fastapi, oidc, trackmania)"},
+		{name: "unknown client", args: []string{"token", "--provider", "oidc", "--client", "nope"}, wantCode: exitError, wantErr: "nope"},
+		{name: "unknown user", args: []string{"token", "--provider", "oidc", "--client", "demo-web", "--user", "mallory"}, wantCode: exitError, wantErr: "mallory"},
+		{name: "unknown provider", args: []string{"token", "--client", "demo-web", "--provider", "nope"}, wantCode: exitError, wantErr: `no provider named "nope" (have: dotypos, fastapi, oidc, trackmania)`},
 		{name: "bad claim", args: []string{"token", "--client", "demo-web", "--claim", "novalue"}, wantCode: exitUsage, wantErr: "KEY=VALUE"},
 		{name: "bad claims JSON", args: []string{"token", "--client", "demo-web", "--claims-json", "[1]"}, wantCode: exitUsage, wantErr: "JSON object"},
 		{name: "bad ttl", args: []string{"token", "--client", "demo-web", "--ttl", "-1m"}, wantCode: exitUsage, wantErr: "--ttl"},
