@@ -1,0 +1,61 @@
+package dotypos
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/authmock/authmock/fixtures"
+	"github.com/authmock/authmock/internal/provider"
+)
+
+// The benchmarks serve requests in process, through the mounted router, so
+// they measure the dialect rather than the network.
+
+func benchServe(b *testing.B, ip *inProcess, newReq func() *http.Request) {
+	b.Helper()
+	b.ReportAllocs()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		ip.router.ServeHTTP(rec, newReq())
+		if rec.Code != http.StatusOK {
+			b.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+	}
+}
+
+// BenchmarkSignin is the hot path: a refresh token exchanged for a cloud's
+// access token.
+func BenchmarkSignin(b *testing.B) {
+	for _, alg := range []struct{ name, key string }{{"RS256", "demo-rs256"}, {"ES256", "demo-es256"}, {"HS256", "demo-hs256"}} {
+		b.Run(alg.name, func(b *testing.B) {
+			ip := newInProcess(b, func(c *Config) { c.Keys = []fixtures.KeySpec{{Builtin: alg.key}} })
+			res, err := ip.p.Mint(b.Context(), provider.MintRequest{ClientID: posID})
+			if err != nil {
+				b.Fatal(err)
+			}
+			auth := "User " + res.RefreshToken
+			benchServe(b, ip, func() *http.Request {
+				req := httptest.NewRequest(http.MethodPost, pathPrefix+PathSignin, strings.NewReader(`{"_cloudId":123456789}`))
+				req.Header.Set("Authorization", auth)
+				req.Header.Set("Content-Type", "application/json; charset=UTF-8")
+				return req
+			})
+		})
+	}
+}
+
+func BenchmarkCloudList(b *testing.B) {
+	ip := newInProcess(b, nil)
+	res, err := ip.p.Mint(b.Context(), provider.MintRequest{ClientID: posID})
+	if err != nil {
+		b.Fatal(err)
+	}
+	bearer := "Bearer " + res.AccessToken
+	benchServe(b, ip, func() *http.Request {
+		req := httptest.NewRequest(http.MethodGet, pathPrefix+PathClouds, nil)
+		req.Header.Set("Authorization", bearer)
+		return req
+	})
+}

@@ -1,0 +1,207 @@
+package dotypos
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+
+	"github.com/gorilla/mux"
+
+	"github.com/authmock/authmock/fixtures"
+	"github.com/authmock/authmock/internal/directory"
+	"github.com/authmock/authmock/internal/keyload"
+	"github.com/authmock/authmock/internal/oauth"
+	"github.com/authmock/authmock/internal/provider"
+	"github.com/authmock/authmock/jwtutil"
+)
+
+// Dialect is the name configuration files use for this dialect.
+const Dialect = "dotypos"
+
+// Paths, relative to the instance's mount point. The connector pages live
+// on the admin host in reality (admin.dotykacka.cz), the API on the API
+// host (api.dotykacka.cz); one mount serves both.
+const (
+	PathConnect         = "/client/connect"
+	PathConnectV2       = "/client/connect/v2"
+	PathConnectV2Alias  = "/v2/client/connect" // the migration page's other spelling
+	PathConnectDecision = "/client/connect/decision"
+	PathSignin          = "/v2/signin/token"
+	PathClouds          = "/v2/clouds"
+	PathCloud           = "/v2/clouds/{cloudId}"
+	PathCloudSubtree    = "/v2/clouds/{cloudId}/{rest:.*}"
+)
+
+type factory struct{}
+
+// Factory returns the dotypos dialect's factory.
+func Factory() provider.Factory { return factory{} }
+
+func (factory) Dialect() string { return Dialect }
+
+func (factory) ParseConfig(raw json.RawMessage) (provider.Config, fixtures.Problems) {
+	cfg, ps := parseConfig(raw)
+	return &cfg, ps
+}
+
+func (factory) New(deps provider.Deps, cfg provider.Config) (provider.Provider, error) {
+	c, ok := cfg.(*Config)
+	if !ok {
+		return nil, fmt.Errorf("dotypos: config of type %T", cfg)
+	}
+	return New(deps, *c)
+}
+
+// Provider is one dotypos instance.
+type Provider struct {
+	cfg    Config
+	deps   provider.Deps
+	log    *slog.Logger
+	keys   *jwtutil.KeySet
+	dir    *directory.Directory
+	clouds *cloudDirectory
+	pages  *template.Template
+	// longestAccessTTL is the longest access-token lifetime issued so far,
+	// in nanoseconds; jti revocations must outlast it.
+	longestAccessTTL atomic.Int64
+}
+
+// New builds an instance.
+func New(deps provider.Deps, cfg Config) (*Provider, error) {
+	keys, ps := keyload.LoadKeySet(cfg.Keys, deps.BaseDir)
+	if len(ps) > 0 {
+		return nil, fmt.Errorf("dotypos %s: %w", deps.Name, ps)
+	}
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	return &Provider{
+		cfg:    cfg,
+		deps:   deps,
+		log:    deps.Logger,
+		keys:   keys,
+		dir:    directory.New(cfg.Clients, cfg.Users),
+		clouds: newCloudDirectory(cfg.Clouds, cfg.UserClouds),
+		pages:  pages,
+	}, nil
+}
+
+// Mount implements provider.Provider.
+func (p *Provider) Mount(r *mux.Router) {
+	r.Handle(PathSignin, p.api(p.serveSignin)).Methods(http.MethodPost)
+	r.Handle(PathClouds, p.api(p.serveClouds)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle(PathCloud, p.api(p.serveCloud)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle(PathCloudSubtree, p.api(p.serveCloudSubtree))
+	r.Handle(PathConnect, http.HandlerFunc(p.serveConnect)).Methods(http.MethodGet)
+	r.Handle(PathConnectV2, http.HandlerFunc(p.serveConnectV2)).Methods(http.MethodPost)
+	r.Handle(PathConnectV2Alias, http.HandlerFunc(p.serveConnectV2)).Methods(http.MethodPost)
+	r.Handle(PathConnectDecision, http.HandlerFunc(p.serveDecision)).Methods(http.MethodPost)
+}
+
+// api adapts an API handler: a returned error is logged and written as
+// {"reason": ...}.
+func (p *Provider) api(fn oauth.HandlerFunc) http.Handler {
+	return oauth.Handle(p.log, errorRenderer{}, fn)
+}
+
+func (p *Provider) url(path string) string { return p.deps.Issuer + path }
+
+// Describe implements provider.Describer. The first endpoint is the legacy
+// connector URL of the first demo client, ready to open in a browser.
+func (p *Provider) Describe() provider.Description {
+	d := provider.Description{Dialect: Dialect}
+	clients := p.dir.Clients()
+	for _, c := range clients {
+		if len(c.RedirectURIs) > 0 {
+			d.Endpoints = append(d.Endpoints, provider.Endpoint{Name: "open", URL: p.ConnectURL(c, c.RedirectURIs[0], "demo-state")})
+			break
+		}
+	}
+	d.Endpoints = append(d.Endpoints,
+		provider.Endpoint{Name: "connect", URL: p.url(PathConnect)},
+		provider.Endpoint{Name: "connect v2", URL: p.url(PathConnectV2)},
+		provider.Endpoint{Name: "signin", URL: p.url(PathSignin)},
+		provider.Endpoint{Name: "clouds", URL: p.url(PathClouds)},
+	)
+	for _, c := range clients {
+		note := "Authorization: User <token> at signin"
+		if c.DefaultUser != "" {
+			note = "connects as " + c.DefaultUser
+		}
+		d.Clients = append(d.Clients, provider.DescribedClient{ID: c.ID, Secret: c.Secret, RedirectURIs: c.RedirectURIs, Note: note})
+	}
+	for _, u := range p.dir.Users() {
+		d.Users = append(d.Users, provider.DescribedUser{Username: u.Username, Password: u.Password})
+		var names []string
+		for _, c := range p.clouds.ofUser(u.Username) {
+			names = append(names, c.String())
+		}
+		if len(names) > 0 {
+			d.Notes = append(d.Notes, fmt.Sprintf("%s's clouds: %s", u.Username, strings.Join(names, ", ")))
+		}
+	}
+	if p.cfg.Interactive {
+		d.Notes = append(d.Notes, "interactive: the connector shows the application, the user's clouds, Allow and Deny")
+	} else {
+		d.Notes = append(d.Notes, "non-interactive: the connector redirects at once with the default user's first cloud (or ?cloudid=)")
+	}
+	return d
+}
+
+// ConnectURL is the legacy connector URL a client application sends the
+// browser to, with the query the documentation writes.
+func (p *Provider) ConnectURL(c fixtures.Client, redirectURI, state string) string {
+	q := "client_id=" + url.QueryEscape(c.ID) + "&client_secret=" + url.QueryEscape(c.Secret) +
+		"&scope=*&redirect_uri=" + url.QueryEscape(redirectURI)
+	if state != "" {
+		q += "&state=" + url.QueryEscape(state)
+	}
+	return p.url(PathConnect) + "?" + q
+}
+
+// Reset implements provider.Resetter: the configured clients, users and
+// clouds come back; the server resets the store namespace (refresh tokens,
+// pending consents, revocations) itself.
+func (p *Provider) Reset(context.Context) error {
+	p.dir.Reset()
+	p.clouds.reset()
+	return nil
+}
+
+// Clouds lists every cloud of the instance, sorted by id.
+func (p *Provider) Clouds() []fixtures.Cloud { return p.clouds.all() }
+
+// PutCloud adds or replaces a cloud.
+func (p *Provider) PutCloud(c fixtures.Cloud) fixtures.Problems { return p.clouds.put(c) }
+
+// DeleteCloud removes a cloud: no user can grant it, no refresh token can
+// sign in to it, and the cloud list leaves it out. It reports whether the
+// cloud existed.
+func (p *Provider) DeleteCloud(id int64) bool { return p.clouds.remove(id) }
+
+// UserClouds returns the clouds a user can grant, in connector order.
+func (p *Provider) UserClouds(username string) []fixtures.Cloud { return p.clouds.ofUser(username) }
+
+// SetUserClouds replaces the clouds a user can grant.
+func (p *Provider) SetUserClouds(username string, ids []int64) fixtures.Problems {
+	if _, ok := p.dir.User(username); !ok {
+		var ps fixtures.Problems
+		ps.Add("username", "no user named %q", username)
+		return ps
+	}
+	return p.clouds.setUser(username, ids)
+}
+
+var (
+	_ provider.Provider  = (*Provider)(nil)
+	_ provider.Describer = (*Provider)(nil)
+	_ provider.Minter    = (*Provider)(nil)
+	_ provider.Resetter  = (*Provider)(nil)
+)
