@@ -1,0 +1,137 @@
+package trackmania
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/authmock/authmock/internal/provider"
+)
+
+func jwtMode(c *Config) { c.AccessTokenFormat = FormatJWT }
+
+func decodeJWT(t *testing.T, token string) (header, claims map[string]any) {
+	t.Helper()
+	parts := strings.Split(token, ".")
+	require.Len(t, parts, 3, "not a JWS: %q", token)
+	for i, dst := range []*map[string]any{&header, &claims} {
+		raw, err := base64.RawURLEncoding.DecodeString(parts[i])
+		require.NoError(t, err)
+		require.NoError(t, json.Unmarshal(raw, dst))
+	}
+	return header, claims
+}
+
+func TestJWTAccessTokens(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, jwtMode)
+	tok := ts.codeFlow(url.Values{"scope": {"clubs read_favorite"}})
+	header, claims := decodeJWT(t, tok.AccessToken)
+	assert.Equal(t, "RS256", header["alg"])
+	assert.Equal(t, "at+jwt", header["typ"])
+	assert.Equal(t, ts.issuer, claims["iss"])
+	assert.Equal(t, aliceID, claims["sub"])
+	assert.Equal(t, webID, claims["client_id"])
+	assert.Equal(t, "clubs read_favorite", claims["scope"])
+	assert.Equal(t, float64(t0.Add(time.Hour).Unix()), claims["exp"])
+
+	assert.Equal(t, http.StatusOK, ts.api(PathUser, "", tok.AccessToken).status)
+	assert.Equal(t, http.StatusOK, ts.api(PathClubsAdmin, "", tok.AccessToken).status)
+	assert.Equal(t, http.StatusForbidden, ts.request(http.MethodPost, PathFavoriteAdd, "", tok.AccessToken, "application/json", `{"uid":"m1"}`).status)
+
+	cc := ts.clientToken()
+	_, ccClaims := decodeJWT(t, cc.AccessToken)
+	assert.Equal(t, svcID, ccClaims["sub"])
+	assert.Equal(t, http.StatusOK, ts.api(PathDisplayNames, "accountId[]="+aliceID, cc.AccessToken).status)
+	assert.Equal(t, http.StatusForbidden, ts.api(PathUser, "", cc.AccessToken).status)
+
+	// A tampered token is refused.
+	assert.Equal(t, http.StatusUnauthorized, ts.api(PathUser, "", tok.AccessToken[:len(tok.AccessToken)-2]+"AA").status)
+
+	// Revocation works for JWTs too: reuse revokes the family.
+	next := ts.tokens(ts.refresh(tok.RefreshToken), true)
+	assert.Equal(t, http.StatusBadRequest, ts.refresh(tok.RefreshToken).status)
+	for _, at := range []string{tok.AccessToken, next.AccessToken} {
+		resp := ts.api(PathUser, "", at)
+		assert.Equal(t, http.StatusUnauthorized, resp.status)
+		assert.JSONEq(t, errJSON("invalid_token", "the access token has been revoked"), resp.String())
+	}
+
+	// Expiry follows the instance clock.
+	ts.clk.Advance(time.Hour)
+	resp := ts.api(PathDisplayNames, "accountId[]="+aliceID, cc.AccessToken)
+	assert.JSONEq(t, errJSON("invalid_token", "the access token expired"), resp.String())
+}
+
+func TestMint(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, nil)
+	res, err := ts.p.Mint(t.Context(), provider.MintRequest{ClientID: webID, Username: "bob", Scopes: []string{"clubs"}, TTLSeconds: 60})
+	require.NoError(t, err)
+	assert.Equal(t, int64(60), res.ExpiresIn)
+	assert.NotEmpty(t, res.RefreshToken)
+	assert.JSONEq(t, `{"clubs":[{"id":42,"name":"Shared Club"}]}`, ts.api(PathClubsAdmin, "", res.AccessToken).String())
+	ts.tokens(ts.refresh(res.RefreshToken), true)
+	ts.clk.Advance(time.Minute)
+	assert.Equal(t, http.StatusUnauthorized, ts.api(PathUser, "", res.AccessToken).status)
+
+	cc, err := ts.p.Mint(t.Context(), provider.MintRequest{ClientID: svcID})
+	require.NoError(t, err)
+	assert.Empty(t, cc.RefreshToken)
+	assert.Equal(t, int64(3600), cc.ExpiresIn)
+	assert.Equal(t, http.StatusOK, ts.api(PathDisplayNames, "accountId[]="+aliceID, cc.AccessToken).status)
+
+	for _, tc := range []struct {
+		name string
+		req  provider.MintRequest
+		err  string
+	}{
+		{"unknown client", provider.MintRequest{ClientID: "nobody"}, `no client "nobody"`},
+		{"unknown user", provider.MintRequest{ClientID: webID, Username: "mallory"}, `no user "mallory"`},
+		{"unknown scope", provider.MintRequest{ClientID: webID, Username: "alice", Scopes: []string{"openid"}}, `invalid_scope: unknown scope "openid" (have clubs, read_favorite, write_favorite)`},
+		{"claims on opaque tokens", provider.MintRequest{ClientID: webID, Claims: map[string]any{"x": 1}}, `extra claims need "access_token_format": "jwt"; opaque tokens carry none`},
+	} {
+		_, err := ts.p.Mint(t.Context(), tc.req)
+		assert.EqualError(t, err, tc.err, tc.name)
+	}
+}
+
+func TestMintJWTClaims(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, jwtMode)
+	res, err := ts.p.Mint(t.Context(), provider.MintRequest{ClientID: webID, Username: "alice", Claims: map[string]any{"team": "red", "sub": "forged"}})
+	require.NoError(t, err)
+	_, claims := decodeJWT(t, res.AccessToken)
+	assert.Equal(t, "red", claims["team"])
+	assert.Equal(t, aliceID, claims["sub"], "extras cannot override standard claims")
+	assert.Equal(t, http.StatusOK, ts.api(PathUser, "", res.AccessToken).status)
+}
+
+func TestDescribeAndReset(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, nil)
+	d := ts.p.Describe()
+	assert.Equal(t, Dialect, d.Dialect)
+	names := map[string]string{}
+	for _, e := range d.Endpoints {
+		names[e.Name] = e.URL
+	}
+	assert.Equal(t, ts.url(PathAuthorize), names["authorize"])
+	assert.Equal(t, ts.url(PathToken), names["token"])
+	assert.Equal(t, ts.url(PathUser), names["user"])
+	require.Len(t, d.Clients, 3)
+	assert.Equal(t, provider.DescribedClient{ID: limitedID, Secret: limitedSecret, RedirectURIs: []string{limitedRedir}, Note: "confidential; approves as bob"}, d.Clients[0])
+	assert.Equal(t, provider.DescribedUser{Username: "alice", Password: alicePassword}, d.Users[0])
+
+	require.True(t, ts.p.dir.DeleteClient(webID))
+	require.NoError(t, ts.p.Reset(t.Context()))
+	_, ok := ts.p.dir.LookupClient(t.Context(), webID)
+	assert.True(t, ok, "reset restores the configured clients")
+}

@@ -1,0 +1,119 @@
+package trackmania
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+	"net/http"
+
+	"github.com/authmock/authmock/fixtures"
+	"github.com/authmock/authmock/internal/oauth"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+func parsePages() (*template.Template, error) {
+	return template.ParseFS(templateFS, "templates/*.html")
+}
+
+type errorPage struct {
+	Title, Message, Issuer string
+}
+
+type loginPage struct {
+	Title, Issuer, AppName, Action, RequestID, Username, Error string
+	Scopes                                                     []string
+}
+
+// renderPage writes an html/template page; rendering into a buffer first
+// turns a template failure into a clean 500, not half a page.
+func (p *Provider) renderPage(w http.ResponseWriter, status int, name string, data any) {
+	switch d := data.(type) {
+	case errorPage:
+		d.Issuer = p.deps.Issuer
+		data = d
+	case loginPage:
+		d.Issuer = p.deps.Issuer
+		data = d
+	}
+	var buf bytes.Buffer
+	if err := p.pages.ExecuteTemplate(&buf, name, data); err != nil {
+		p.log.Error("rendering a page failed", "page", name, "error", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	// The consent page must never be framed (clickjacking).
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+// showLogin stores the request and shows the login and consent page.
+func (p *Provider) showLogin(w http.ResponseWriter, r *http.Request, req *authRequest, client fixtures.Client) {
+	id, err := p.savePending(r.Context(), req)
+	if err != nil {
+		p.log.ErrorContext(r.Context(), "saving a pending authorization failed", "error", err)
+		p.redirectError(w, r, req, oauth.ServerError(err))
+		return
+	}
+	p.renderLogin(w, http.StatusOK, req, client, id, req.LoginHint, "")
+}
+
+func (p *Provider) renderLogin(w http.ResponseWriter, status int, req *authRequest, client fixtures.Client, id, username, errMsg string) {
+	name := client.Name
+	if name == "" {
+		name = client.ID
+	}
+	p.renderPage(w, status, "login", loginPage{
+		Title: "Sign in", AppName: name, Action: p.url(PathAuthorizeDecision),
+		RequestID: id, Username: username, Error: errMsg, Scopes: req.Scopes,
+	})
+}
+
+// serveDecision receives the login page's form: Deny redirects
+// access_denied; Allow with the right password redirects a code; a wrong
+// password shows the page again. The pending request is single use.
+func (p *Provider) serveDecision(w http.ResponseWriter, r *http.Request) {
+	form, err := oauth.ReadForm(r, p.deps.MaxBody)
+	if err != nil {
+		p.renderPage(w, http.StatusBadRequest, "error", errorPage{Title: "Invalid request", Message: oauth.From(err).Description})
+		return
+	}
+	id := form.Get("request_id")
+	req, err := p.loadPending(r.Context(), id)
+	if id == "" || err != nil {
+		p.renderPage(w, http.StatusBadRequest, "error", errorPage{Title: "Sign-in expired", Message: "This sign-in request is unknown, was already answered, or expired. Start again from the application."})
+		return
+	}
+	client, ok := p.dir.LookupClient(r.Context(), req.ClientID)
+	if !ok {
+		p.renderPage(w, http.StatusBadRequest, "error", errorPage{Title: "Cannot continue", Message: "The application no longer exists."})
+		return
+	}
+	switch form.Get("action") {
+	case "deny":
+		if p.takePending(r.Context(), id) {
+			p.redirectError(w, r, req, oauth.AccessDenied("the user denied the request"))
+			return
+		}
+	case "allow":
+		user, ok := p.dir.CheckPassword(form.Get("username"), form.Get("password"))
+		if !ok {
+			p.renderLogin(w, http.StatusUnauthorized, req, client, id, form.Get("username"), "Wrong username or password.")
+			return
+		}
+		if p.takePending(r.Context(), id) {
+			p.approve(w, r, req, user)
+			return
+		}
+	default:
+		p.renderLogin(w, http.StatusBadRequest, req, client, id, form.Get("username"), "Choose Allow or Deny.")
+		return
+	}
+	p.renderPage(w, http.StatusBadRequest, "error", errorPage{Title: "Sign-in expired", Message: "This sign-in request was already answered."})
+}

@@ -1,0 +1,166 @@
+package trackmania
+
+import (
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+
+	"github.com/gorilla/mux"
+
+	"github.com/authmock/authmock/fixtures"
+	"github.com/authmock/authmock/internal/directory"
+	"github.com/authmock/authmock/internal/keyload"
+	"github.com/authmock/authmock/internal/oauth"
+	"github.com/authmock/authmock/internal/provider"
+	"github.com/authmock/authmock/jwtutil"
+)
+
+// Dialect is the name configuration files use for this dialect.
+const Dialect = "trackmania"
+
+// Paths, relative to the instance's mount point; the real host serves
+// /oauth/... and /api/... side by side.
+const (
+	PathAuthorize         = "/oauth/authorize"
+	PathAuthorizeDecision = "/oauth/authorize/decision"
+	PathToken             = "/api/access_token"
+	PathUser              = "/api/user"
+	PathDisplayNames      = "/api/display-names"
+	PathAccountIDs        = "/api/display-names/account-ids"
+	PathClubsAdmin        = "/api/user/clubs/admin"
+	PathFavorites         = "/api/user/maps/favorite"
+	PathFavoriteAdd       = "/api/user/maps/favorite/add"
+	PathFavoriteRemove    = "/api/user/maps/favorite/remove"
+)
+
+type factory struct{}
+
+// Factory returns the trackmania dialect's factory.
+func Factory() provider.Factory { return factory{} }
+
+func (factory) Dialect() string { return Dialect }
+
+func (factory) ParseConfig(raw json.RawMessage) (provider.Config, fixtures.Problems) {
+	cfg, ps := parseConfig(raw)
+	return &cfg, ps
+}
+
+func (factory) New(deps provider.Deps, cfg provider.Config) (provider.Provider, error) {
+	c, ok := cfg.(*Config)
+	if !ok {
+		return nil, fmt.Errorf("trackmania: config of type %T", cfg)
+	}
+	return New(deps, *c)
+}
+
+// Provider is one trackmania instance.
+type Provider struct {
+	cfg      Config
+	deps     provider.Deps
+	log      *slog.Logger
+	dir      *directory.Directory
+	keys     *jwtutil.KeySet // nil unless access tokens are JWTs
+	renderer oauth.RFC6749Renderer
+	bearer   oauth.BearerRenderer
+	token    *oauth.TokenEndpoint
+	pages    *template.Template
+	maps     map[string]Map // the catalogue, by uid
+	// longestAccessTTL is the longest access-token lifetime issued so far,
+	// in nanoseconds; a grant's revocation must outlast its tokens.
+	longestAccessTTL atomic.Int64
+}
+
+// New builds an instance.
+func New(deps provider.Deps, cfg Config) (*Provider, error) {
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	p := &Provider{
+		cfg:      cfg,
+		deps:     deps,
+		log:      deps.Logger,
+		dir:      directory.New(cfg.Clients, cfg.Users),
+		renderer: oauth.RFC6749Renderer{Realm: deps.Issuer},
+		bearer:   oauth.BearerRenderer{Realm: deps.Issuer},
+		pages:    pages,
+		maps:     make(map[string]Map, len(cfg.Maps)),
+	}
+	if cfg.AccessTokenFormat == FormatJWT {
+		keys, ps := keyload.LoadKeySet(cfg.Keys, deps.BaseDir)
+		if len(ps) > 0 {
+			return nil, fmt.Errorf("trackmania %s: %w", deps.Name, ps)
+		}
+		p.keys = keys
+	}
+	for _, m := range cfg.Maps {
+		p.maps[m.UID] = m
+	}
+	p.token = oauth.NewTokenEndpoint(p.dir, p.renderer, p.log, deps.MaxBody, codeGrant{p}, refreshGrant{p}, clientCredentialsGrant{p})
+	return p, nil
+}
+
+// Mount implements provider.Provider.
+func (p *Provider) Mount(r *mux.Router) {
+	// The token endpoint answers wrong methods itself, in RFC 6749 JSON.
+	r.Handle(PathToken, p.token)
+	r.Handle(PathAuthorize, http.HandlerFunc(p.serveAuthorize)).Methods(http.MethodGet)
+	r.Handle(PathAuthorizeDecision, http.HandlerFunc(p.serveDecision)).Methods(http.MethodPost)
+	r.Handle(PathUser, p.resource(p.serveUser)).Methods(http.MethodGet)
+	r.Handle(PathDisplayNames, p.resource(p.serveDisplayNames)).Methods(http.MethodGet)
+	r.Handle(PathAccountIDs, p.resource(p.serveAccountIDs)).Methods(http.MethodGet)
+	r.Handle(PathClubsAdmin, p.resource(p.serveClubsAdmin)).Methods(http.MethodGet)
+	r.Handle(PathFavorites, p.resource(p.serveFavorites)).Methods(http.MethodGet)
+	r.Handle(PathFavoriteAdd, p.resource(p.serveFavoriteAdd)).Methods(http.MethodPost)
+	r.Handle(PathFavoriteRemove, p.resource(p.serveFavoriteRemove)).Methods(http.MethodPost)
+}
+
+// url returns the absolute URL of a path of this instance.
+func (p *Provider) url(path string) string { return p.deps.Issuer + path }
+
+// Describe implements provider.Describer.
+func (p *Provider) Describe() provider.Description {
+	d := provider.Description{
+		Dialect: Dialect,
+		Endpoints: []provider.Endpoint{
+			{Name: "authorize", URL: p.url(PathAuthorize)},
+			{Name: "token", URL: p.url(PathToken)},
+			{Name: "user", URL: p.url(PathUser)},
+			{Name: "display_names", URL: p.url(PathDisplayNames)},
+			{Name: "account_ids", URL: p.url(PathAccountIDs)},
+			{Name: "clubs_admin", URL: p.url(PathClubsAdmin)},
+			{Name: "favorite_maps", URL: p.url(PathFavorites)},
+		},
+	}
+	for _, c := range p.dir.Clients() {
+		note := "confidential"
+		if len(c.GrantTypes) > 0 {
+			note += "; grants: " + fmt.Sprint(c.GrantTypes)
+		}
+		if c.DefaultUser != "" {
+			note += "; approves as " + c.DefaultUser
+		}
+		d.Clients = append(d.Clients, provider.DescribedClient{ID: c.ID, Secret: c.Secret, RedirectURIs: c.RedirectURIs, Note: note})
+	}
+	for _, u := range p.dir.Users() {
+		d.Users = append(d.Users, provider.DescribedUser{Username: u.Username, Password: u.Password})
+	}
+	d.Notes = append(d.Notes, "scopes: clubs, read_favorite, write_favorite (the empty scope is enough for /api/user)")
+	if p.cfg.Interactive {
+		d.Notes = append(d.Notes, "interactive: /oauth/authorize shows a login and consent page")
+	} else {
+		d.Notes = append(d.Notes, "non-interactive: /oauth/authorize approves at once as login_hint or the client's default user")
+	}
+	d.Notes = append(d.Notes, "access tokens: "+p.cfg.AccessTokenFormat)
+	return d
+}
+
+var (
+	_ provider.Provider  = (*Provider)(nil)
+	_ provider.Describer = (*Provider)(nil)
+	_ provider.Minter    = (*Provider)(nil)
+	_ provider.Resetter  = (*Provider)(nil)
+)
