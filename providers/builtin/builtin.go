@@ -2,13 +2,19 @@ package builtin
 
 import (
 	"github.com/authmock/authmock/internal/provider"
+	"github.com/authmock/authmock/providers/dotypos"
+	"github.com/authmock/authmock/providers/fastapi"
 	"github.com/authmock/authmock/providers/oidc"
+	"github.com/authmock/authmock/providers/trackmania"
 )
 
 // All returns a factory for every built-in dialect.
 func All() []provider.Factory {
 	return []provider.Factory{
+		dotypos.Factory(),
+		fastapi.Factory(),
 		oidc.Factory(),
+		trackmania.Factory(),
 	}
 }
 

@@ -1,0 +1,127 @@
+package fastapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/gorilla/mux"
+
+	"github.com/authmock/authmock/fixtures"
+	"github.com/authmock/authmock/internal/directory"
+	"github.com/authmock/authmock/internal/keyload"
+	"github.com/authmock/authmock/internal/provider"
+	"github.com/authmock/authmock/jwtutil"
+)
+
+// Dialect is the name configuration files use for this dialect.
+const Dialect = "fastapi"
+
+// Paths, relative to the instance's mount point.
+const (
+	PathLogin   = "/auth/jwt/login"
+	PathRefresh = "/auth/jwt/refresh"
+	// PathPostmanRefresh is the documented spelling; the UniPoll code serves
+	// PathPostmanRefreshCode. Both are served.
+	PathPostmanRefresh     = "/auth/jwt/postman-refresh"
+	PathPostmanRefreshCode = "/auth/jwt/postman_refresh"
+	PathLogout             = "/auth/jwt/logout"
+	PathMe                 = "/users/me"
+)
+
+type factory struct{}
+
+// Factory returns the fastapi dialect's factory.
+func Factory() provider.Factory { return factory{} }
+
+func (factory) Dialect() string { return Dialect }
+
+func (factory) ParseConfig(raw json.RawMessage) (provider.Config, fixtures.Problems) {
+	cfg, ps := parseConfig(raw)
+	return &cfg, ps
+}
+
+func (factory) New(deps provider.Deps, cfg provider.Config) (provider.Provider, error) {
+	c, ok := cfg.(*Config)
+	if !ok {
+		return nil, fmt.Errorf("fastapi: config of type %T", cfg)
+	}
+	return New(deps, *c)
+}
+
+// Provider is one fastapi instance.
+type Provider struct {
+	cfg  Config
+	deps provider.Deps
+	log  *slog.Logger
+	keys *jwtutil.KeySet // nil with opaque tokens
+	dir  *directory.Directory
+}
+
+// New builds an instance.
+func New(deps provider.Deps, cfg Config) (*Provider, error) {
+	p := &Provider{cfg: cfg, deps: deps, log: deps.Logger, dir: directory.New(nil, cfg.Users)}
+	if p.log == nil {
+		p.log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.TokenFormat != FormatOpaque {
+		keys, ps := keyload.LoadKeySet(cfg.Keys, deps.BaseDir)
+		if len(ps) > 0 {
+			return nil, fmt.Errorf("fastapi %s: %w", deps.Name, ps)
+		}
+		p.keys = keys
+	}
+	return p, nil
+}
+
+// Mount implements provider.Provider. Each route answers a wrong method
+// itself, with FastAPI's 405.
+func (p *Provider) Mount(r *mux.Router) {
+	post := func(fn handlerFunc) http.Handler { return handle(p.log, fn, http.MethodPost) }
+	r.Handle(PathLogin, post(p.serveLogin))
+	r.Handle(PathRefresh, post(p.serveRefresh))
+	r.Handle(PathPostmanRefresh, post(p.servePostmanRefresh))
+	r.Handle(PathPostmanRefreshCode, post(p.servePostmanRefresh))
+	r.Handle(PathLogout, post(p.serveLogout))
+	r.Handle(PathMe, handle(p.log, p.serveMe, http.MethodGet))
+}
+
+func (p *Provider) url(path string) string { return p.deps.Issuer + path }
+
+// Describe implements provider.Describer.
+func (p *Provider) Describe() provider.Description {
+	d := provider.Description{
+		Dialect: Dialect,
+		Endpoints: []provider.Endpoint{
+			{Name: "login", URL: p.url(PathLogin)},
+			{Name: "refresh", URL: p.url(PathRefresh)},
+			{Name: "postman_refresh", URL: p.url(PathPostmanRefresh)},
+			{Name: "logout", URL: p.url(PathLogout)},
+			{Name: "users_me", URL: p.url(PathMe)},
+		},
+	}
+	for _, u := range p.dir.Users() {
+		d.Users = append(d.Users, provider.DescribedUser{Username: u.Username, Password: u.Password})
+	}
+	format := "JWT (HS256 unless keys say otherwise)"
+	if p.cfg.TokenFormat == FormatOpaque {
+		format = "opaque"
+	}
+	d.Notes = append(d.Notes,
+		"login: form username=<email>&password=...; tokens: "+format+", token_type "+p.cfg.TokenType,
+		"refresh: header refresh-token; Postman: Basic base64(<account id>:) + form refresh_token, grant_type=refresh_token",
+	)
+	for _, u := range p.dir.Users() {
+		a := accountOf(u)
+		d.Notes = append(d.Notes, fmt.Sprintf("%s: id %s, active %t, verified %t, superuser %t", a.Email, a.ID, a.IsActive, a.IsVerified, a.IsSuperuser))
+	}
+	return d
+}
+
+var (
+	_ provider.Provider  = (*Provider)(nil)
+	_ provider.Describer = (*Provider)(nil)
+	_ provider.Minter    = (*Provider)(nil)
+	_ provider.Resetter  = (*Provider)(nil)
+)

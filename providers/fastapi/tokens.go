@@ -1,0 +1,275 @@
+package fastapi
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"maps"
+	"strconv"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/authmock/authmock/internal/store"
+)
+
+// JWT audiences. The access audience is fastapi-users' own; refresh tokens
+// get one of their own so that neither kind passes for the other.
+const (
+	audienceAccess  = "fastapi-users:auth"
+	audienceRefresh = "fastapi-users:refresh"
+)
+
+// Store keys and refresh-grant extras.
+const (
+	sessionPrefix = "at:"   // + tokenHash(access token): its session
+	userPrefix    = "user:" // + account id: the user's token state
+	extraEpoch    = "epoch"
+	extraAccess   = "access" // tokenHash of the access token issued with the refresh token
+)
+
+// accessClaims are exactly fastapi-users' (authentication/strategy/jwt.py):
+// sub, aud as a list, exp. No iat, jti or iss.
+type accessClaims struct {
+	Subject   string           `json:"sub"`
+	Audience  jwt.ClaimStrings `json:"aud"`
+	ExpiresAt *jwt.NumericDate `json:"exp,omitempty"`
+}
+
+// refreshClaims add a jti, so that two refresh tokens minted in the same
+// second differ.
+type refreshClaims struct {
+	Subject   string           `json:"sub"`
+	Audience  jwt.ClaimStrings `json:"aud"`
+	ExpiresAt *jwt.NumericDate `json:"exp,omitempty"`
+	ID        string           `json:"jti"`
+}
+
+func (c accessClaims) GetExpirationTime() (*jwt.NumericDate, error) { return c.ExpiresAt, nil }
+func (accessClaims) GetIssuedAt() (*jwt.NumericDate, error)         { return nil, nil }
+func (accessClaims) GetNotBefore() (*jwt.NumericDate, error)        { return nil, nil }
+func (accessClaims) GetIssuer() (string, error)                     { return "", nil }
+func (c accessClaims) GetSubject() (string, error)                  { return c.Subject, nil }
+func (c accessClaims) GetAudience() (jwt.ClaimStrings, error)       { return c.Audience, nil }
+
+func (c refreshClaims) GetExpirationTime() (*jwt.NumericDate, error) { return c.ExpiresAt, nil }
+func (refreshClaims) GetIssuedAt() (*jwt.NumericDate, error)         { return nil, nil }
+func (refreshClaims) GetNotBefore() (*jwt.NumericDate, error)        { return nil, nil }
+func (refreshClaims) GetIssuer() (string, error)                     { return "", nil }
+func (c refreshClaims) GetSubject() (string, error)                  { return c.Subject, nil }
+func (c refreshClaims) GetAudience() (jwt.ClaimStrings, error)       { return c.Audience, nil }
+
+// session is what the store keeps about one access token: whose it is,
+// the user's revocation epoch it was issued in, and its refresh families.
+// Every access token has one, JWTs included, because reuse detection must
+// be able to revoke a user's access tokens, which stateless JWTs cannot be.
+//
+// fastapi-users' JWTs hold only sub, aud and exp, so two logins of one
+// user in the same second get the same access token string: its session
+// then names both families, and the latest epoch.
+type session struct {
+	Subject   string   `json:"sub"`
+	Epoch     int64    `json:"epoch"`
+	Families  []string `json:"families"`
+	ExpiresAt int64    `json:"exp"` // Unix seconds
+}
+
+// maxSessionFamilies bounds a session's families when many logins share a
+// token string; the oldest are forgotten (their refresh tokens still work
+// unless refresh_requires_access_token pairs them with this token).
+const maxSessionFamilies = 16
+
+// userState is a user's token state. Epoch counts the user-wide
+// revocations: a token issued in an older epoch is dead. Newest is the
+// tokenHash of the user's latest refresh token (kept with
+// refresh_newest_only).
+type userState struct {
+	Epoch  int64  `json:"epoch"`
+	Newest string `json:"newest,omitempty"`
+}
+
+// tokenHash names a token in store keys, so that keys never hold a usable
+// token.
+func tokenHash(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// pair is a freshly minted access and refresh token, not yet stored.
+type pair struct {
+	access, refresh string
+	session         session
+	refreshRecord   store.RefreshRecord
+	accessTTL       time.Duration
+}
+
+func (p *Provider) now() time.Time { return p.deps.Clock.Now().Truncate(time.Second) }
+
+// mint signs (or draws) an access and a refresh token for sub in family
+// and epoch. ttl overrides the access lifetime when positive; extra claims
+// go into a JWT access token under fastapi-users' own.
+func (p *Provider) mint(sub, username, family string, epoch int64, ttl time.Duration, extra map[string]any) (pair, error) {
+	now := p.now()
+	if ttl <= 0 {
+		ttl = p.cfg.AccessTokenTTL.D()
+	}
+	accessExp := now.Add(ttl)
+	var refreshExp time.Time
+	if d := p.cfg.RefreshTokenTTL.D(); d > 0 {
+		refreshExp = now.Add(d)
+	}
+	out := pair{accessTTL: ttl}
+	var err error
+	if p.cfg.TokenFormat == FormatOpaque {
+		if out.access, err = p.deps.RandomToken(); err != nil {
+			return pair{}, err
+		}
+		if out.refresh, err = p.deps.RandomToken(); err != nil {
+			return pair{}, err
+		}
+	} else {
+		if out.access, err = p.signAccess(sub, accessExp, extra); err != nil {
+			return pair{}, err
+		}
+		jti, err := p.deps.RandomHex(16)
+		if err != nil {
+			return pair{}, err
+		}
+		rc := refreshClaims{Subject: sub, Audience: jwt.ClaimStrings{audienceRefresh}, ID: jti}
+		if !refreshExp.IsZero() {
+			rc.ExpiresAt = jwt.NewNumericDate(refreshExp)
+		}
+		if out.refresh, err = p.keys.Sign(rc); err != nil {
+			return pair{}, err
+		}
+	}
+	out.session = session{Subject: sub, Epoch: epoch, Families: []string{family}, ExpiresAt: accessExp.Unix()}
+	out.refreshRecord = store.RefreshRecord{
+		Grant: store.Grant{
+			FamilyID: family, Subject: sub, Username: username,
+			Extra: map[string]string{extraEpoch: strconv.FormatInt(epoch, 10), extraAccess: tokenHash(out.access)},
+		},
+		IssuedAt:  now,
+		ExpiresAt: refreshExp,
+	}
+	return out, nil
+}
+
+func (p *Provider) signAccess(sub string, exp time.Time, extra map[string]any) (string, error) {
+	claims := accessClaims{Subject: sub, Audience: jwt.ClaimStrings{audienceAccess}, ExpiresAt: jwt.NewNumericDate(exp)}
+	if len(extra) == 0 {
+		return p.keys.Sign(claims)
+	}
+	// Extra claims never override sub, aud or exp.
+	m := jwt.MapClaims{}
+	maps.Copy(m, extra)
+	m["sub"], m["aud"], m["exp"] = claims.Subject, claims.Audience, claims.ExpiresAt
+	return p.keys.Sign(m)
+}
+
+// storeSession records a minted access token (after its refresh token was
+// stored) and, with refresh_newest_only, makes its refresh token the
+// user's newest.
+func (p *Provider) storeSession(ctx context.Context, pr pair) error {
+	// The session outlives the access token when refresh needs the old
+	// access token, which may be presented expired (the UniPoll code does
+	// not check its age).
+	until := time.Unix(pr.session.ExpiresAt, 0)
+	if p.cfg.RefreshRequiresAccessToken {
+		until = pr.refreshRecord.ExpiresAt
+		if !until.IsZero() && until.Unix() < pr.session.ExpiresAt {
+			until = time.Unix(pr.session.ExpiresAt, 0)
+		}
+	}
+	err := p.deps.Store.UpdateRecord(ctx, sessionPrefix+tokenHash(pr.access), func(old []byte, found bool) ([]byte, time.Time, error) {
+		s := pr.session
+		if found {
+			var prev session
+			if err := json.Unmarshal(old, &prev); err == nil && prev.Subject == s.Subject {
+				s.Families = append(prev.Families, s.Families...)
+				if n := len(s.Families); n > maxSessionFamilies {
+					s.Families = s.Families[n-maxSessionFamilies:]
+				}
+			}
+		}
+		b, err := json.Marshal(s)
+		return b, until, err
+	})
+	if err != nil || !p.cfg.RefreshNewestOnly {
+		return err
+	}
+	newest := tokenHash(pr.refresh)
+	return p.updateUser(ctx, pr.session.Subject, func(st *userState) {
+		if st.Epoch == pr.session.Epoch {
+			st.Newest = newest
+		}
+	})
+}
+
+// lookupSession returns an access token's session, whether or not the
+// token has expired.
+func (p *Provider) lookupSession(ctx context.Context, token string) (session, bool, error) {
+	raw, err := p.deps.Store.GetRecord(ctx, sessionPrefix+tokenHash(token))
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrExpired) {
+		return session{}, false, nil
+	}
+	if err != nil {
+		return session{}, false, err
+	}
+	var s session
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return session{}, false, err
+	}
+	return s, true, nil
+}
+
+// user returns a user's token state; a user who never had one is in epoch 0.
+func (p *Provider) user(ctx context.Context, sub string) (userState, error) {
+	raw, err := p.deps.Store.GetRecord(ctx, userPrefix+sub)
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrExpired) {
+		return userState{}, nil
+	}
+	if err != nil {
+		return userState{}, err
+	}
+	var st userState
+	return st, json.Unmarshal(raw, &st)
+}
+
+// updateUser changes a user's token state atomically.
+func (p *Provider) updateUser(ctx context.Context, sub string, change func(*userState)) error {
+	return p.deps.Store.UpdateRecord(ctx, userPrefix+sub, func(old []byte, found bool) ([]byte, time.Time, error) {
+		var st userState
+		if found {
+			if err := json.Unmarshal(old, &st); err != nil {
+				return nil, time.Time{}, err
+			}
+		}
+		change(&st)
+		b, err := json.Marshal(st)
+		return b, time.Time{}, err
+	})
+}
+
+// revokeUser revokes every token of a user, on every device: the reuse
+// detection of the UniPoll code, which deletes the user's whole token
+// family. Tokens issued afterwards (a new login) are not affected.
+func (p *Provider) revokeUser(ctx context.Context, sub, family string) error {
+	if family != "" {
+		if err := p.deps.Store.RevokeFamily(ctx, family); err != nil {
+			return err
+		}
+	}
+	return p.updateUser(ctx, sub, func(st *userState) {
+		st.Epoch++
+		st.Newest = ""
+	})
+}
+
+// grantEpoch reads the epoch a refresh token was issued in.
+func grantEpoch(g store.Grant) int64 {
+	n, _ := strconv.ParseInt(g.Extra[extraEpoch], 10, 64)
+	return n
+}

@@ -1,0 +1,54 @@
+package fastapi
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/authmock/authmock/fixtures"
+	"github.com/authmock/authmock/internal/httpx"
+	"github.com/authmock/authmock/jwtutil"
+)
+
+// unauthorized is fastapi-users' answer for every authentication failure
+// on a protected route: no WWW-Authenticate header, since it builds
+// OAuth2PasswordBearer with auto_error=False and raises a bare 401.
+func unauthorized(cause error) *apiError {
+	return &apiError{status: http.StatusUnauthorized, detail: detailUnauthorized, cause: cause}
+}
+
+// authenticate checks the request's bearer access token and returns its
+// user (active) and session: the signature, audience and expiry of a JWT,
+// then the session the token was issued with, its user's revocation epoch
+// and the user's state.
+func (p *Provider) authenticate(ctx context.Context, r *http.Request) (fixtures.User, session, string, error) {
+	token, ok := httpx.BearerToken(r)
+	if !ok {
+		return fixtures.User{}, session{}, "", unauthorized(nil)
+	}
+	if p.keys != nil {
+		var claims accessClaims
+		opts := jwtutil.VerifyOptions{Now: p.deps.Clock.Now, Audience: []string{audienceAccess}}
+		if _, err := p.keys.Verify(token, &claims, opts); err != nil {
+			return fixtures.User{}, session{}, "", unauthorized(err)
+		}
+	}
+	s, found, err := p.lookupSession(ctx, token)
+	if err != nil {
+		return fixtures.User{}, session{}, "", err
+	}
+	if !found || p.now().Unix() >= s.ExpiresAt {
+		return fixtures.User{}, session{}, "", unauthorized(nil)
+	}
+	st, err := p.user(ctx, s.Subject)
+	if err != nil {
+		return fixtures.User{}, session{}, "", err
+	}
+	if st.Epoch != s.Epoch {
+		return fixtures.User{}, session{}, "", unauthorized(nil) // revoked by reuse detection
+	}
+	u, ok := p.dir.UserBySubject(s.Subject)
+	if !ok || u.Disabled {
+		return fixtures.User{}, session{}, "", unauthorized(nil)
+	}
+	return u, s, token, nil
+}
