@@ -21,8 +21,7 @@ const issuer = `${base}/oidc`;
 
 // The demo clients and users are the embedded defaults; read alice's
 // subject from the same file authmock embeds instead of repeating it here.
-const defaults = JSON.parse(readFileSync(new URL('../../fixtures/defaults.json', import.meta.url), 'utf8'));
-const oidcDefaults = defaults.providers.find((p) => p.name === 'oidc').config;
+const oidcDefaults = JSON.parse(readFileSync(new URL('../../fixtures/defaults/oidc.json', import.meta.url), 'utf8')).config;
 const alice = oidcDefaults.users.find((u) => u.username === 'alice');
 
 const WEB = { id: 'demo-web', secret: 'demo-web-secret', redirect: 'http://localhost:3000/callback' };

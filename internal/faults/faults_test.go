@@ -71,7 +71,7 @@ func TestRuleValidation(t *testing.T) {
 	}{
 		{"no provider", Rule{Preset: "invalid_grant"}, "provider is required"},
 		{"unknown provider", Rule{Provider: "nope", Preset: "invalid_grant"}, `provider "nope" is not a running instance`},
-		{"unknown preset", Rule{Provider: "tm", Preset: "teapot"}, `preset "teapot" is unknown (known: access_denied, delay, drop, insufficient_scope, invalid_client, invalid_grant, invalid_request, invalid_scope, invalid_token, rate_limited, server_error, temporarily_unavailable, unauthorized_client)`},
+		{"unknown preset", Rule{Provider: "tm", Preset: "teapot"}, `preset "teapot" is unknown (known: access_denied, delay, drop, expired_token, insufficient_scope, invalid_client, invalid_grant, invalid_request, invalid_scope, invalid_token, rate_limited, server_error, temporarily_unavailable, unauthorized_client)`},
 		{"nothing to do", Rule{Provider: "tm"}, "give a preset, a status or a delay_ms"},
 		{"bad status", Rule{Provider: "tm", Status: 99}, "status 99 is not an HTTP status from 200 to 599"},
 		{"relative path", Rule{Provider: "tm", Status: 500, Path: "api/user"}, "path must start with /"},
@@ -121,6 +121,7 @@ func TestPresetsStatusAndHeaders(t *testing.T) {
 	}{
 		{"invalid_client", 401, "invalid_client", ""},
 		{"invalid_token", 401, "invalid_token", ""},
+		{"expired_token", 401, "invalid_token", ""},
 		{"access_denied", 403, "access_denied", ""},
 		{"insufficient_scope", 403, "insufficient_scope", ""},
 		{"server_error", 500, "server_error", ""},

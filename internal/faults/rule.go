@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/gorilla/mux"
 
 	"github.com/authmock/authmock/internal/oauth"
@@ -86,8 +87,13 @@ var presets = map[string]Preset{
 	"access_denied": {Description: "403 access_denied", error: func() *oauth.Error {
 		return oauth.AccessDenied("injected fault: access denied").WithStatus(http.StatusForbidden)
 	}},
-	"invalid_token": {Description: "401 invalid_token (an expired, revoked or malformed access token)", error: func() *oauth.Error {
+	"invalid_token": {Description: "401 invalid_token (a revoked or malformed access token)", error: func() *oauth.Error {
 		return oauth.InvalidToken("injected fault: the access token is invalid")
+	}},
+	"expired_token": {Description: "the dialect's expired-access-token answer (401 invalid_token; Dotypos: 403 ACCESS_TOKEN_EXPIRED)", error: func() *oauth.Error {
+		// The cause is what the dialects' own verification reports, so a
+		// renderer tells "expired" from "invalid" the same way for both.
+		return oauth.InvalidToken("injected fault: the access token expired").WithCause(jwt.ErrTokenExpired)
 	}},
 	"insufficient_scope": {Description: "403 insufficient_scope", error: func() *oauth.Error {
 		return oauth.InsufficientScope("injected fault: the token lacks a scope")
