@@ -1,7 +1,6 @@
 package oidc
 
 import (
-	"bytes"
 	"context"
 	"embed"
 	"errors"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/authmock/authmock/fixtures"
+	"github.com/authmock/authmock/internal/httpx"
 	"github.com/authmock/authmock/internal/oauth"
 	"github.com/authmock/authmock/internal/store"
 )
@@ -31,8 +31,7 @@ type loginPage struct {
 	Scopes                                                        []string
 }
 
-// renderPage writes an html/template page; rendering into a buffer first
-// means a template failure becomes a clean 500, not half a page.
+// renderPage writes a page with the instance's issuer in its banner.
 func (p *Provider) renderPage(w http.ResponseWriter, status int, name string, data any) {
 	switch d := data.(type) {
 	case errorPage:
@@ -42,20 +41,9 @@ func (p *Provider) renderPage(w http.ResponseWriter, status int, name string, da
 		d.Issuer = p.deps.Issuer
 		data = d
 	}
-	var buf bytes.Buffer
-	if err := p.pages.ExecuteTemplate(&buf, name, data); err != nil {
+	if err := httpx.WritePage(w, status, p.pages, name, data); err != nil {
 		p.log.Error("rendering a page failed", "page", name, "error", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	// The pages are never meant to be framed (clickjacking on consent).
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
-	w.WriteHeader(status)
-	_, _ = buf.WriteTo(w)
 }
 
 // showLogin stores the request and shows the login and consent page.
