@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/authmock/authmock/fixtures"
 	"github.com/authmock/authmock/jwtutil"
@@ -133,14 +134,7 @@ func specSources(spec fixtures.KeySpec) []string {
 func fromSource(spec fixtures.KeySpec, src string, alg jwtutil.Algorithm, baseDir string) (*jwtutil.Key, error) {
 	switch src {
 	case "builtin":
-		material, secret, err := fixtures.BuiltinKey(spec.Builtin)
-		if err != nil {
-			return nil, err
-		}
-		if secret {
-			return jwtutil.NewHMAC(material)
-		}
-		return parsePEM(material, alg)
+		return builtinKey(spec.Builtin, alg)
 	case "file":
 		path := spec.File
 		if !filepath.IsAbs(path) && baseDir != "" {
@@ -166,6 +160,34 @@ func fromSource(spec fixtures.KeySpec, src string, alg jwtutil.Algorithm, baseDi
 		}
 		return jwtutil.GenerateKey(alg)
 	}
+}
+
+// builtinKeys caches the parsed demo keys by name and algorithm: their
+// material never changes and a *jwtutil.Key is immutable and safe for
+// concurrent use, so every server in a process (authmocktest starts one
+// per test) can share them instead of redoing RSA's precomputation.
+var builtinKeys sync.Map
+
+func builtinKey(name string, alg jwtutil.Algorithm) (*jwtutil.Key, error) {
+	cacheKey := name + "\x00" + string(alg)
+	if k, ok := builtinKeys.Load(cacheKey); ok {
+		return k.(*jwtutil.Key), nil
+	}
+	material, secret, err := fixtures.BuiltinKey(name)
+	if err != nil {
+		return nil, err
+	}
+	var k *jwtutil.Key
+	if secret {
+		k, err = jwtutil.NewHMAC(material)
+	} else {
+		k, err = parsePEM(material, alg)
+	}
+	if err != nil {
+		return nil, err
+	}
+	builtinKeys.Store(cacheKey, k)
+	return k, nil
 }
 
 // sniff reads a key file as a JWK when it looks like a JSON object and as

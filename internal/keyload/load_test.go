@@ -160,3 +160,15 @@ func TestCheckSpecs(t *testing.T) {
 		})
 	}
 }
+
+func TestBuiltinKeysAreParsedOnce(t *testing.T) {
+	a, ps := LoadKeySet([]fixtures.KeySpec{{Builtin: "demo-rs256"}}, "")
+	require.Empty(t, ps)
+	b, ps := LoadKeySet([]fixtures.KeySpec{{Builtin: "demo-rs256", KID: "mine"}}, "")
+	require.Empty(t, ps)
+	c, ps := LoadKeySet([]fixtures.KeySpec{{Builtin: "demo-rs256"}}, "")
+	require.Empty(t, ps)
+	assert.Same(t, a.Active(), c.Active(), "the parsed demo key is shared")
+	assert.Equal(t, "mine", b.Active().KID())
+	assert.NotEqual(t, "mine", c.Active().KID(), "a kid override does not leak into the shared key")
+}
