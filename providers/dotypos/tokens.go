@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 
 	"github.com/authmock/authmock/fixtures"
 	"github.com/authmock/authmock/internal/store"
+	"github.com/authmock/authmock/jwtutil"
 )
 
 // refreshGrant is what a refresh token is bound to, kept as a store record
@@ -46,7 +46,7 @@ func (p *Provider) issueRefresh(ctx context.Context, g refreshGrant, c fixtures.
 		return "", err
 	}
 	var expires time.Time
-	if ttl := orDefault(c.RefreshTokenTTL, p.cfg.RefreshTokenTTL); ttl > 0 {
+	if ttl := c.RefreshTokenTTL.Or(p.cfg.RefreshTokenTTL); ttl > 0 {
 		expires = g.IssuedAt.Add(ttl)
 	}
 	return token, p.deps.Store.PutRecord(ctx, refreshKey(token), b, expires)
@@ -158,30 +158,16 @@ func (p *Provider) signAccess(g refreshGrant, cloudID int64, ttl time.Duration, 
 	}
 	// The token's own claims win, so extras cannot forge iss, exp or the
 	// cloud binding.
-	m := jwt.MapClaims{}
-	maps.Copy(m, extra)
-	b, err := json.Marshal(claims)
+	merged, err := jwtutil.MergeClaims(claims, extra)
 	if err != nil {
 		return "", err
 	}
-	own := map[string]any{}
-	if err := json.Unmarshal(b, &own); err != nil {
-		return "", err
-	}
-	maps.Copy(m, own)
-	return p.keys.SignWithType(accessTokenType, m)
+	return p.keys.SignWithType(accessTokenType, merged)
 }
 
 // accessTTL is the client's access-token lifetime, or the instance's.
 func (p *Provider) accessTTL(c fixtures.Client) time.Duration {
-	return orDefault(c.AccessTokenTTL, p.cfg.AccessTokenTTL)
-}
-
-func orDefault(d, fallback fixtures.Duration) time.Duration {
-	if d > 0 {
-		return d.D()
-	}
-	return fallback.D()
+	return c.AccessTokenTTL.Or(p.cfg.AccessTokenTTL)
 }
 
 // maxAccessTTL is how long a jti revocation must be remembered: the longest

@@ -6,13 +6,13 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"maps"
 	"strconv"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/authmock/authmock/internal/store"
+	"github.com/authmock/authmock/jwtutil"
 )
 
 // JWT audiences. The access audience is fastapi-users' own; refresh tokens
@@ -163,10 +163,11 @@ func (p *Provider) signAccess(sub string, exp time.Time, extra map[string]any) (
 		return p.keys.Sign(claims)
 	}
 	// Extra claims never override sub, aud or exp.
-	m := jwt.MapClaims{}
-	maps.Copy(m, extra)
-	m["sub"], m["aud"], m["exp"] = claims.Subject, claims.Audience, claims.ExpiresAt
-	return p.keys.Sign(m)
+	merged, err := jwtutil.MergeClaims(claims, extra)
+	if err != nil {
+		return "", err
+	}
+	return p.keys.Sign(merged)
 }
 
 // storeSession records a minted access token (after its refresh token was

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
-	"encoding/json"
 	"hash"
 	"maps"
 	"slices"
@@ -39,22 +38,15 @@ func (p *Provider) now() time.Time { return p.deps.Clock.Now().Truncate(time.Sec
 // lifetimes returns the client's token lifetimes, falling back to the
 // instance's.
 func (p *Provider) accessTTL(c fixtures.Client) time.Duration {
-	return orDefault(c.AccessTokenTTL, p.cfg.AccessTokenTTL)
+	return c.AccessTokenTTL.Or(p.cfg.AccessTokenTTL)
 }
 
 func (p *Provider) refreshTTL(c fixtures.Client) time.Duration {
-	return orDefault(c.RefreshTokenTTL, p.cfg.RefreshTokenTTL)
+	return c.RefreshTokenTTL.Or(p.cfg.RefreshTokenTTL)
 }
 
 func (p *Provider) idTokenTTL(c fixtures.Client) time.Duration {
-	return orDefault(c.IDTokenTTL, p.cfg.IDTokenTTL)
-}
-
-func orDefault(d, fallback fixtures.Duration) time.Duration {
-	if d > 0 {
-		return d.D()
-	}
-	return fallback.D()
+	return c.IDTokenTTL.Or(p.cfg.IDTokenTTL)
 }
 
 // issueOptions say which tokens to add beside the access token.
@@ -147,17 +139,11 @@ func (p *Provider) signAccessToken(g store.Grant, c fixtures.Client, jti string,
 	if len(extra) == 0 {
 		return p.keys.SignWithType(accessTokenType, claims)
 	}
-	return p.keys.SignWithType(accessTokenType, mergeClaims(claims, extra))
-}
-
-// mergeClaims adds extra claims to a struct's claims; the struct's own
-// claims win, so a caller cannot forge iss or exp through extras.
-func mergeClaims(base jwt.Claims, extra map[string]any) jwt.MapClaims {
-	m := jwt.MapClaims{}
-	maps.Copy(m, extra)
-	b, _ := jsonRoundTrip(base)
-	maps.Copy(m, b)
-	return m
+	merged, err := jwtutil.MergeClaims(claims, extra)
+	if err != nil {
+		return "", err
+	}
+	return p.keys.SignWithType(accessTokenType, merged)
 }
 
 func (p *Provider) signIDToken(g store.Grant, c fixtures.Client, accessToken string, now time.Time) (string, error) {
@@ -230,13 +216,4 @@ func (p *Provider) noteAccessTTL(ttl time.Duration) {
 			return
 		}
 	}
-}
-
-func jsonRoundTrip(v any) (map[string]any, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	var m map[string]any
-	return m, json.Unmarshal(b, &m)
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"maps"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -49,18 +48,11 @@ type jwtClaims struct {
 func (p *Provider) now() time.Time { return p.deps.Clock.Now().Truncate(time.Second) }
 
 func (p *Provider) accessTTL(c fixtures.Client) time.Duration {
-	return orDefault(c.AccessTokenTTL, p.cfg.AccessTokenTTL)
+	return c.AccessTokenTTL.Or(p.cfg.AccessTokenTTL)
 }
 
 func (p *Provider) refreshTTL(c fixtures.Client) time.Duration {
-	return orDefault(c.RefreshTokenTTL, p.cfg.RefreshTokenTTL)
-}
-
-func orDefault(d, fallback fixtures.Duration) time.Duration {
-	if d > 0 {
-		return d.D()
-	}
-	return fallback.D()
+	return c.RefreshTokenTTL.Or(p.cfg.RefreshTokenTTL)
 }
 
 // issueOptions say what to issue beside the access token.
@@ -147,17 +139,10 @@ func (p *Provider) mintAccess(ctx context.Context, a access, now time.Time, extr
 		return p.keys.SignWithType(accessTokenJWTType, claims)
 	}
 	// The standard claims win, so extras cannot forge iss, sub or exp.
-	merged := jwt.MapClaims{}
-	maps.Copy(merged, extra)
-	b, err := json.Marshal(claims)
+	merged, err := jwtutil.MergeClaims(claims, extra)
 	if err != nil {
 		return "", err
 	}
-	var std map[string]any
-	if err := json.Unmarshal(b, &std); err != nil {
-		return "", err
-	}
-	maps.Copy(merged, std)
 	return p.keys.SignWithType(accessTokenJWTType, merged)
 }
 
