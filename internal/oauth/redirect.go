@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"net/http"
 	"net/url"
 	"slices"
 )
@@ -44,4 +45,24 @@ func AppendQuery(uri string, params url.Values) string {
 	}
 	u.ForceQuery = false
 	return u.String()
+}
+
+// RedirectError sends an authorization error back to the client in the
+// redirect URI's query (RFC 6749 §4.1.2.1): error, error_description when
+// there is one, state when the request sent one, and any extra parameters
+// (RFC 9207's iss). Only for a client and redirect URI already trusted;
+// otherwise the user must be told on a page instead.
+func RedirectError(w http.ResponseWriter, r *http.Request, redirectURI, state string, err error, extra url.Values) {
+	e := From(err)
+	params := url.Values{"error": {string(e.Code)}}
+	if e.Description != "" {
+		params.Set("error_description", e.Description)
+	}
+	if state != "" {
+		params.Set("state", state)
+	}
+	for k, vs := range extra {
+		params[k] = vs
+	}
+	http.Redirect(w, r, AppendQuery(redirectURI, params), http.StatusFound)
 }

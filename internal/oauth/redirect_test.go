@@ -1,6 +1,8 @@
 package oauth_test
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"testing"
 
@@ -153,6 +155,25 @@ func TestAppendQuery(t *testing.T) {
 					assert.Equal(t, vs, u.Query()[k], "a client parsing the redirect finds %s", k)
 				}
 			}
+		})
+	}
+}
+
+func TestRedirectError(t *testing.T) {
+	tests := []struct {
+		name, state string
+		extra       url.Values
+		want        string
+	}{
+		{"with state and iss", "s 1", url.Values{"iss": {"https://as.test"}}, "https://app.test/cb?x=1&error=access_denied&error_description=the+user+said+no&iss=https%3A%2F%2Fas.test&state=s+1"},
+		{"no state", "", nil, "https://app.test/cb?x=1&error=access_denied&error_description=the+user+said+no"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			oauth.RedirectError(rec, httptest.NewRequest(http.MethodGet, "/authorize", nil), "https://app.test/cb?x=1", tt.state, oauth.AccessDenied("the user said no"), tt.extra)
+			assert.Equal(t, http.StatusFound, rec.Code)
+			assert.Equal(t, tt.want, rec.Header().Get("Location"))
 		})
 	}
 }

@@ -2,8 +2,6 @@ package dotypos
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -15,7 +13,7 @@ import (
 )
 
 // pendingConsent is a connector request waiting for Allow or Deny, stored
-// under consentKey(id). The id is the page's only hidden field: it is
+// in pendingConsents. The id is the page's only hidden field: it is
 // unguessable, single use and short-lived, so a forged or replayed form
 // post finds nothing to approve.
 type pendingConsent struct {
@@ -23,19 +21,14 @@ type pendingConsent struct {
 	Username string         `json:"username"`
 }
 
-// consentTTL is how long a connector page stays answerable.
-const consentTTL = 10 * time.Minute
-
-func consentKey(id string) string { return "consent:" + id }
+// pendingConsents are the requests connector pages are answering.
+var pendingConsents = store.Pending[pendingConsent]{Prefix: "consent:", TTL: 10 * time.Minute}
 
 // showConsent stores the request and shows the page.
 func (p *Provider) showConsent(w http.ResponseWriter, r *http.Request, req *connectRequest, client fixtures.Client, user fixtures.User, clouds []fixtures.Cloud, chosen int64) {
 	id, err := p.deps.RandomToken()
 	if err == nil {
-		var b []byte
-		if b, err = json.Marshal(pendingConsent{Request: *req, Username: user.Username}); err == nil {
-			err = p.deps.Store.PutRecord(r.Context(), consentKey(id), b, p.now().Add(consentTTL))
-		}
+		err = pendingConsents.Save(r.Context(), p.deps.Store, id, pendingConsent{Request: *req, Username: user.Username}, p.now())
 	}
 	if err != nil {
 		p.log.ErrorContext(r.Context(), "saving a pending consent failed", "error", err)
@@ -125,27 +118,12 @@ func (p *Provider) sameOrigin(r *http.Request) bool {
 }
 
 func (p *Provider) loadConsent(ctx context.Context, id string) (*pendingConsent, error) {
-	if id == "" || len(id) > 64 {
-		return nil, store.ErrNotFound
-	}
-	b, err := p.deps.Store.GetRecord(ctx, consentKey(id))
-	if err != nil {
-		return nil, err
-	}
-	var pc pendingConsent
-	return &pc, json.Unmarshal(b, &pc)
+	pc, err := pendingConsents.Load(ctx, p.deps.Store, id)
+	return &pc, err
 }
 
-// takeConsent deletes a pending consent and reports whether this call was
-// the one that did.
+// takeConsent reports whether this call answered the pending consent, so a
+// double submit cannot issue two tokens.
 func (p *Provider) takeConsent(ctx context.Context, id string) bool {
-	taken := false
-	err := p.deps.Store.UpdateRecord(ctx, consentKey(id), func(_ []byte, found bool) ([]byte, time.Time, error) {
-		if !found {
-			return nil, time.Time{}, store.ErrNotFound
-		}
-		taken = true
-		return nil, time.Time{}, nil
-	})
-	return err == nil && taken && !errors.Is(err, store.ErrNotFound)
+	return pendingConsents.Take(ctx, p.deps.Store, id)
 }

@@ -2,7 +2,6 @@ package oidc
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -223,42 +222,31 @@ func (p *Provider) issueCode(ctx context.Context, req *authRequest, user fixture
 	return code, p.deps.Store.PutCode(ctx, code, grant, now.Add(p.cfg.CodeTTL.D()))
 }
 
-// redirectError sends an error back to the client (RFC 6749 §4.1.2.1,
-// RFC 9207 iss).
+// redirectError sends an error back to the client, with RFC 9207's iss.
 func (p *Provider) redirectError(w http.ResponseWriter, r *http.Request, req *authRequest, err error) {
-	e := oauth.From(err)
-	params := url.Values{"error": {string(e.Code)}, "iss": {p.deps.Issuer}}
-	if e.Description != "" {
-		params.Set("error_description", e.Description)
-	}
-	if req.State != "" {
-		params.Set("state", req.State)
-	}
-	http.Redirect(w, r, oauth.AppendQuery(req.RedirectURI, params), http.StatusFound)
+	oauth.RedirectError(w, r, req.RedirectURI, req.State, err, url.Values{"iss": {p.deps.Issuer}})
 }
 
-// pendingTTL is how long a login page stays valid.
-const pendingTTL = 10 * time.Minute
+// pendingLogins are the requests login pages are answering.
+var pendingLogins = store.Pending[authRequest]{Prefix: "pending:", TTL: 10 * time.Minute}
 
-func pendingKey(id string) string { return "pending:" + id }
-
+// savePending stores the request under a random single-use id, the only
+// thing the page carries.
 func (p *Provider) savePending(ctx context.Context, req *authRequest) (string, error) {
 	id, err := p.deps.RandomToken()
 	if err != nil {
 		return "", err
 	}
-	b, err := json.Marshal(req)
-	if err != nil {
-		return "", err
-	}
-	return id, p.deps.Store.PutRecord(ctx, pendingKey(id), b, p.now().Add(pendingTTL))
+	return id, pendingLogins.Save(ctx, p.deps.Store, id, *req, p.now())
 }
 
 func (p *Provider) loadPending(ctx context.Context, id string) (*authRequest, error) {
-	b, err := p.deps.Store.GetRecord(ctx, pendingKey(id))
-	if err != nil {
-		return nil, err
-	}
-	var req authRequest
-	return &req, json.Unmarshal(b, &req)
+	req, err := pendingLogins.Load(ctx, p.deps.Store, id)
+	return &req, err
+}
+
+// takePending reports whether this call answered the pending request, so a
+// double submit cannot mint two codes.
+func (p *Provider) takePending(ctx context.Context, id string) bool {
+	return pendingLogins.Take(ctx, p.deps.Store, id)
 }

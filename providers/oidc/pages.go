@@ -1,17 +1,13 @@
 package oidc
 
 import (
-	"context"
 	"embed"
-	"errors"
 	"html/template"
 	"net/http"
-	"time"
 
 	"github.com/authmock/authmock/fixtures"
 	"github.com/authmock/authmock/internal/httpx"
 	"github.com/authmock/authmock/internal/oauth"
-	"github.com/authmock/authmock/internal/store"
 )
 
 //go:embed templates/*.html
@@ -109,18 +105,4 @@ func (p *Provider) serveDecision(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.renderPage(w, http.StatusBadRequest, "error", errorPage{Title: "Sign-in expired", Message: "This sign-in request was already answered."})
-}
-
-// takePending deletes a pending request and reports whether this call was
-// the one that did, so a double submit cannot mint two codes.
-func (p *Provider) takePending(ctx context.Context, id string) bool {
-	taken := false
-	err := p.deps.Store.UpdateRecord(ctx, pendingKey(id), func(old []byte, found bool) ([]byte, time.Time, error) {
-		if !found {
-			return nil, time.Time{}, store.ErrNotFound
-		}
-		taken = true
-		return nil, time.Time{}, nil
-	})
-	return err == nil && taken && !errors.Is(err, store.ErrNotFound)
 }

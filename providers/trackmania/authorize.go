@@ -2,7 +2,6 @@ package trackmania
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
@@ -194,59 +193,31 @@ func (p *Provider) issueCode(ctx context.Context, req *authRequest, user fixture
 	return code, p.deps.Store.PutCode(ctx, code, grant, now.Add(p.cfg.CodeTTL.D()))
 }
 
-// redirectError sends an error back to the client in the query (RFC 6749
-// §4.1.2.1), with state when one was sent.
+// redirectError sends an error back to the client; Trackmania adds no iss.
 func (p *Provider) redirectError(w http.ResponseWriter, r *http.Request, req *authRequest, err error) {
-	e := oauth.From(err)
-	params := url.Values{"error": {string(e.Code)}}
-	if e.Description != "" {
-		params.Set("error_description", e.Description)
-	}
-	if req.State != "" {
-		params.Set("state", req.State)
-	}
-	http.Redirect(w, r, oauth.AppendQuery(req.RedirectURI, params), http.StatusFound)
+	oauth.RedirectError(w, r, req.RedirectURI, req.State, err, nil)
 }
 
-// pendingTTL is how long a login page stays answerable.
-const pendingTTL = 10 * time.Minute
-
-func pendingKey(id string) string { return "pending:" + id }
+// pendingLogins are the requests login pages are answering.
+var pendingLogins = store.Pending[authRequest]{Prefix: "pending:", TTL: 10 * time.Minute}
 
 // savePending stores the request under a random single-use id, the only
-// thing the page carries: the form cannot be replayed or forged into
-// another request (CSRF).
+// thing the page carries.
 func (p *Provider) savePending(ctx context.Context, req *authRequest) (string, error) {
 	id, err := p.deps.RandomToken()
 	if err != nil {
 		return "", err
 	}
-	b, err := json.Marshal(req)
-	if err != nil {
-		return "", err
-	}
-	return id, p.deps.Store.PutRecord(ctx, pendingKey(id), b, p.now().Add(pendingTTL))
+	return id, pendingLogins.Save(ctx, p.deps.Store, id, *req, p.now())
 }
 
 func (p *Provider) loadPending(ctx context.Context, id string) (*authRequest, error) {
-	b, err := p.deps.Store.GetRecord(ctx, pendingKey(id))
-	if err != nil {
-		return nil, err
-	}
-	var req authRequest
-	return &req, json.Unmarshal(b, &req)
+	req, err := pendingLogins.Load(ctx, p.deps.Store, id)
+	return &req, err
 }
 
-// takePending deletes a pending request and reports whether this call was
-// the one that did, so a double submit cannot mint two codes.
+// takePending reports whether this call answered the pending request, so a
+// double submit cannot mint two codes.
 func (p *Provider) takePending(ctx context.Context, id string) bool {
-	taken := false
-	err := p.deps.Store.UpdateRecord(ctx, pendingKey(id), func(_ []byte, found bool) ([]byte, time.Time, error) {
-		if !found {
-			return nil, time.Time{}, store.ErrNotFound
-		}
-		taken = true
-		return nil, time.Time{}, nil
-	})
-	return err == nil && taken
+	return pendingLogins.Take(ctx, p.deps.Store, id)
 }
