@@ -56,3 +56,15 @@ func RequireBearer(r *http.Request, realm string) (string, error) {
 	}
 	return token, nil
 }
+
+// NeedScope is RFC 6750 §3.1's 403 insufficient_scope, its challenge naming
+// the scope the resource needs (when scope is not empty) so the client
+// knows what to ask for.
+func NeedScope(realm, scope, description string) *Error {
+	e := InsufficientScope("%s", description)
+	challenge := BearerChallenge(realm, e)
+	if scope != "" {
+		challenge += fmt.Sprintf(", scope=%q", scope)
+	}
+	return e.WithHeader("WWW-Authenticate", challenge)
+}

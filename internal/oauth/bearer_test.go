@@ -176,3 +176,10 @@ func TestBearerChallenge(t *testing.T) {
 	assert.Equal(t, `Bearer realm="a", error="invalid_token"`, oauth.BearerChallenge("a", oauth.ErrInvalidToken))
 	assert.Equal(t, `Bearer realm="a \"b\"", error="invalid_token"`, oauth.BearerChallenge(`a "b"`, oauth.ErrInvalidToken), "realm is quoted")
 }
+
+func TestNeedScope(t *testing.T) {
+	e := oauth.NeedScope("https://as.test", "clubs", "the access token lacks the clubs scope")
+	assert.Equal(t, http.StatusForbidden, e.StatusCode())
+	assert.Equal(t, `Bearer realm="https://as.test", error="insufficient_scope", error_description="the access token lacks the clubs scope", scope="clubs"`, e.Header.Get("WWW-Authenticate"))
+	assert.Equal(t, `Bearer error="insufficient_scope"`, oauth.NeedScope("", "", "").Header.Get("WWW-Authenticate"))
+}

@@ -58,10 +58,5 @@ func (p *Provider) authenticateUser(r *http.Request, scopes ...string) (fixtures
 // insufficientScope is RFC 6750 §3.1's 403, naming the scope needed in the
 // challenge when there is one.
 func (p *Provider) insufficientScope(desc, scope string) error {
-	e := oauth.InsufficientScope("%s", desc)
-	challenge := oauth.BearerChallenge(p.deps.Issuer, e)
-	if scope != "" {
-		challenge += fmt.Sprintf(", scope=%q", scope)
-	}
-	return e.WithHeader("WWW-Authenticate", challenge)
+	return oauth.NeedScope(p.deps.Issuer, scope, desc)
 }
