@@ -203,3 +203,8 @@ func cloneUsers(us []fixtures.User) []fixtures.User {
 }
 
 var _ oauth.ClientSource = (*Directory)(nil)
+
+// client returns a client by id.
+func (d *Directory) client(id string) (fixtures.Client, bool) {
+	return d.LookupClient(context.Background(), id)
+}

@@ -133,4 +133,7 @@ type MintResult struct {
 	RefreshToken string `json:"refresh_token,omitempty"`
 	IDToken      string `json:"id_token,omitempty"`
 	ExpiresIn    int64  `json:"expires_in"`
+	// JTI names the access token for a revoke or expire call: its "jti"
+	// claim, or the id the ledger keeps an opaque token under.
+	JTI string `json:"jti,omitempty"`
 }

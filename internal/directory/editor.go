@@ -1,0 +1,210 @@
+package directory
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/authmock/authmock/fixtures"
+	"github.com/authmock/authmock/internal/provider"
+)
+
+// The fixture kinds every directory can edit.
+const (
+	KindClients = "clients"
+	KindUsers   = "users"
+)
+
+// Editor implements the "clients" and "users" collections of
+// provider.FixtureEditor over a Directory. Dialects add their own rules
+// through the hooks, and their own collections by wrapping it.
+type Editor struct {
+	Dir *Directory
+	// NoClients leaves out the "clients" collection, for dialects without
+	// clients (FastAPI-users).
+	NoClients bool
+	// CheckClient and CheckUser add a dialect's rules, with paths relative
+	// to the item; nil accepts whatever the directory does.
+	CheckClient func(fixtures.Client) fixtures.Problems
+	CheckUser   func(fixtures.User) fixtures.Problems
+	// Revoke, when set, is called for a deleted client or user so that its
+	// tokens stop working with it.
+	Revoke func(ctx context.Context, sel provider.TokenSelector) error
+}
+
+// FixtureKinds implements provider.FixtureEditor.
+func (e *Editor) FixtureKinds() []string {
+	if e.NoClients {
+		return []string{KindUsers}
+	}
+	return []string{KindClients, KindUsers}
+}
+
+func (e *Editor) has(kind string) bool {
+	return kind == KindUsers || (kind == KindClients && !e.NoClients)
+}
+
+// ListFixtures implements provider.FixtureEditor.
+func (e *Editor) ListFixtures(_ context.Context, kind string) ([]json.RawMessage, error) {
+	if !e.has(kind) {
+		return nil, provider.ErrNoFixture
+	}
+	if kind == KindClients {
+		return marshalAll(e.Dir.Clients())
+	}
+	return marshalAll(e.Dir.Users())
+}
+
+// GetFixture implements provider.FixtureEditor.
+func (e *Editor) GetFixture(_ context.Context, kind, id string) (json.RawMessage, error) {
+	var (
+		v  any
+		ok bool
+	)
+	switch {
+	case !e.has(kind):
+	case kind == KindClients:
+		v, ok = e.Dir.client(id)
+	default:
+		v, ok = e.Dir.User(id)
+	}
+	if !ok {
+		return nil, provider.ErrNoFixture
+	}
+	return json.Marshal(v)
+}
+
+// PutFixture implements provider.FixtureEditor. The item's own id
+// (a client's "id", a user's "username") may be left out; when given it
+// must be the one in the path.
+func (e *Editor) PutFixture(_ context.Context, kind, id string, item json.RawMessage) (bool, error) {
+	if !e.has(kind) {
+		return false, provider.ErrNoFixture
+	}
+	if kind == KindClients {
+		var c fixtures.Client
+		if err := DecodeFixture(item, &c); err != nil {
+			return false, err
+		}
+		if err := matchID("id", &c.ID, id); err != nil {
+			return false, err
+		}
+		_, existed := e.Dir.client(id)
+		if err := check(e.CheckClient, c, func() fixtures.Problems { return e.Dir.PutClient(c) }, KindClients); err != nil {
+			return false, err
+		}
+		return !existed, nil
+	}
+	var u fixtures.User
+	if err := DecodeFixture(item, &u); err != nil {
+		return false, err
+	}
+	if err := matchID("username", &u.Username, id); err != nil {
+		return false, err
+	}
+	_, existed := e.Dir.User(id)
+	if err := check(e.CheckUser, u, func() fixtures.Problems { return e.Dir.PutUser(u) }, KindUsers); err != nil {
+		return false, err
+	}
+	return !existed, nil
+}
+
+// DeleteFixture implements provider.FixtureEditor. A user some client
+// names as its default_user cannot be deleted: the client would approve as
+// nobody.
+func (e *Editor) DeleteFixture(ctx context.Context, kind, id string) error {
+	if !e.has(kind) {
+		return provider.ErrNoFixture
+	}
+	var sel provider.TokenSelector
+	if kind == KindClients {
+		if !e.Dir.DeleteClient(id) {
+			return provider.ErrNoFixture
+		}
+		sel.ClientID = id
+	} else {
+		for _, c := range e.Dir.Clients() {
+			if c.DefaultUser == id {
+				var ps fixtures.Problems
+				ps.Add("", "client %q names this user as its default_user; change or delete the client first", c.ID)
+				return &provider.FixtureError{Problems: ps}
+			}
+		}
+		if !e.Dir.DeleteUser(id) {
+			return provider.ErrNoFixture
+		}
+		sel.Username = id
+	}
+	if e.Revoke == nil {
+		return nil
+	}
+	if err := e.Revoke(ctx, sel); err != nil {
+		return fmt.Errorf("revoking the tokens of %s %q: %w", strings.TrimSuffix(kind, "s"), id, err)
+	}
+	return nil
+}
+
+// DecodeFixture strictly decodes one item, reporting a bad one as a
+// *provider.FixtureError.
+func DecodeFixture(item json.RawMessage, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(item))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil && dec.More() {
+		err = fmt.Errorf("more than one JSON value")
+	}
+	if err != nil {
+		var ps fixtures.Problems
+		ps.Add("", "%v", err)
+		return &provider.FixtureError{Problems: ps}
+	}
+	return nil
+}
+
+// matchID fills an item's empty id from the path, and refuses a different
+// one: a rename is a delete and a put.
+func matchID(field string, got *string, want string) error {
+	if *got == "" {
+		*got = want
+	}
+	if *got != want {
+		var ps fixtures.Problems
+		ps.Add(field, "is %q but the path names %q", *got, want)
+		return &provider.FixtureError{Problems: ps}
+	}
+	return nil
+}
+
+// check runs the dialect's rules, then put (the directory's own), and
+// reports problems with paths relative to the item.
+func check[T any](dialect func(T) fixtures.Problems, item T, put func() fixtures.Problems, kind string) error {
+	if dialect != nil {
+		if ps := dialect(item); len(ps) > 0 {
+			return &provider.FixtureError{Problems: ps}
+		}
+	}
+	ps := put()
+	if len(ps) == 0 {
+		return nil
+	}
+	rel := make(fixtures.Problems, len(ps))
+	for i, p := range ps {
+		p.Path = strings.TrimPrefix(strings.TrimPrefix(p.Path, fixtures.Index(kind, 0)), ".")
+		rel[i] = p
+	}
+	return &provider.FixtureError{Problems: rel}
+}
+
+func marshalAll[T any](items []T) ([]json.RawMessage, error) {
+	out := make([]json.RawMessage, len(items))
+	for i, it := range items {
+		b, err := json.Marshal(it)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = b
+	}
+	return out, nil
+}
