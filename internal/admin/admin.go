@@ -14,6 +14,7 @@ import (
 	"github.com/authmock/authmock/internal/httpx"
 	"github.com/authmock/authmock/internal/journal"
 	"github.com/authmock/authmock/internal/oauth"
+	"github.com/authmock/authmock/internal/provider"
 )
 
 // Admin serves the control plane. Every field but Token and Logger is
@@ -25,6 +26,8 @@ type Admin struct {
 	// Reset returns the whole server to its configured fixtures with all
 	// state cleared.
 	Reset func(ctx context.Context) error
+	// Providers returns the provider instance called name, or nil.
+	Providers func(name string) provider.Provider
 	// Token, when set, is the bearer token every call must present, and
 	// lifts the loopback-only restriction.
 	Token  string
@@ -55,7 +58,32 @@ func (a *Admin) Mount(r *mux.Router) {
 	handle("/faults/presets", a.listPresets, http.MethodGet)
 	handle("/faults/{id}", a.deleteFault, http.MethodDelete)
 
+	handle("/providers/{name}/tokens", a.mint, http.MethodPost)
+	handle("/providers/{name}/tokens/revoke", a.revokeTokens, http.MethodPost)
+	handle("/providers/{name}/tokens/expire", a.expireTokens, http.MethodPost)
+	handle("/providers/{name}/fixtures", a.fixtureKinds, http.MethodGet)
+	fixture := func(path string, fn func(http.ResponseWriter, *http.Request) error, method string) {
+		g.Handle(path, a.handler(fn)).Methods(method).MatcherFunc(notReservedKind)
+	}
+	fixture("/providers/{name}/{kind}", a.listFixtures, http.MethodGet)
+	fixture("/providers/{name}/{kind}/{id}", a.getFixture, http.MethodGet)
+	fixture("/providers/{name}/{kind}/{id}", a.putFixture, http.MethodPut)
+	fixture("/providers/{name}/{kind}/{id}", a.patchFixture, http.MethodPatch)
+	fixture("/providers/{name}/{kind}/{id}", a.deleteFixture, http.MethodDelete)
+
 	handle("/reset", a.reset, http.MethodPost)
+}
+
+// notReservedKind keeps the fixture routes off /providers/{name}/tokens
+// and /fixtures, so a wrong method there is a 405, not a missing kind.
+func notReservedKind(r *http.Request, _ *mux.RouteMatch) bool {
+	parts := strings.Split(r.URL.Path, "/")
+	for i, p := range parts {
+		if p == "providers" && i+2 < len(parts) {
+			return parts[i+2] != "tokens" && parts[i+2] != "fixtures"
+		}
+	}
+	return true
 }
 
 // guard admits a call with the configured token, or, without one, from a

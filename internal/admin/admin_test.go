@@ -17,6 +17,7 @@ import (
 	"github.com/authmock/authmock/internal/clock"
 	"github.com/authmock/authmock/internal/faults"
 	"github.com/authmock/authmock/internal/journal"
+	"github.com/authmock/authmock/internal/provider"
 )
 
 var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -27,6 +28,12 @@ func newAdmin(t *testing.T, token string, reset func(context.Context) error) (*A
 		Clock: clock.NewFrozen(t0), Journal: journal.New(10),
 		Faults: faults.NewQueue(func(n string) bool { return n == "tm" }),
 		Reset:  reset, Token: token,
+		Providers: func(name string) provider.Provider {
+			if p, ok := testProviders[name]; ok {
+				return p
+			}
+			return nil
+		},
 	}
 	r := mux.NewRouter()
 	a.Mount(r.PathPrefix("/_authmock").Subrouter())

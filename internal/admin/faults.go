@@ -3,8 +3,6 @@ package admin
 import (
 	"net/http"
 
-	"github.com/gorilla/mux"
-
 	"github.com/authmock/authmock/internal/faults"
 )
 
@@ -31,7 +29,7 @@ func (a *Admin) clearFaults(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *Admin) deleteFault(w http.ResponseWriter, r *http.Request) error {
-	id := mux.Vars(r)["id"]
+	id := pathVar(r, "id")
 	if !a.Faults.Delete(id) {
 		return notFound("no queued fault rule %q (it may have fired its count)", id)
 	}

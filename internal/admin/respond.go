@@ -9,6 +9,9 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/gorilla/mux"
+
+	"github.com/authmock/authmock/fixtures"
 	"github.com/authmock/authmock/internal/httpx"
 )
 
@@ -17,16 +20,18 @@ type apiError struct {
 	status      int
 	code        string
 	description string
+	// problems lists every problem with a refused fixture.
+	problems fixtures.Problems
 }
 
 func (e *apiError) Error() string { return e.description }
 
 func badRequest(format string, args ...any) error {
-	return &apiError{http.StatusBadRequest, "invalid_request", fmt.Sprintf(format, args...)}
+	return &apiError{status: http.StatusBadRequest, code: "invalid_request", description: fmt.Sprintf(format, args...)}
 }
 
 func notFound(format string, args ...any) error {
-	return &apiError{http.StatusNotFound, "not_found", fmt.Sprintf(format, args...)}
+	return &apiError{status: http.StatusNotFound, code: "not_found", description: fmt.Sprintf(format, args...)}
 }
 
 // writeError uses the shape of the server's own 404 and 405 answers.
@@ -43,6 +48,10 @@ func (a *Admin) handler(fn func(http.ResponseWriter, *http.Request) error) http.
 		}
 		var ae *apiError
 		if errors.As(err, &ae) {
+			if len(ae.problems) > 0 {
+				httpx.WriteJSON(w, ae.status, map[string]any{"error": ae.code, "error_description": ae.description, "problems": ae.problems})
+				return
+			}
 			writeError(w, ae.status, ae.code, ae.description)
 			return
 		}
@@ -69,12 +78,12 @@ func decode(r *http.Request, v any) error {
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			return &apiError{http.StatusRequestEntityTooLarge, "invalid_request", "the request body is too large"}
+			return &apiError{status: http.StatusRequestEntityTooLarge, code: "invalid_request", description: "the request body is too large"}
 		}
 		return badRequest("reading the body: %v", err)
 	}
 	if len(b) > maxAdminBody {
-		return &apiError{http.StatusRequestEntityTooLarge, "invalid_request", fmt.Sprintf("the request body is larger than %d bytes", maxAdminBody)}
+		return &apiError{status: http.StatusRequestEntityTooLarge, code: "invalid_request", description: fmt.Sprintf("the request body is larger than %d bytes", maxAdminBody)}
 	}
 	if len(b) == 0 {
 		return nil
@@ -94,3 +103,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 	httpx.WriteJSON(w, status, v)
 	return nil
 }
+
+// pathVar is a path variable of the matched route.
+func pathVar(r *http.Request, name string) string { return mux.Vars(r)[name] }

@@ -115,7 +115,7 @@ func describeRequestBody(e *Entry, contentType string, body []byte, truncated bo
 			e.BodyNote = fmt.Sprintf("%d bytes of %s that are not valid JSON, not shown", len(body), media)
 			return
 		}
-		e.JSON = redactJSON(v)
+		e.JSON = RedactJSON(v)
 	default:
 		e.BodyNote = fmt.Sprintf("%d bytes of %s, not shown", len(body), orUnknown(media))
 	}
@@ -198,7 +198,7 @@ func (rec *recorder) summary() Response {
 	s := Response{Headers: rec.headers, Bytes: rec.bytes}
 	if rec.json && rec.body.Len() > 0 && rec.body.Len() <= captureLimit {
 		if v, ok := decodeJSON(rec.body.Bytes()); ok {
-			s.JSON = redactJSON(v)
+			s.JSON = RedactJSON(v)
 		}
 	}
 	return s

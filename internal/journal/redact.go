@@ -148,9 +148,9 @@ func redactEncoded(query string) string {
 	return strings.Join(parts, "&")
 }
 
-// redactJSON fingerprints the string values of secret members anywhere in a
+// RedactJSON fingerprints the string values of secret members anywhere in a
 // decoded JSON document, in place.
-func redactJSON(v any) any {
+func RedactJSON(v any) any {
 	switch v := v.(type) {
 	case map[string]any:
 		for k, e := range v {
@@ -158,11 +158,11 @@ func redactJSON(v any) any {
 				v[k] = Fingerprint(s)
 				continue
 			}
-			v[k] = redactJSON(e)
+			v[k] = RedactJSON(e)
 		}
 	case []any:
 		for i, e := range v {
-			v[i] = redactJSON(e)
+			v[i] = RedactJSON(e)
 		}
 	}
 	return v

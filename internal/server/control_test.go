@@ -104,3 +104,22 @@ func TestJournalOff(t *testing.T) {
 	res := do(t, nil, http.MethodGet, s.URL()+AdminPrefix+"/journal", nil, nil)
 	assert.JSONEq(t, `{"size":0,"entries":[]}`, res.body)
 }
+
+// The provider routes of the control plane reach the named instance, and a
+// wrong method on them is a 405 like anywhere else, not a missing fixture
+// kind.
+func TestProviderAdminRoutes(t *testing.T) {
+	s := start(t, "")
+	admin := s.URL() + AdminPrefix
+	res := do(t, nil, http.MethodPost, admin+"/providers/nope/tokens", nil, strings.NewReader(`{"client_id":"x"}`))
+	assert.Equal(t, http.StatusNotFound, res.status, res.body)
+	res = do(t, nil, http.MethodPost, admin+"/providers/a/tokens", nil, strings.NewReader(`{"client_id":"x"}`))
+	assert.Equal(t, http.StatusNotImplemented, res.status, "the fake dialect cannot mint: %s", res.body)
+	for _, path := range []string{"/providers/a/tokens/revoke", "/providers/a/tokens/expire", "/providers/a/tokens"} {
+		res = do(t, nil, http.MethodPut, admin+path, nil, strings.NewReader(`{}`))
+		assert.Equal(t, http.StatusMethodNotAllowed, res.status, "%s: %s", path, res.body)
+		assert.Equal(t, "POST", res.header.Get("Allow"), path)
+	}
+	res = do(t, nil, http.MethodGet, admin+"/providers/a/users", nil, nil)
+	assert.Equal(t, http.StatusNotImplemented, res.status, res.body)
+}

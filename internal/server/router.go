@@ -26,7 +26,7 @@ func (s *Server) handler() http.Handler {
 	admin.HandleFunc("/health", health).Methods(http.MethodGet, http.MethodHead)
 	admin.HandleFunc("/providers", s.listProviders).Methods(http.MethodGet, http.MethodHead)
 	(&adminapi.Admin{
-		Clock: s.clock, Journal: s.journal, Faults: s.faults, Reset: s.Reset,
+		Clock: s.clock, Journal: s.journal, Faults: s.faults, Reset: s.Reset, Providers: s.Provider,
 		Token: s.cfg.Server.AdminToken, Logger: s.logger,
 	}).Mount(admin)
 
