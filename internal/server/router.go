@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/gorilla/mux"
 
@@ -22,13 +23,7 @@ const AdminPrefix = "/_authmock"
 // too (gorilla's Use only runs on matched routes).
 func (s *Server) handler() http.Handler {
 	r := newRouter()
-	admin := prefixRouter(r, AdminPrefix)
-	admin.HandleFunc("/health", health).Methods(http.MethodGet, http.MethodHead)
-	admin.HandleFunc("/providers", s.listProviders).Methods(http.MethodGet, http.MethodHead)
-	(&adminapi.Admin{
-		Clock: s.clock, Journal: s.journal, Faults: s.faults, Reset: s.Reset, Providers: s.Provider,
-		Token: s.cfg.Server.AdminToken, Logger: s.logger,
-	}).Mount(admin)
+	prefixRouter(r, AdminPrefix).NewRoute().Handler(s.lazyAdmin())
 
 	var rootInst *instance
 	for _, in := range s.instances {
@@ -59,6 +54,24 @@ func (s *Server) handler() http.Handler {
 		s.journal.Middleware(s.clock.Now, s.classify),
 		httpx.CORS(httpx.OriginPolicy{Origins: s.cfg.Server.CORSOrigins}),
 	)
+}
+
+// lazyAdmin builds the control plane's router on its first request. Its
+// thirty-odd routes each compile a regexp, a tenth of creating a server,
+// and most servers (one per test) never call the admin API over HTTP.
+func (s *Server) lazyAdmin() http.Handler {
+	build := sync.OnceValue(func() http.Handler {
+		r := newRouter()
+		admin := prefixRouter(r, AdminPrefix)
+		admin.HandleFunc("/health", health).Methods(http.MethodGet, http.MethodHead)
+		admin.HandleFunc("/providers", s.listProviders).Methods(http.MethodGet, http.MethodHead)
+		(&adminapi.Admin{
+			Clock: s.clock, Journal: s.journal, Faults: s.faults, Reset: s.Reset, Providers: s.Provider,
+			Token: s.cfg.Server.AdminToken, Logger: s.logger,
+		}).Mount(admin)
+		return r
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { build().ServeHTTP(w, r) })
 }
 
 // errorRenderer is how faults injected into p's routes are written: p's
