@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -122,4 +123,62 @@ func TestProviderAdminRoutes(t *testing.T) {
 	}
 	res = do(t, nil, http.MethodGet, admin+"/providers/a/users", nil, nil)
 	assert.Equal(t, http.StatusNotImplemented, res.status, res.body)
+}
+
+// Clients, admin calls queueing faults and journal readers all at once,
+// through the whole server: every queued fault fires exactly once, and
+// the journal holds exactly the exchanges made, each intact. Run with
+// -race.
+func TestConcurrentFaultsAndJournal(t *testing.T) {
+	const clients, calls, queuers, rulesEach = 4, 25, 2, 10
+	s := start(t, `, "journal_size": 1000`)
+	admin := s.URL() + AdminPrefix
+	var wg sync.WaitGroup
+	statuses := make(chan int, clients*calls)
+	for range queuers {
+		wg.Go(func() {
+			for range rulesEach {
+				res := do(t, nil, http.MethodPost, admin+"/faults", nil, strings.NewReader(`{"provider":"a","path":"/hello","preset":"server_error"}`))
+				assert.Equal(t, http.StatusCreated, res.status, res.body)
+			}
+		})
+	}
+	for range clients {
+		wg.Go(func() {
+			for range calls {
+				statuses <- do(t, nil, http.MethodGet, s.URL()+"/a/hello", map[string]string{"Authorization": "Bearer secret-token"}, nil).status
+			}
+		})
+	}
+	wg.Go(func() {
+		for range 20 {
+			res := do(t, nil, http.MethodGet, admin+"/journal?provider=a&limit=5", nil, nil)
+			assert.Equal(t, http.StatusOK, res.status)
+		}
+	})
+	wg.Wait()
+	close(statuses)
+
+	count := map[int]int{}
+	for st := range statuses {
+		count[st]++
+	}
+	fired := queuers*rulesEach - len(s.Faults().List())
+	assert.Equal(t, fired, count[http.StatusInternalServerError], "every fault that left the queue answered one call: %v", count)
+	assert.Equal(t, clients*calls, count[http.StatusOK]+count[http.StatusInternalServerError], "%v", count)
+
+	entries := s.Journal().List(journal.Filter{Provider: "a"})
+	require.Len(t, entries, clients*calls)
+	faulted := 0
+	for i, e := range entries {
+		if i > 0 {
+			assert.Greater(t, e.Seq, entries[i-1].Seq, "in order")
+		}
+		assert.Equal(t, "/a/hello", e.Path)
+		if e.Fault != "" {
+			faulted++
+			assert.Equal(t, http.StatusInternalServerError, e.Status)
+		}
+	}
+	assert.Equal(t, fired, faulted, "the journal names the rule behind every fault")
 }
