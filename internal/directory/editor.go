@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/authmock/authmock/fixtures"
 	"github.com/authmock/authmock/internal/provider"
@@ -166,6 +167,12 @@ func DecodeFixture(item json.RawMessage, v any) error {
 // matchID fills an item's empty id from the path, and refuses a different
 // one: a rename is a delete and a put.
 func matchID(field string, got *string, want string) error {
+	if !utf8.ValidString(want) {
+		// It would come back from JSON as U+FFFD and be unreachable.
+		var ps fixtures.Problems
+		ps.Add(field, "must be valid UTF-8")
+		return &provider.FixtureError{Problems: ps}
+	}
 	if *got == "" {
 		*got = want
 	}

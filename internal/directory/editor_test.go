@@ -83,6 +83,7 @@ func TestEditorRefusesBadItemsAndChangesNothing(t *testing.T) {
 		{"unknown field", "users", "dave", `{"password":"pw","pasword":"typo"}`, ""},
 		{"not JSON", "users", "dave", `{"password":`, ""},
 		{"two values", "users", "dave", `{"password":"pw"} {}`, ""},
+		{"id not UTF-8", "users", "\x9e", `{"password":"pw"}`, "username"},
 		{"path and body disagree", "users", "dave", `{"username":"erin","password":"pw"}`, "username"},
 		{"dialect rule", "users", "dave", `{}`, "password"},
 		{"subject taken", "users", "dave", `{"password":"pw","subject":"alice"}`, "subject"},

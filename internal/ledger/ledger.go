@@ -67,22 +67,22 @@ type Entry struct {
 // Ledger is safe for concurrent use; its state lives in the instance's
 // store, so a store reset clears it.
 type Ledger struct {
-	st interface {
-		store.Records
-		store.Revocations
-	}
+	st store.Records
 }
 
 // New returns a ledger keeping its entries in st.
 func New(st store.Store) *Ledger { return &Ledger{st: st} }
 
+// An entry lives under entryPrefix; what the admin API did to it, under
+// statusPrefix, as one byte: the Status. Separate keys keep Select's scan to
+// entries, and make Status one lookup.
 const (
-	entryPrefix   = "ledger/"
-	revokedPrefix = "ledger-revoked/"
-	expiredPrefix = "ledger-expired/"
+	entryPrefix  = "ledger/"
+	statusPrefix = "ledger-status/"
 )
 
-func entryKey(k Kind, id string) string { return entryPrefix + string(k) + "/" + id }
+func entryKey(k Kind, id string) string  { return entryPrefix + string(k) + "/" + id }
+func statusKey(k Kind, id string) string { return statusPrefix + string(k) + "/" + id }
 
 // Record remembers an issued token. A later entry with the same kind and id
 // (a refresh family whose expiry moved on rotation) replaces the earlier.
@@ -98,18 +98,19 @@ func (l *Ledger) Record(ctx context.Context, e Entry) error {
 }
 
 // Status reports what the admin API has done to a token. A token the
-// ledger never saw is Live.
+// ledger never saw is Live. It runs on every verification, so it is one
+// store lookup.
 func (l *Ledger) Status(ctx context.Context, k Kind, id string) (Status, error) {
-	suffix := string(k) + "/" + id
-	revoked, err := l.st.Revoked(ctx, revokedPrefix+suffix)
-	if err != nil || revoked {
-		return Revoked, err
+	b, err := l.st.GetRecord(ctx, statusKey(k, id))
+	switch {
+	case errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrExpired):
+		return Live, nil
+	case err != nil:
+		return Live, err
+	case len(b) != 1:
+		return Live, fmt.Errorf("ledger: status of %s/%s is %d bytes", k, id, len(b))
 	}
-	expired, err := l.st.Revoked(ctx, expiredPrefix+suffix)
-	if err != nil || expired {
-		return Expired, err
-	}
-	return Live, nil
+	return Status(b[0]), nil
 }
 
 // Lookup returns the entry of one token, or provider.ErrUnknownToken.
@@ -164,26 +165,39 @@ func (l *Ledger) Select(ctx context.Context, sel provider.TokenSelector) ([]Entr
 	return out, nil
 }
 
-// Revoke marks entries revoked and counts them.
+// Revoke marks entries revoked and counts those that were not already.
 func (l *Ledger) Revoke(ctx context.Context, entries []Entry) (provider.Selected, error) {
-	return l.mark(ctx, entries, revokedPrefix)
+	return l.mark(ctx, entries, Revoked)
 }
 
-// Expire marks entries expired and counts them. The caller leaves out the
-// refresh tokens it means to keep.
+// Expire marks entries expired and counts those that were live. A revoked
+// token stays revoked. The caller leaves out the refresh tokens it means to
+// keep.
 func (l *Ledger) Expire(ctx context.Context, entries []Entry) (provider.Selected, error) {
-	return l.mark(ctx, entries, expiredPrefix)
+	return l.mark(ctx, entries, Expired)
 }
 
-func (l *Ledger) mark(ctx context.Context, entries []Entry, prefix string) (provider.Selected, error) {
+// mark raises each entry's status to to, atomically, and counts the
+// entries it changed: a repeated call reports zero.
+func (l *Ledger) mark(ctx context.Context, entries []Entry, to Status) (provider.Selected, error) {
 	var n provider.Selected
 	for _, e := range entries {
-		if err := l.st.Revoke(ctx, prefix+string(e.Kind)+"/"+e.ID, e.ExpiresAt); err != nil {
+		changed := false
+		err := l.st.UpdateRecord(ctx, statusKey(e.Kind, e.ID), func(old []byte, found bool) ([]byte, time.Time, error) {
+			if found && len(old) == 1 && Status(old[0]) >= to {
+				return old, e.ExpiresAt, nil
+			}
+			changed = true
+			return []byte{byte(to)}, e.ExpiresAt, nil
+		})
+		if err != nil {
 			return n, err
 		}
-		if e.Kind == Refresh {
+		switch {
+		case !changed:
+		case e.Kind == Refresh:
 			n.RefreshTokens++
-		} else {
+		default:
 			n.AccessTokens++
 		}
 	}

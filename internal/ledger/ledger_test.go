@@ -114,6 +114,47 @@ func TestRevokedStaysRevokedWhenExpired(t *testing.T) {
 	assertStatus(t, l, ledger.Access, "a", ledger.Revoked)
 }
 
+func TestCountsOnlyWhatChanged(t *testing.T) {
+	ctx := context.Background()
+	l, _ := newLedger(t)
+	a := ledger.Entry{Kind: ledger.Access, ID: "a", ExpiresAt: t0.Add(time.Hour)}
+	r := ledger.Entry{Kind: ledger.Refresh, ID: "r"}
+	for _, tt := range []struct {
+		name string
+		act  func(context.Context, []ledger.Entry) (provider.Selected, error)
+		want provider.Selected
+	}{
+		{"expire", l.Expire, provider.Selected{AccessTokens: 1, RefreshTokens: 1}},
+		{"expire again", l.Expire, provider.Selected{}},
+		{"revoke an expired token", l.Revoke, provider.Selected{AccessTokens: 1, RefreshTokens: 1}},
+		{"revoke again", l.Revoke, provider.Selected{}},
+		{"expire a revoked token", l.Expire, provider.Selected{}},
+	} {
+		n, err := tt.act(ctx, []ledger.Entry{a, r})
+		require.NoError(t, err, tt.name)
+		assert.Equal(t, tt.want, n, tt.name)
+	}
+	assertStatus(t, l, ledger.Refresh, "r", ledger.Revoked)
+}
+
+func BenchmarkStatus(b *testing.B) {
+	ctx := context.Background()
+	clk := clock.NewFrozen(t0)
+	be := memory.New(clk)
+	defer be.Close()
+	l := ledger.New(be.Namespace("bench"))
+	e := ledger.Entry{Kind: ledger.Access, ID: "0123456789abcdef0123456789abcdef", Username: "alice", ExpiresAt: t0.Add(time.Hour)}
+	if err := l.Record(ctx, e); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if st, err := l.Status(ctx, ledger.Access, e.ID); err != nil || st != ledger.Live {
+			b.Fatal(st, err)
+		}
+	}
+}
+
 func TestBadInput(t *testing.T) {
 	ctx := context.Background()
 	l, _ := newLedger(t)
