@@ -11,6 +11,7 @@ import (
 
 	"github.com/authmock/authmock/fixtures"
 	"github.com/authmock/authmock/internal/httpx"
+	"github.com/authmock/authmock/internal/ledger"
 	"github.com/authmock/authmock/jwtutil"
 )
 
@@ -33,19 +34,25 @@ func (p *Provider) authenticate(r *http.Request) (*accessClaims, error) {
 	case claims.ID == "":
 		return nil, apiError(http.StatusUnauthorized, ReasonInvalidAccessToken, "the access token has no jti")
 	}
-	revoked, err := p.deps.Store.Revoked(r.Context(), jtiKey(claims.ID))
-	if err != nil {
+	// Only a token that is otherwise valid is looked up: garbage keeps the
+	// garbage error.
+	switch status, err := p.ledger.Status(r.Context(), ledger.Access, claims.ID); {
+	case err != nil:
 		return nil, err
-	}
-	if revoked {
+	case status == ledger.Revoked:
 		return nil, apiError(http.StatusUnauthorized, ReasonInvalidAccessToken, "the access token has been revoked")
+	case status == ledger.Expired:
+		return nil, apiError(http.StatusForbidden, ReasonAccessTokenExpired, "the access token was expired by the admin API")
 	}
 	return claims, nil
 }
 
 // authenticateCloud is authenticate plus the rule that a token opens only
 // its own cloud: the {cloudId} of the path must be the token's, written
-// the canonical way. A token without a cloud opens none (only the list).
+// the canonical way, and the cloud must still exist. A token without a
+// cloud opens none (only the list); a token whose cloud has been deleted
+// may no longer use it, so it gets the same 403 as a token for another
+// cloud.
 func (p *Provider) authenticateCloud(r *http.Request) (*accessClaims, error) {
 	claims, err := p.authenticate(r)
 	if err != nil {
@@ -53,6 +60,9 @@ func (p *Provider) authenticateCloud(r *http.Request) (*accessClaims, error) {
 	}
 	if claims.CloudID == 0 || mux.Vars(r)["cloudId"] != strconv.FormatInt(claims.CloudID, 10) {
 		return nil, apiError(http.StatusForbidden, ReasonCloudForbidden, "the access token is not for this cloud")
+	}
+	if !p.clouds.has(claims.CloudID) {
+		return nil, apiError(http.StatusForbidden, ReasonCloudForbidden, "the access token's cloud has been deleted")
 	}
 	return claims, nil
 }

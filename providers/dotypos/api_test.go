@@ -110,13 +110,15 @@ func TestCloudGet(t *testing.T) {
 			assert.JSONEq(t, reasonBody(ReasonCloudForbidden), string(res.body))
 		})
 	}
-	t.Run("a removed cloud is 404 with an empty body", func(t *testing.T) {
+	t.Run("a token whose cloud was removed may no longer use it", func(t *testing.T) {
 		ts := newTestServer(t, nil)
 		_, token := ts.accessToken(`{"_cloudId":123456789}`)
-		ts.p.DeleteCloud(cloudBistro)
-		res := ts.get(PathClouds+"/123456789", token)
-		assert.Equal(t, http.StatusNotFound, res.status)
-		assert.Empty(t, res.body)
+		require.True(t, ts.p.DeleteCloud(cloudBistro))
+		for _, path := range []string{PathClouds + "/123456789", PathClouds + "/123456789/customers"} {
+			res := ts.get(path, token)
+			assert.Equal(t, http.StatusForbidden, res.status, path)
+			assert.JSONEq(t, reasonBody(ReasonCloudForbidden), string(res.body), path)
+		}
 	})
 }
 

@@ -141,3 +141,50 @@ func (d *cloudDirectory) setUser(username string, ids []int64) fixtures.Problems
 	}
 	return ps
 }
+
+// has reports whether a cloud exists.
+func (d *cloudDirectory) has(id int64) bool {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	_, ok := d.clouds[id]
+	return ok
+}
+
+// idsOf returns the ids of the clouds a user can grant, in connector
+// order; never nil, so that it marshals as [].
+func (d *cloudDirectory) idsOf(username string) []int64 {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return append([]int64{}, d.userClouds[username]...)
+}
+
+// checkUser checks a user's list of cloud ids against the clouds that exist
+// now, with paths under at, changing nothing.
+func (d *cloudDirectory) checkUser(at string, ids []int64) fixtures.Problems {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return checkUserClouds(at, ids, d.exists)
+}
+
+// replaceUser checks a user's list of cloud ids and, when it is good,
+// replaces the user's list, in one step; an empty list removes the user's
+// entry.
+func (d *cloudDirectory) replaceUser(username, at string, ids []int64) fixtures.Problems {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if ps := checkUserClouds(at, ids, d.exists); len(ps) > 0 {
+		return ps
+	}
+	if len(ids) == 0 {
+		delete(d.userClouds, username)
+	} else {
+		d.userClouds[username] = slices.Clone(ids)
+	}
+	return nil
+}
+
+// exists is has for callers holding the lock.
+func (d *cloudDirectory) exists(id int64) bool {
+	_, ok := d.clouds[id]
+	return ok
+}

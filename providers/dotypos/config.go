@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"slices"
 	"time"
+	"unicode/utf8"
 
 	"github.com/authmock/authmock/fixtures"
 	"github.com/authmock/authmock/internal/keyload"
@@ -82,13 +83,7 @@ func (c *Config) validate() fixtures.Problems {
 	ps = append(ps, fixtures.ValidateClients(c.Clients, c.Users)...)
 	ps = append(ps, fixtures.ValidateClouds(c.Clouds)...)
 	for i, cl := range c.Clients {
-		at := fixtures.Index("clients", i)
-		if cl.Public {
-			ps.Add(at+".public", "a Dotypos client application always has a secret")
-		}
-		if cl.AccessTokenTTL != 0 && cl.AccessTokenTTL.D() < time.Second {
-			ps.Add(at+".access_token_ttl", "must be at least 1s")
-		}
+		ps.Merge(fixtures.Index("clients", i), checkClient(cl))
 	}
 	known := map[int64]bool{}
 	for _, cl := range c.Clouds {
@@ -103,16 +98,7 @@ func (c *Config) validate() fixtures.Problems {
 		if !usernames[name] {
 			ps.Add(at, "no user named %q", name)
 		}
-		seen := map[int64]bool{}
-		for j, id := range c.UserClouds[name] {
-			switch {
-			case !known[id]:
-				ps.Add(fixtures.Index(at, j), "no cloud with id %d in clouds", id)
-			case seen[id]:
-				ps.Add(fixtures.Index(at, j), "cloud %d is listed twice", id)
-			}
-			seen[id] = true
-		}
+		ps = append(ps, checkUserClouds(at, c.UserClouds[name], func(id int64) bool { return known[id] })...)
 	}
 	if c.AccessTokenTTL.D() < time.Second {
 		ps.Add("access_token_ttl", "must be at least 1s")
@@ -128,6 +114,42 @@ func (c *Config) validate() fixtures.Problems {
 	}
 	if !slices.Contains([]string{DenyRedirect, DenyPage}, c.OnDeny) {
 		ps.Add("on_deny", "must be %q or %q, not %q", DenyRedirect, DenyPage, c.OnDeny)
+	}
+	return ps
+}
+
+// checkUserClouds checks one user's list of cloud ids, at path at: every id
+// a cloud that exists, none twice. The configuration and the admin API's
+// fixture editor both apply it.
+func checkUserClouds(at string, ids []int64, exists func(int64) bool) fixtures.Problems {
+	var ps fixtures.Problems
+	seen := make(map[int64]bool, len(ids))
+	for j, id := range ids {
+		switch {
+		case !exists(id):
+			ps.Add(fixtures.Index(at, j), "no cloud with id %d in clouds", id)
+		case seen[id]:
+			ps.Add(fixtures.Index(at, j), "cloud %d is listed twice", id)
+		}
+		seen[id] = true
+	}
+	return ps
+}
+
+// checkClient is the dialect's own rules for a client application, with
+// paths relative to the client: the configuration and the admin API's
+// fixture editor both apply them.
+func checkClient(cl fixtures.Client) fixtures.Problems {
+	var ps fixtures.Problems
+	if !utf8.ValidString(cl.ID) {
+		// Only the admin API's path can bring one; JSON would mangle it.
+		ps.Add("id", "must be valid UTF-8")
+	}
+	if cl.Public {
+		ps.Add("public", "a Dotypos client application always has a secret")
+	}
+	if cl.AccessTokenTTL != 0 && cl.AccessTokenTTL.D() < time.Second {
+		ps.Add("access_token_ttl", "must be at least 1s")
 	}
 	return ps
 }

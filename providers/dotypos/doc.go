@@ -12,4 +12,9 @@
 // and no token endpoint taking client credentials, so it reuses the shared
 // pieces (client directory, constant-time secret comparison, redirect
 // matching, the store, jwtutil) but not oauth.TokenEndpoint.
+//
+// For the admin API it records every token it issues in a ledger, so that
+// tokens can be revoked or expired by token, jti, user or client
+// (control.go), and it lets clients, users and clouds be edited at runtime
+// (editor.go).
 package dotypos

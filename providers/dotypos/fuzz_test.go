@@ -2,6 +2,7 @@ package dotypos
 
 import (
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/authmock/authmock/internal/provider"
 	"github.com/authmock/authmock/internal/store/memory"
 )
 
@@ -159,6 +161,68 @@ func FuzzIfNoneMatch(f *testing.F) {
 		}
 		if got && !strings.Contains(header, "*") && !strings.Contains(header, tag) {
 			t.Fatalf("%q matched %s", header, tag)
+		}
+	})
+}
+
+// FuzzPutFixture drives the fixture editor with arbitrary items: it never
+// panics; a refused item is a *provider.FixtureError (or ErrNoFixture for a
+// kind the instance lacks) and changes nothing; an accepted one reads back
+// as an item that, put again, is accepted unchanged.
+func FuzzPutFixture(f *testing.F) {
+	for _, seed := range []struct{ kind, id, item string }{
+		{"clients", "x", `{"secret":"s","redirect_uris":["https://x.example.com/cb"],"default_user":"alice","access_token_ttl":"5m"}`},
+		{"clients", "x", `{"public":true}`},
+		{"users", "erin", `{"subject":"e","claims":{"a":[1,{"b":null}]},"user_clouds":[555,123456789]}`},
+		{"users", "alice", `{"user_clouds":[1,1]}`},
+		{"clouds", "42", `{"name":"Kiosk","1ClickId":7,"_companyId":8,"country":"SK","segment":"x"}`},
+		{"clouds", "0042", `{"id":42,"name":"x"}`},
+		{"clouds", "42", `{"name":"x","deleted":"yes"}`},
+		{"keys", "x", `{}`},
+		{"clients", "\x9e", `{"seCret":"00"}`}, // an id JSON cannot carry back
+	} {
+		f.Add(seed.kind, seed.id, []byte(seed.item))
+	}
+	ip := newInProcess(f, nil)
+	snapshot := func(t *testing.T) string {
+		var b strings.Builder
+		for _, kind := range ip.p.FixtureKinds() {
+			items, err := ip.p.ListFixtures(t.Context(), kind)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, it := range items {
+				b.Write(it)
+				b.WriteByte('\n')
+			}
+		}
+		return b.String()
+	}
+	f.Fuzz(func(t *testing.T, kind, id string, item []byte) {
+		before := snapshot(t)
+		_, err := ip.p.PutFixture(t.Context(), kind, id, item)
+		if err != nil {
+			var fe *provider.FixtureError
+			if !errors.As(err, &fe) && !errors.Is(err, provider.ErrNoFixture) {
+				t.Fatalf("put %s/%s %q: %v", kind, id, item, err)
+			}
+			if errors.As(err, &fe) && len(fe.Problems) == 0 {
+				t.Fatalf("a FixtureError without problems for %q", item)
+			}
+			if after := snapshot(t); after != before {
+				t.Fatalf("refused %s/%s %q changed the fixtures", kind, id, item)
+			}
+			return
+		}
+		stored, err := ip.p.GetFixture(t.Context(), kind, id)
+		if err != nil {
+			t.Fatalf("accepted %s/%s %q, then get: %v", kind, id, item, err)
+		}
+		if created, err := ip.p.PutFixture(t.Context(), kind, id, stored); err != nil || created {
+			t.Fatalf("putting back %s gives created=%v, %v", stored, created, err)
+		}
+		if again, _ := ip.p.GetFixture(t.Context(), kind, id); string(again) != string(stored) {
+			t.Fatalf("round trip: %s became %s", stored, again)
 		}
 	})
 }

@@ -58,11 +58,11 @@ func (p *Provider) Mint(ctx context.Context, req provider.MintRequest) (provider
 	if err != nil {
 		return provider.MintResult{}, err
 	}
-	access, err := p.signAccess(g, cloudID, ttl, extra)
+	access, jti, err := p.signAccess(ctx, g, cloudID, ttl, extra)
 	if err != nil {
 		return provider.MintResult{}, err
 	}
-	return provider.MintResult{AccessToken: access, RefreshToken: refresh, ExpiresIn: int64(ttl / time.Second)}, nil
+	return provider.MintResult{AccessToken: access, RefreshToken: refresh, ExpiresIn: int64(ttl / time.Second), JTI: jti}, nil
 }
 
 // mintCloudID reads a cloudId claim given as a JSON number or string.

@@ -9,13 +9,13 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync/atomic"
 
 	"github.com/gorilla/mux"
 
 	"github.com/authmock/authmock/fixtures"
 	"github.com/authmock/authmock/internal/directory"
 	"github.com/authmock/authmock/internal/keyload"
+	"github.com/authmock/authmock/internal/ledger"
 	"github.com/authmock/authmock/internal/oauth"
 	"github.com/authmock/authmock/internal/provider"
 	"github.com/authmock/authmock/jwtutil"
@@ -67,9 +67,12 @@ type Provider struct {
 	dir    *directory.Directory
 	clouds *cloudDirectory
 	pages  *template.Template
-	// longestAccessTTL is the longest access-token lifetime issued so far,
-	// in nanoseconds; jti revocations must outlast it.
-	longestAccessTTL atomic.Int64
+	// ledger remembers every access and refresh token issued, so that the
+	// admin API can revoke or expire them by token, jti, user or client.
+	ledger *ledger.Ledger
+	// editor edits clients and users for the admin API; the provider wraps
+	// it to add user_clouds and the clouds collection.
+	editor *directory.Editor
 }
 
 // New builds an instance.
@@ -82,7 +85,7 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Provider{
+	p := &Provider{
 		cfg:    cfg,
 		deps:   deps,
 		log:    deps.Logger,
@@ -90,7 +93,17 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 		dir:    directory.New(cfg.Clients, cfg.Users),
 		clouds: newCloudDirectory(cfg.Clouds, cfg.UserClouds),
 		pages:  pages,
-	}, nil
+		ledger: ledger.New(deps.Store),
+	}
+	p.editor = &directory.Editor{
+		Dir:         p.dir,
+		CheckClient: func(c fixtures.Client) fixtures.Problems { return checkClient(c) },
+		Revoke: func(ctx context.Context, sel provider.TokenSelector) error {
+			_, err := p.Revoke(ctx, sel)
+			return err
+		},
+	}
+	return p, nil
 }
 
 // Mount implements provider.Provider.
@@ -167,8 +180,9 @@ func (p *Provider) ConnectURL(c fixtures.Client, redirectURI, state string) stri
 }
 
 // Reset implements provider.Resetter: the configured clients, users and
-// clouds come back; the server resets the store namespace (refresh tokens,
-// pending consents, revocations) itself.
+// clouds (and which user has which) come back; the server resets the store
+// namespace (refresh tokens, pending consents, the token ledger and its
+// revocations) itself.
 func (p *Provider) Reset(context.Context) error {
 	p.dir.Reset()
 	p.clouds.reset()
@@ -204,4 +218,7 @@ var (
 	_ provider.Describer = (*Provider)(nil)
 	_ provider.Minter    = (*Provider)(nil)
 	_ provider.Resetter  = (*Provider)(nil)
+	_ provider.Revoker   = (*Provider)(nil)
+
+	_ provider.FixtureEditor = (*Provider)(nil)
 )

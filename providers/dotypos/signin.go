@@ -11,6 +11,7 @@ import (
 
 	"github.com/authmock/authmock/fixtures"
 	"github.com/authmock/authmock/internal/httpx"
+	"github.com/authmock/authmock/internal/ledger"
 )
 
 // signinResponse is the whole success body: no expiresIn, no tokenType
@@ -27,11 +28,19 @@ func (p *Provider) serveSignin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	g, err := p.lookupRefresh(r.Context(), token)
+	g, id, err := p.lookupRefresh(r.Context(), token)
 	if errors.Is(err, errUnknownRefresh) {
 		return apiError(http.StatusUnauthorized, ReasonInvalidRefreshToken, err.Error())
 	} else if err != nil {
 		return err
+	}
+	// Revoked or expired by the admin API: the one answer the dialect has
+	// for a refresh token that no longer works, expired ones included.
+	switch status, err := p.ledger.Status(r.Context(), ledger.Refresh, id); {
+	case err != nil:
+		return err
+	case status != ledger.Live:
+		return apiError(http.StatusUnauthorized, ReasonInvalidRefreshToken, "the refresh token was "+status.String()+" by the admin API")
 	}
 	// A token whose client or user has since been removed is dead too.
 	client, ok := p.dir.LookupClient(r.Context(), g.ClientID)
@@ -59,7 +68,7 @@ func (p *Provider) serveSignin(w http.ResponseWriter, r *http.Request) error {
 			return apiError(http.StatusForbidden, ReasonCloudForbidden, "the refresh token does not grant this cloud")
 		}
 	}
-	access, err := p.signAccess(g, cloudID, p.accessTTL(client), nil)
+	access, _, err := p.signAccess(r.Context(), g, cloudID, p.accessTTL(client), nil)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,8 @@ package dotypos
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +13,8 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/authmock/authmock/fixtures"
+	"github.com/authmock/authmock/internal/ledger"
+	"github.com/authmock/authmock/internal/provider"
 	"github.com/authmock/authmock/internal/store"
 	"github.com/authmock/authmock/jwtutil"
 )
@@ -30,11 +34,22 @@ type refreshGrant struct {
 // client hard-codes (contract §A.3).
 const refreshTokenBytes = 16
 
-func refreshKey(token string) string { return "rt:" + token }
+// refreshID names a refresh token in the ledger and in the store: a hash,
+// so that neither keeps the token itself.
+func refreshID(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// refreshKey is the store record of the refresh token with this id.
+func refreshKey(id string) string { return "rt:" + id }
 
 func (p *Provider) now() time.Time { return p.deps.Clock.Now().Truncate(time.Second) }
 
-// issueRefresh stores a new refresh token for g.
+// issueRefresh stores a new refresh token for g. The ledger hears of it
+// first, so that a token never exists without its entry: an admin revoke
+// racing the issuance either sees the entry (and the token dies at its next
+// use) or runs before it (and the token counts as issued after the call).
 func (p *Provider) issueRefresh(ctx context.Context, g refreshGrant, c fixtures.Client) (string, error) {
 	token, err := p.deps.RandomHex(refreshTokenBytes)
 	if err != nil {
@@ -49,30 +64,36 @@ func (p *Provider) issueRefresh(ctx context.Context, g refreshGrant, c fixtures.
 	if ttl := c.RefreshTokenTTL.Or(p.cfg.RefreshTokenTTL); ttl > 0 {
 		expires = g.IssuedAt.Add(ttl)
 	}
-	return token, p.deps.Store.PutRecord(ctx, refreshKey(token), b, expires)
+	id := refreshID(token)
+	if err := p.ledger.Record(ctx, ledger.Entry{Kind: ledger.Refresh, ID: id, Username: g.Username, ClientID: g.ClientID, ExpiresAt: expires}); err != nil {
+		return "", err
+	}
+	return token, p.deps.Store.PutRecord(ctx, refreshKey(id), b, expires)
 }
 
 // errUnknownRefresh means the token is not (or no longer) valid.
 var errUnknownRefresh = errors.New("unknown, expired or revoked refresh token")
 
-// lookupRefresh returns a live token's grant; a token of the wrong shape is
-// not looked up at all.
-func (p *Provider) lookupRefresh(ctx context.Context, token string) (refreshGrant, error) {
+// lookupRefresh returns a live token's grant and its id; a token of the
+// wrong shape is not looked up at all. It does not consult the ledger:
+// callers do, once the token is known to be one of the instance's.
+func (p *Provider) lookupRefresh(ctx context.Context, token string) (refreshGrant, string, error) {
 	if !validRefreshToken(token) {
-		return refreshGrant{}, errUnknownRefresh
+		return refreshGrant{}, "", errUnknownRefresh
 	}
-	b, err := p.deps.Store.GetRecord(ctx, refreshKey(token))
+	id := refreshID(token)
+	b, err := p.deps.Store.GetRecord(ctx, refreshKey(id))
 	switch {
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrExpired):
-		return refreshGrant{}, errUnknownRefresh
+		return refreshGrant{}, "", errUnknownRefresh
 	case err != nil:
-		return refreshGrant{}, err
+		return refreshGrant{}, "", err
 	}
 	var g refreshGrant
 	if err := json.Unmarshal(b, &g); err != nil {
-		return refreshGrant{}, fmt.Errorf("decoding a refresh grant: %w", err)
+		return refreshGrant{}, "", fmt.Errorf("decoding a refresh grant: %w", err)
 	}
-	return g, nil
+	return g, id, nil
 }
 
 func validRefreshToken(s string) bool {
@@ -91,29 +112,33 @@ func validRefreshToken(s string) bool {
 // application from a cloud would: later exchanges get 401
 // INVALID_REFRESH_TOKEN. Access tokens already issued from it stay valid
 // until they expire (they are self-contained JWTs); RevokeAccessToken ends
-// one sooner. It reports whether the token was live.
+// one sooner. It reports whether the token was live. It is Revoke with a
+// token selector, limited to refresh tokens.
 func (p *Provider) RevokeRefreshToken(ctx context.Context, token string) (bool, error) {
 	if !validRefreshToken(token) {
 		return false, nil
 	}
-	found := false
-	err := p.deps.Store.UpdateRecord(ctx, refreshKey(token), func(_ []byte, ok bool) ([]byte, time.Time, error) {
-		found = ok
-		return nil, time.Time{}, nil
-	})
-	return found, err
+	e, err := p.resolveRefresh(ctx, token)
+	if errors.Is(err, provider.ErrUnknownToken) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	n, err := p.revokeEntries(ctx, []ledger.Entry{e})
+	return n.RefreshTokens > 0, err
 }
 
 // RevokeAccessToken makes the access token with this jti fail with 401
-// INVALID_ACCESS_TOKEN from now until it would have expired anyway.
+// INVALID_ACCESS_TOKEN from now until it would have expired anyway; a jti
+// the instance did not issue (or whose token has expired) is
+// provider.ErrUnknownToken. It is Revoke with a jti selector.
 func (p *Provider) RevokeAccessToken(ctx context.Context, jti string) error {
 	if jti == "" {
 		return errors.New("an access token id (jti) is required")
 	}
-	return p.deps.Store.Revoke(ctx, jtiKey(jti), p.now().Add(p.maxAccessTTL()))
+	_, err := p.Revoke(ctx, provider.TokenSelector{JTI: jti})
+	return err
 }
-
-func jtiKey(jti string) string { return "jti:" + jti }
 
 // accessTokenType is the JWT "typ" of access tokens.
 const accessTokenType = "JWT"
@@ -133,54 +158,43 @@ type accessClaims struct {
 	Clouds []int64 `json:"clouds"`
 }
 
-// signAccess mints an access token for a grant, bound to cloudID (0: none).
-func (p *Provider) signAccess(g refreshGrant, cloudID int64, ttl time.Duration, extra map[string]any) (string, error) {
-	jti, err := p.deps.RandomHex(16)
+// signAccess mints an access token for a grant, bound to cloudID (0: none),
+// and records it in the ledger under its jti before handing it out.
+func (p *Provider) signAccess(ctx context.Context, g refreshGrant, cloudID int64, ttl time.Duration, extra map[string]any) (token, jti string, err error) {
+	jti, err = p.deps.RandomHex(16)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	p.noteAccessTTL(ttl)
 	now := p.now()
+	exp := jwt.NewNumericDate(now.Add(ttl)) // what the token says, to the second
 	claims := accessClaims{
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    p.deps.Issuer,
 			Subject:   g.Subject,
 			IssuedAt:  jwt.NewNumericDate(now),
-			ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
+			ExpiresAt: exp,
 			ID:        jti,
 		},
 		CloudID:  cloudID,
 		ClientID: g.ClientID,
 		Clouds:   slices.Clone(g.Clouds),
 	}
-	if len(extra) == 0 {
-		return p.keys.SignWithType(accessTokenType, claims)
+	var signed jwt.Claims = claims
+	if len(extra) > 0 {
+		// The token's own claims win, so extras cannot forge iss, exp or the
+		// cloud binding.
+		if signed, err = jwtutil.MergeClaims(claims, extra); err != nil {
+			return "", "", err
+		}
 	}
-	// The token's own claims win, so extras cannot forge iss, exp or the
-	// cloud binding.
-	merged, err := jwtutil.MergeClaims(claims, extra)
-	if err != nil {
-		return "", err
+	if err := p.ledger.Record(ctx, ledger.Entry{Kind: ledger.Access, ID: jti, Username: g.Username, ClientID: g.ClientID, ExpiresAt: exp.Time}); err != nil {
+		return "", "", err
 	}
-	return p.keys.SignWithType(accessTokenType, merged)
+	token, err = p.keys.SignWithType(accessTokenType, signed)
+	return token, jti, err
 }
 
 // accessTTL is the client's access-token lifetime, or the instance's.
 func (p *Provider) accessTTL(c fixtures.Client) time.Duration {
 	return c.AccessTokenTTL.Or(p.cfg.AccessTokenTTL)
-}
-
-// maxAccessTTL is how long a jti revocation must be remembered: the longest
-// lifetime any access token of this instance was issued with.
-func (p *Provider) maxAccessTTL() time.Duration {
-	return max(p.cfg.AccessTokenTTL.D(), time.Duration(p.longestAccessTTL.Load()))
-}
-
-func (p *Provider) noteAccessTTL(ttl time.Duration) {
-	for {
-		cur := p.longestAccessTTL.Load()
-		if int64(ttl) <= cur || p.longestAccessTTL.CompareAndSwap(cur, int64(ttl)) {
-			return
-		}
-	}
 }
