@@ -1,6 +1,7 @@
 package trackmania
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -57,16 +58,49 @@ func BenchmarkTokenAuthorizationCode(b *testing.B) {
 	})
 }
 
+// BenchmarkUser is the verification hot path: one resource call with a
+// valid token.
 func BenchmarkUser(b *testing.B) {
+	for _, format := range []string{FormatOpaque, FormatJWT} {
+		b.Run(format, func(b *testing.B) {
+			ip := newInProcess(b, func(c *Config) { c.AccessTokenFormat = format })
+			res, err := ip.p.Mint(b.Context(), provider.MintRequest{ClientID: webID, Username: "alice"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			bearer := "Bearer " + res.AccessToken
+			benchServe(b, ip, func() *http.Request {
+				req := httptest.NewRequest(http.MethodGet, pathPrefix+PathUser, nil)
+				req.Header.Set("Authorization", bearer)
+				return req
+			})
+		})
+	}
+}
+
+// BenchmarkTokenRefresh rotates one login's refresh token over and over:
+// the refresh path's lookup, rotation and issuance.
+func BenchmarkTokenRefresh(b *testing.B) {
 	ip := newInProcess(b, nil)
 	res, err := ip.p.Mint(b.Context(), provider.MintRequest{ClientID: webID, Username: "alice"})
 	if err != nil {
 		b.Fatal(err)
 	}
-	bearer := "Bearer " + res.AccessToken
-	benchServe(b, ip, func() *http.Request {
-		req := httptest.NewRequest(http.MethodGet, pathPrefix+PathUser, nil)
-		req.Header.Set("Authorization", bearer)
-		return req
-	})
+	rt := res.RefreshToken
+	prefix := "grant_type=refresh_token&client_id=web&client_secret=" + webSecret + "&refresh_token="
+	b.ReportAllocs()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		ip.router.ServeHTTP(rec, tokenRequest(prefix+rt))
+		if rec.Code != http.StatusOK {
+			b.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+		var out struct {
+			RefreshToken string `json:"refresh_token"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+			b.Fatal(err)
+		}
+		rt = out.RefreshToken
+	}
 }

@@ -1,12 +1,16 @@
 package trackmania
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/authmock/authmock/internal/provider"
 )
 
 // TestConcurrentRefresh presents one refresh token 64 times at once:
@@ -70,4 +74,86 @@ func TestConcurrentCodeRedemption(t *testing.T) {
 		assert.Equal(t, "invalid_grant", r.json(t)["error"])
 	}
 	assert.LessOrEqual(t, ok, 1)
+}
+
+// TestConcurrentRevokeAndIssue races logins, refreshes, mints and fixture
+// edits against revoke and expire calls for the same user. Whatever the
+// interleaving: tokens issued before the race are dead after it, one more
+// revoke kills everything issued during it, and a login after that works.
+func TestConcurrentRevokeAndIssue(t *testing.T) {
+	t.Parallel()
+	for _, mode := range controlModes[:2] {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			ts := newTestServer(t, mode.mutate)
+			before := ts.issueAll(t)
+
+			const workers = 8
+			var (
+				wg     sync.WaitGroup
+				mu     sync.Mutex
+				issued []tokenSet
+			)
+			keep := func(tok tokenSet) {
+				mu.Lock()
+				defer mu.Unlock()
+				issued = append(issued, tok)
+			}
+			start := make(chan struct{})
+			for i := range workers {
+				wg.Go(func() {
+					<-start
+					for range 4 {
+						tok := ts.codeFlow(nil)
+						keep(tok)
+						if resp := ts.refresh(tok.RefreshToken); resp.status == http.StatusOK {
+							keep(ts.tokens(resp, true))
+						}
+						res, err := ts.p.Mint(t.Context(), provider.MintRequest{ClientID: webID, Username: "alice"})
+						if assert.NoError(t, err) {
+							keep(tokenSet{AccessToken: res.AccessToken, RefreshToken: res.RefreshToken})
+						}
+					}
+				})
+				wg.Go(func() {
+					<-start
+					for range 4 {
+						_, err := ts.p.Revoke(t.Context(), provider.TokenSelector{Username: "alice"})
+						assert.NoError(t, err)
+						_, err = ts.p.Expire(t.Context(), provider.TokenSelector{ClientID: webID})
+						assert.NoError(t, err)
+					}
+				})
+				wg.Go(func() {
+					<-start
+					name := "racer" + string(rune('a'+i))
+					sub := fmt.Sprintf("00000000-0000-4000-8000-%012x", i)
+					_, err := ts.p.PutFixture(t.Context(), "users", name, json.RawMessage(`{"subject":"`+sub+`"}`))
+					assert.NoError(t, err)
+					assert.NoError(t, ts.p.DeleteFixture(t.Context(), "users", name))
+				})
+			}
+			close(start)
+			wg.Wait()
+
+			ts.assertAccessFails(t, before.alice.AccessToken, descRevoked)
+			ts.assertAccessFails(t, before.minted.AccessToken, descRevoked)
+			ts.assertRefreshFails(t, before.alice.RefreshToken)
+			ts.assertAccessFails(t, before.bob.AccessToken, descExpired) // web's, expired
+			ts.assertAccessWorks(t, before.cc.AccessToken, false)        // svc's, untouched
+
+			_, err := ts.p.Revoke(t.Context(), provider.TokenSelector{Username: "alice"})
+			require.NoError(t, err)
+			for _, tok := range issued {
+				resp := ts.api(PathUser, "", tok.AccessToken)
+				assert.Equal(t, http.StatusUnauthorized, resp.status, "%s", resp.body)
+				if tok.RefreshToken != "" {
+					assert.Equal(t, http.StatusBadRequest, ts.refresh(tok.RefreshToken).status)
+				}
+			}
+			after := ts.codeFlow(nil)
+			ts.assertAccessWorks(t, after.AccessToken, true)
+			ts.tokens(ts.refresh(after.RefreshToken), true)
+		})
+	}
 }

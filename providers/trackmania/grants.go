@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/authmock/authmock/internal/ledger"
 	"github.com/authmock/authmock/internal/oauth"
 	"github.com/authmock/authmock/internal/store"
 )
@@ -86,11 +87,24 @@ func (g refreshGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oau
 	if !p.cfg.RefreshTokenRotation {
 		return g.reissue(ctx, req, presented, requested)
 	}
+	// A token the admin API revoked or expired must fail before it is
+	// rotated, and the ledger cannot be read from inside the rotation. A
+	// token the store already refuses is left to the rotation, which
+	// detects reuse.
+	if old, err := p.deps.Store.LookupRefresh(ctx, presented); err == nil {
+		if _, err := g.check(old, req, requested); err != nil {
+			return nil, err
+		}
+		if err := g.checkLedger(ctx, old); err != nil {
+			return nil, err
+		}
+	}
 	next, err := p.deps.RandomToken()
 	if err != nil {
 		return nil, err
 	}
 	now := p.now()
+	expiry := now.Add(p.refreshTTL(req.Client))
 	var accessScopes []string
 	rec, err := p.deps.Store.RotateRefresh(ctx, presented, next, func(old store.RefreshRecord) (store.RefreshRecord, error) {
 		scopes, err := g.check(old, req, requested)
@@ -100,7 +114,7 @@ func (g refreshGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oau
 		accessScopes = scopes
 		// The successor keeps the whole grant and a fresh lifetime; only
 		// this access token is narrowed (RFC 6749 §6).
-		return store.RefreshRecord{Grant: old.Grant, IssuedAt: now, ExpiresAt: now.Add(p.refreshTTL(req.Client))}, nil
+		return store.RefreshRecord{Grant: old.Grant, IssuedAt: now, ExpiresAt: expiry}, nil
 	})
 	switch {
 	case errors.Is(err, store.ErrReused):
@@ -113,7 +127,7 @@ func (g refreshGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oau
 	case err != nil:
 		return nil, refreshError(err)
 	}
-	return p.issueTokens(ctx, rec.Grant, req.Client, issueOptions{refreshToken: next, accessScopes: accessScopes})
+	return p.issueTokens(ctx, rec.Grant, req.Client, issueOptions{refreshToken: next, refreshExpiry: expiry, accessScopes: accessScopes})
 }
 
 // reissue is refresh without rotation: the presented token stays valid
@@ -125,6 +139,9 @@ func (g refreshGrant) reissue(ctx context.Context, req *oauth.TokenRequest, pres
 	}
 	scopes, err := g.check(rec, req, requested)
 	if err != nil {
+		return nil, err
+	}
+	if err := g.checkLedger(ctx, rec); err != nil {
 		return nil, err
 	}
 	out, err := g.p.issueTokens(ctx, rec.Grant, req.Client, issueOptions{refresh: true, accessScopes: scopes})
@@ -146,6 +163,21 @@ func (g refreshGrant) check(rec store.RefreshRecord, req *oauth.TokenRequest, re
 		return nil, oauth.InvalidGrant("the user of the refresh token no longer exists or is disabled")
 	}
 	return oauth.Narrow(rec.Grant.Scopes, requested)
+}
+
+// checkLedger refuses a refresh token whose family the admin API revoked
+// or expired, with the error of any dead refresh token.
+func (g refreshGrant) checkLedger(ctx context.Context, rec store.RefreshRecord) error {
+	st, err := g.p.ledger.Status(ctx, ledger.Refresh, rec.Grant.FamilyID)
+	switch {
+	case err != nil:
+		return err
+	case st == ledger.Revoked:
+		return refreshError(store.ErrRevoked)
+	case st == ledger.Expired:
+		return refreshError(store.ErrExpired)
+	}
+	return nil
 }
 
 // refreshError maps the store's verdict on a refresh token to the error a

@@ -94,6 +94,7 @@ func TestMint(t *testing.T) {
 		err  string
 	}{
 		{"unknown client", provider.MintRequest{ClientID: "nobody"}, `no client "nobody"`},
+		{"no client", provider.MintRequest{Username: "alice"}, "client_id is required: Trackmania tokens are always issued to an app"},
 		{"unknown user", provider.MintRequest{ClientID: webID, Username: "mallory"}, `no user "mallory"`},
 		{"unknown scope", provider.MintRequest{ClientID: webID, Username: "alice", Scopes: []string{"openid"}}, `invalid_scope: unknown scope "openid" (have clubs, read_favorite, write_favorite)`},
 		{"claims on opaque tokens", provider.MintRequest{ClientID: webID, Claims: map[string]any{"x": 1}}, `extra claims need "access_token_format": "jwt"; opaque tokens carry none`},

@@ -15,6 +15,9 @@ import (
 // it is an authorization-code grant (a refresh token included); without
 // one, a client-credentials token.
 func (p *Provider) Mint(ctx context.Context, req provider.MintRequest) (provider.MintResult, error) {
+	if req.ClientID == "" {
+		return provider.MintResult{}, errors.New("client_id is required: Trackmania tokens are always issued to an app")
+	}
 	client, ok := p.dir.LookupClient(ctx, req.ClientID)
 	if !ok {
 		return provider.MintResult{}, fmt.Errorf("no client %q", req.ClientID)
@@ -40,11 +43,11 @@ func (p *Provider) Mint(ctx context.Context, req provider.MintRequest) (provider
 		grant.FamilyID, grant.Subject, grant.Username, grant.Scopes, grant.AuthTime = family, user.Subject, user.Username, scopes, p.now()
 		opts.refresh = client.AllowsGrant(string(oauth.GrantRefreshToken))
 	}
-	out, err := p.issueTokens(ctx, grant, client, opts)
+	out, id, err := p.issue(ctx, grant, client, opts)
 	if err != nil {
 		return provider.MintResult{}, err
 	}
-	return provider.MintResult{AccessToken: out.AccessToken, RefreshToken: out.RefreshToken, ExpiresIn: out.ExpiresIn}, nil
+	return provider.MintResult{AccessToken: out.AccessToken, RefreshToken: out.RefreshToken, ExpiresIn: out.ExpiresIn, JTI: id}, nil
 }
 
 // Reset implements provider.Resetter: the configured clients and users come

@@ -1,11 +1,13 @@
 package trackmania
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
+	"sync"
 	"sync/atomic"
 
 	"github.com/gorilla/mux"
@@ -13,6 +15,7 @@ import (
 	"github.com/authmock/authmock/fixtures"
 	"github.com/authmock/authmock/internal/directory"
 	"github.com/authmock/authmock/internal/keyload"
+	"github.com/authmock/authmock/internal/ledger"
 	"github.com/authmock/authmock/internal/oauth"
 	"github.com/authmock/authmock/internal/provider"
 	"github.com/authmock/authmock/jwtutil"
@@ -68,6 +71,14 @@ type Provider struct {
 	token    *oauth.TokenEndpoint
 	pages    *template.Template
 	maps     map[string]Map // the catalogue, by uid
+	// ledger names every access and refresh token issued, for the admin
+	// API's revoke and expire calls.
+	ledger *ledger.Ledger
+	// editor changes clients and users at runtime; fixtureMu makes its
+	// checks against the other users (unique display names) and the
+	// change one step.
+	editor    *directory.Editor
+	fixtureMu sync.Mutex
 	// longestAccessTTL is the longest access-token lifetime issued so far,
 	// in nanoseconds; a grant's revocation must outlast its tokens.
 	longestAccessTTL atomic.Int64
@@ -88,6 +99,14 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 		bearer:   oauth.BearerRenderer{Realm: deps.Issuer},
 		pages:    pages,
 		maps:     make(map[string]Map, len(cfg.Maps)),
+		ledger:   ledger.New(deps.Store),
+	}
+	p.editor = &directory.Editor{
+		Dir: p.dir, CheckClient: checkClient, CheckUser: p.checkUser,
+		Revoke: func(ctx context.Context, sel provider.TokenSelector) error {
+			_, err := p.Revoke(ctx, sel)
+			return err
+		},
 	}
 	if cfg.AccessTokenFormat == FormatJWT {
 		keys, ps := keyload.LoadKeySet(cfg.Keys, deps.BaseDir)
@@ -163,4 +182,7 @@ var (
 	_ provider.Describer = (*Provider)(nil)
 	_ provider.Minter    = (*Provider)(nil)
 	_ provider.Resetter  = (*Provider)(nil)
+
+	_ provider.Revoker       = (*Provider)(nil)
+	_ provider.FixtureEditor = (*Provider)(nil)
 )

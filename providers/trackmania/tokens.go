@@ -11,6 +11,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/authmock/authmock/fixtures"
+	"github.com/authmock/authmock/internal/ledger"
 	"github.com/authmock/authmock/internal/oauth"
 	"github.com/authmock/authmock/internal/store"
 	"github.com/authmock/authmock/jwtutil"
@@ -59,8 +60,10 @@ func (p *Provider) refreshTTL(c fixtures.Client) time.Duration {
 type issueOptions struct {
 	// refresh issues a new refresh token into the grant's family.
 	refresh bool
-	// refreshToken is a successor already stored by rotation.
-	refreshToken string
+	// refreshToken is a successor already stored by rotation, expiring at
+	// refreshExpiry.
+	refreshToken  string
+	refreshExpiry time.Time
 	// accessScopes narrows the access token; nil means the grant's scopes.
 	accessScopes []string
 	ttl          time.Duration
@@ -72,6 +75,14 @@ type issueOptions struct {
 // refresh_token, as the Trackmania documentation shows: Scope and IDToken
 // stay empty, so oauth.WriteToken leaves them out.
 func (p *Provider) issueTokens(ctx context.Context, g store.Grant, c fixtures.Client, opt issueOptions) (*oauth.TokenResponse, error) {
+	resp, _, err := p.issue(ctx, g, c, opt)
+	return resp, err
+}
+
+// issue is issueTokens that also returns the access token's ledger id.
+// Every token goes into the ledger before it leaves, so an admin call can
+// find whatever a client holds.
+func (p *Provider) issue(ctx context.Context, g store.Grant, c fixtures.Client, opt issueOptions) (*oauth.TokenResponse, string, error) {
 	now := p.now()
 	ttl := opt.ttl
 	if ttl <= 0 {
@@ -83,45 +94,61 @@ func (p *Provider) issueTokens(ctx context.Context, g store.Grant, c fixtures.Cl
 		scopes = opt.accessScopes
 	}
 	a := access{ClientID: c.ID, Subject: g.Subject, Scopes: scopes, FamilyID: g.FamilyID, Expiry: now.Add(ttl).Unix()}
-	token, err := p.mintAccess(ctx, a, now, opt.extraClaims)
+	token, id, err := p.mintAccess(ctx, a, now, opt.extraClaims)
 	if err != nil {
-		return nil, err
+		return nil, "", err
+	}
+	entry := ledger.Entry{Kind: ledger.Access, ID: id, Username: g.Username, ClientID: c.ID, ExpiresAt: time.Unix(a.Expiry, 0)}
+	if err := p.ledger.Record(ctx, entry); err != nil {
+		return nil, "", err
 	}
 	resp := &oauth.TokenResponse{AccessToken: token, TokenType: tokenType, ExpiresIn: int64(ttl / time.Second)}
+	refreshExpiry := opt.refreshExpiry
 	switch {
 	case opt.refreshToken != "":
 		resp.RefreshToken = opt.refreshToken
 	case opt.refresh:
 		rt, err := p.deps.RandomToken()
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		rec := store.RefreshRecord{Grant: g, IssuedAt: now, ExpiresAt: now.Add(p.refreshTTL(c))}
 		if err := p.deps.Store.IssueRefresh(ctx, rt, rec); err != nil {
-			return nil, err
+			return nil, "", err
 		}
-		resp.RefreshToken = rt
+		resp.RefreshToken, refreshExpiry = rt, rec.ExpiresAt
 	}
-	return resp, nil
+	if resp.RefreshToken != "" {
+		// A refresh token is named by its family, the login it belongs
+		// to; recording it again on rotation moves the entry's expiry on.
+		entry := ledger.Entry{Kind: ledger.Refresh, ID: g.FamilyID, Username: g.Username, ClientID: c.ID, ExpiresAt: refreshExpiry}
+		if err := p.ledger.Record(ctx, entry); err != nil {
+			return nil, "", err
+		}
+	}
+	return resp, id, nil
 }
 
 // mintAccess makes the access token itself: a random string whose grant is
-// kept in the store (opaque), or a signed JWT carrying it.
-func (p *Provider) mintAccess(ctx context.Context, a access, now time.Time, extra map[string]any) (string, error) {
+// kept in the store (opaque), or a signed JWT carrying it. It also returns
+// the token's ledger id: the hash an opaque token is stored under, or the
+// JWT's jti.
+func (p *Provider) mintAccess(ctx context.Context, a access, now time.Time, extra map[string]any) (token, id string, err error) {
 	if p.keys == nil {
 		token, err := p.deps.RandomToken()
 		if err != nil {
-			return "", err
+			return "", "", err
 		}
 		b, err := json.Marshal(a)
 		if err != nil {
-			return "", err
+			return "", "", err
 		}
-		return token, p.deps.Store.PutRecord(ctx, accessKey(token), b, time.Unix(a.Expiry, 0))
+		id := accessID(token)
+		return token, id, p.deps.Store.PutRecord(ctx, accessKeyPrefix+id, b, time.Unix(a.Expiry, 0))
 	}
 	jti, err := p.deps.RandomHex(16)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	sub := a.Subject
 	if sub == "" {
@@ -136,36 +163,46 @@ func (p *Provider) mintAccess(ctx context.Context, a access, now time.Time, extr
 		ClientID: a.ClientID, Scope: oauth.FormatScope(a.Scopes), SID: a.FamilyID,
 	}
 	if len(extra) == 0 {
-		return p.keys.SignWithType(accessTokenJWTType, claims)
+		token, err = p.keys.SignWithType(accessTokenJWTType, claims)
+		return token, jti, err
 	}
 	// The standard claims win, so extras cannot forge iss, sub or exp.
 	merged, err := jwtutil.MergeClaims(claims, extra)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	return p.keys.SignWithType(accessTokenJWTType, merged)
+	token, err = p.keys.SignWithType(accessTokenJWTType, merged)
+	return token, jti, err
 }
 
-// accessKey is the store key of an opaque access token: its hash, so the
-// store never holds a usable token.
-func accessKey(token string) string {
+// accessKeyPrefix begins the store key of an opaque access token's record.
+const accessKeyPrefix = "at:"
+
+// accessID names an opaque access token: the hex SHA-256 of the token, so
+// that neither the store nor the ledger holds a usable token. The store
+// keeps the token's record under accessKeyPrefix+accessID.
+func accessID(token string) string {
 	sum := sha256.Sum256([]byte(token))
-	return "at:" + hex.EncodeToString(sum[:])
+	return hex.EncodeToString(sum[:])
 }
 
 // verifyAccess checks a presented access token: known (or validly signed,
-// with the algorithm pinned), unexpired by the instance clock, and its
-// grant not revoked.
+// with the algorithm pinned), unexpired by the instance clock, its grant
+// not revoked, and not revoked or expired through the admin API.
 func (p *Provider) verifyAccess(ctx context.Context, token string) (access, error) {
 	if len(token) > maxTokenLen {
 		return access{}, oauth.InvalidToken("the access token is invalid")
 	}
-	var a access
+	var (
+		a  access
+		id string // the ledger's name for the token
+	)
 	if p.keys == nil {
-		b, err := p.deps.Store.GetRecord(ctx, accessKey(token))
+		id = accessID(token)
+		b, err := p.deps.Store.GetRecord(ctx, accessKeyPrefix+id)
 		switch {
 		case errors.Is(err, store.ErrExpired):
-			return access{}, oauth.InvalidToken("the access token expired")
+			return access{}, errAccessExpired()
 		case errors.Is(err, store.ErrNotFound):
 			return access{}, oauth.InvalidToken("the access token is invalid")
 		case err != nil:
@@ -175,7 +212,7 @@ func (p *Provider) verifyAccess(ctx context.Context, token string) (access, erro
 			return access{}, err
 		}
 		if !p.deps.Clock.Now().Before(time.Unix(a.Expiry, 0)) {
-			return access{}, oauth.InvalidToken("the access token expired")
+			return access{}, errAccessExpired()
 		}
 	} else {
 		claims := &jwtClaims{}
@@ -193,19 +230,35 @@ func (p *Provider) verifyAccess(ctx context.Context, token string) (access, erro
 		if claims.Subject != claims.ClientID {
 			a.Subject = claims.Subject
 		}
+		id = claims.ID
 	}
-	if a.FamilyID == "" {
-		return a, nil // client credentials: no grant to revoke
+	if a.FamilyID != "" { // client credentials have no grant to revoke
+		revoked, err := p.deps.Store.Revoked(ctx, "sid:"+a.FamilyID)
+		if err != nil {
+			return access{}, err
+		}
+		if revoked {
+			return access{}, errAccessRevoked()
+		}
 	}
-	revoked, err := p.deps.Store.Revoked(ctx, "sid:"+a.FamilyID)
-	if err != nil {
+	if id == "" {
+		return a, nil // every JWT this instance signs has a jti; no other is in the ledger
+	}
+	switch st, err := p.ledger.Status(ctx, ledger.Access, id); {
+	case err != nil:
 		return access{}, err
-	}
-	if revoked {
-		return access{}, oauth.InvalidToken("the access token has been revoked")
+	case st == ledger.Revoked:
+		return access{}, errAccessRevoked()
+	case st == ledger.Expired:
+		return access{}, errAccessExpired()
 	}
 	return a, nil
 }
+
+// errAccessRevoked and errAccessExpired are the resource routes' errors for
+// a revoked and an expired access token, whoever revoked or expired it.
+func errAccessRevoked() error { return oauth.InvalidToken("the access token has been revoked") }
+func errAccessExpired() error { return oauth.InvalidToken("the access token expired") }
 
 // revokeGrant revokes a grant's refresh-token family and every access
 // token issued under it (a replayed code, a reused refresh token).

@@ -1,0 +1,219 @@
+package trackmania
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/authmock/authmock/fixtures"
+	"github.com/authmock/authmock/internal/ledger"
+	"github.com/authmock/authmock/internal/provider"
+	"github.com/authmock/authmock/internal/store"
+	"github.com/authmock/authmock/jwtutil"
+)
+
+// Revoke implements provider.Revoker. A revoked access token fails on every
+// resource route as a revoked grant's does (401 invalid_token, "the access
+// token has been revoked"); a revoked refresh token's family is revoked in
+// the store, as reuse detection would, so it fails with invalid_grant.
+// Revoking a refresh token by itself leaves the access tokens already issued
+// from it working until they expire or are revoked (RFC 7009 §2.1 allows
+// either).
+func (p *Provider) Revoke(ctx context.Context, sel provider.TokenSelector) (provider.Selected, error) {
+	entries, err := p.selectTokens(ctx, sel)
+	if err != nil {
+		return provider.Selected{}, err
+	}
+	live, err := p.withStatus(ctx, entries, func(st ledger.Status) bool { return st != ledger.Revoked })
+	if err != nil {
+		return provider.Selected{}, err
+	}
+	for _, e := range live {
+		if e.Kind != ledger.Refresh {
+			continue
+		}
+		if err := p.deps.Store.RevokeFamily(ctx, e.ID); err != nil {
+			return provider.Selected{}, err
+		}
+	}
+	return p.ledger.Revoke(ctx, live)
+}
+
+// Expire implements provider.Revoker. An expired access token fails as one
+// past its "exp" does (401 invalid_token, "the access token expired"). A
+// user's or client's refresh tokens are left alone so that the client can
+// refresh; a refresh token named by Token is expired itself, and fails as
+// an expired one does (400 invalid_grant).
+func (p *Provider) Expire(ctx context.Context, sel provider.TokenSelector) (provider.Selected, error) {
+	entries, err := p.selectTokens(ctx, sel)
+	if err != nil {
+		return provider.Selected{}, err
+	}
+	if sel.Token == "" {
+		entries = ledger.AccessOnly(entries)
+	}
+	live, err := p.withStatus(ctx, entries, func(st ledger.Status) bool { return st == ledger.Live })
+	if err != nil {
+		return provider.Selected{}, err
+	}
+	return p.ledger.Expire(ctx, live)
+}
+
+// selectTokens returns the ledger entries a selector names.
+func (p *Provider) selectTokens(ctx context.Context, sel provider.TokenSelector) ([]ledger.Entry, error) {
+	if err := sel.Validate(); err != nil {
+		return nil, err
+	}
+	if sel.Token == "" {
+		return p.ledger.Select(ctx, sel)
+	}
+	e, err := p.resolveToken(ctx, sel.Token)
+	if err != nil {
+		return nil, err
+	}
+	return []ledger.Entry{e}, nil
+}
+
+// withStatus keeps the entries whose ledger status passes keep, so that a
+// second call counts nothing twice.
+func (p *Provider) withStatus(ctx context.Context, entries []ledger.Entry, keep func(ledger.Status) bool) ([]ledger.Entry, error) {
+	out := entries[:0:0]
+	for _, e := range entries {
+		st, err := p.ledger.Status(ctx, e.Kind, e.ID)
+		if err != nil {
+			return nil, err
+		}
+		if keep(st) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// resolveToken finds the ledger entry of a token the instance issued: a JWT
+// access token by its jti (its signature checked, its expiry not), an
+// opaque one by its hash, a refresh token by its family.
+func (p *Provider) resolveToken(ctx context.Context, token string) (ledger.Entry, error) {
+	if len(token) > maxTokenLen {
+		return ledger.Entry{}, provider.ErrUnknownToken
+	}
+	if p.keys != nil && strings.Count(token, ".") == 2 {
+		// Refresh tokens are base64url: a JWS can only be an access token.
+		jti, err := p.jwtID(token)
+		if err != nil {
+			return ledger.Entry{}, provider.ErrUnknownToken
+		}
+		return p.ledger.Lookup(ctx, ledger.Access, jti)
+	}
+	if p.keys == nil {
+		e, err := p.ledger.Lookup(ctx, ledger.Access, accessID(token))
+		if !errors.Is(err, provider.ErrUnknownToken) {
+			return e, err
+		}
+	}
+	rec, err := p.deps.Store.LookupRefresh(ctx, token)
+	switch {
+	case err == nil:
+	case errors.Is(err, store.ErrRevoked) && rec.Grant.FamilyID != "":
+		// Already revoked: found, so that a second revoke counts nothing
+		// rather than failing.
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrExpired),
+		errors.Is(err, store.ErrRevoked), errors.Is(err, store.ErrReused):
+		// A retired (rotated-away) token is no longer one the instance
+		// knows: its successor is.
+		return ledger.Entry{}, provider.ErrUnknownToken
+	default:
+		return ledger.Entry{}, err
+	}
+	return p.ledger.Lookup(ctx, ledger.Refresh, rec.Grant.FamilyID)
+}
+
+// jwtID verifies a JWT access token of this instance, as of the moment it
+// was issued so that an expired one is still recognised, and returns its
+// jti.
+func (p *Provider) jwtID(token string) (string, error) {
+	var unverified jwtClaims
+	if _, _, err := jwt.NewParser().ParseUnverified(token, &unverified); err != nil {
+		return "", err
+	}
+	if unverified.IssuedAt == nil {
+		return "", errors.New("the token has no iat")
+	}
+	issued := unverified.IssuedAt.Time
+	claims := &jwtClaims{}
+	opts := jwtutil.VerifyOptions{Now: func() time.Time { return issued }, Issuer: p.deps.Issuer, Type: accessTokenJWTType}
+	if _, err := p.keys.Verify(token, claims, opts); err != nil {
+		return "", err
+	}
+	if claims.ID == "" {
+		return "", errors.New("the token has no jti")
+	}
+	return claims.ID, nil
+}
+
+// FixtureKinds implements provider.FixtureEditor: "clients" and "users".
+func (p *Provider) FixtureKinds() []string { return p.editor.FixtureKinds() }
+
+// ListFixtures implements provider.FixtureEditor.
+func (p *Provider) ListFixtures(ctx context.Context, kind string) ([]json.RawMessage, error) {
+	return p.editor.ListFixtures(ctx, kind)
+}
+
+// GetFixture implements provider.FixtureEditor.
+func (p *Provider) GetFixture(ctx context.Context, kind, id string) (json.RawMessage, error) {
+	return p.editor.GetFixture(ctx, kind, id)
+}
+
+// PutFixture implements provider.FixtureEditor with the configuration's own
+// rules: a client is confidential, with grants and scopes the API knows; a
+// user's subject is a UUID accountId and its display name is unique.
+// Edits are serialised, so that two concurrent puts cannot both take one
+// display name.
+func (p *Provider) PutFixture(ctx context.Context, kind, id string, item json.RawMessage) (bool, error) {
+	p.fixtureMu.Lock()
+	defer p.fixtureMu.Unlock()
+	return p.editor.PutFixture(ctx, kind, id, item)
+}
+
+// DeleteFixture implements provider.FixtureEditor; a deleted client's or
+// user's tokens are revoked with it.
+func (p *Provider) DeleteFixture(ctx context.Context, kind, id string) error {
+	p.fixtureMu.Lock()
+	defer p.fixtureMu.Unlock()
+	return p.editor.DeleteFixture(ctx, kind, id)
+}
+
+// checkClient is checkClients for one client, with paths relative to it.
+// The directory adds the shared rules (a secret, redirect URIs, an existing
+// default_user).
+func checkClient(c fixtures.Client) fixtures.Problems {
+	return relative(checkClients([]fixtures.Client{c}), "clients")
+}
+
+// checkUser is checkUsers for one user against the others, with paths
+// relative to it. The directory adds the shared rules (a username, a
+// subject no other user has).
+func (p *Provider) checkUser(u fixtures.User) fixtures.Problems {
+	ps := relative(checkUsers([]fixtures.User{u}), "users")
+	name := displayName(u)
+	for _, other := range p.dir.Users() {
+		if other.Username != u.Username && displayName(other) == name {
+			ps.Add("claims."+displayNameClaim, "duplicate display name %q (user %q has it)", name, other.Username)
+		}
+	}
+	return ps
+}
+
+// relative makes the paths of problems found in a one-item list of kind
+// relative to the item.
+func relative(ps fixtures.Problems, kind string) fixtures.Problems {
+	prefix := fixtures.Index(kind, 0)
+	for i, pr := range ps {
+		ps[i].Path = strings.TrimPrefix(strings.TrimPrefix(pr.Path, prefix), ".")
+	}
+	return ps
+}
