@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/gorilla/mux"
 
@@ -32,6 +33,10 @@ type Admin struct {
 	// lifts the loopback-only restriction.
 	Token  string
 	Logger *slog.Logger
+
+	// fixtureMu serialises fixture changes, so that a PATCH's read and
+	// write see no other change in between.
+	fixtureMu sync.Mutex
 }
 
 // Mount registers the control-plane routes on r, the /_authmock

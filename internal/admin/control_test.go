@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -279,4 +280,23 @@ func TestConcurrentFixtureEdits(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// Concurrent merge patches of different members of one item all land: a
+// PATCH's read and write see no other change in between.
+func TestConcurrentPatchesLoseNothing(t *testing.T) {
+	f := withProviders(t)
+	_, h := newAdmin(t, "", nil)
+	const n = 16
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			rec := call(h, http.MethodPatch, "/_authmock/providers/fake/users/alice", fmt.Sprintf(`{"claims":{"c%d":true}}`, i))
+			assert.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		})
+	}
+	wg.Wait()
+	u, ok := f.Dir.User("alice")
+	require.True(t, ok)
+	assert.Len(t, u.Claims, n+2, "email, address and every patch's claim: %v", u.Claims)
 }

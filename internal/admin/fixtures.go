@@ -95,6 +95,8 @@ func (a *Admin) putFixture(w http.ResponseWriter, r *http.Request) error {
 	if len(item) == 0 || item[0] != '{' {
 		return badRequest("the body must be a JSON object: the %s item", kind)
 	}
+	a.fixtureMu.Lock()
+	defer a.fixtureMu.Unlock()
 	return a.storeFixture(w, r, ed, kind, pathVar(r, "id"), item)
 }
 
@@ -113,6 +115,8 @@ func (a *Admin) patchFixture(w http.ResponseWriter, r *http.Request) error {
 		return badRequest("the body must be a JSON object: a merge patch (RFC 7396)")
 	}
 	id := pathVar(r, "id")
+	a.fixtureMu.Lock()
+	defer a.fixtureMu.Unlock()
 	current, err := ed.GetFixture(r.Context(), kind, id)
 	if err != nil {
 		return fixtureError(err, kind, id)
@@ -154,6 +158,8 @@ func (a *Admin) deleteFixture(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id := pathVar(r, "id")
+	a.fixtureMu.Lock()
+	defer a.fixtureMu.Unlock()
 	if err := ed.DeleteFixture(r.Context(), kind, id); err != nil {
 		return fixtureError(err, kind, id)
 	}
