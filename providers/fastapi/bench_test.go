@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/authmock/authmock/internal/provider"
 )
 
 // BenchmarkLogin measures the login form through the router: parse,
@@ -73,6 +75,26 @@ func BenchmarkMe(b *testing.B) {
 		ts.router.ServeHTTP(rec, req)
 		if rec.Code != http.StatusOK {
 			b.Fatalf("%d %s", rec.Code, rec.Body)
+		}
+	}
+}
+
+// BenchmarkRevokeUser measures an admin revoke of a user's tokens among
+// 1000 other logins (2000 ledger entries): ledger.Select reads every entry.
+// This is the admin path, not a hot one; the ledger's cost on the hot paths
+// shows in the benchmarks above.
+func BenchmarkRevokeUser(b *testing.B) {
+	ts := newTestServerWithLogger(b, nil, slog.New(slog.DiscardHandler))
+	for i := range 1000 {
+		if _, err := ts.p.Mint(b.Context(), provider.MintRequest{Username: bobEmail, TTLSeconds: int64(3600 + i)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		n, err := ts.p.Revoke(b.Context(), provider.TokenSelector{Username: aliceEmail})
+		if err != nil || n != (provider.Selected{}) {
+			b.Fatal(n, err)
 		}
 	}
 }

@@ -89,13 +89,7 @@ func parseConfig(raw json.RawMessage) (Config, fixtures.Problems) {
 	}
 	ps = append(ps, fixtures.ValidateUsers(cfg.Users)...)
 	for i, u := range cfg.Users {
-		for _, flag := range []string{claimVerified, claimSuperuser} {
-			if v, ok := u.Claims[flag]; ok {
-				if _, isBool := v.(bool); !isBool {
-					ps.Add(fixtures.Index("users", i)+".claims."+flag, "must be true or false")
-				}
-			}
-		}
+		ps.Merge(fixtures.Index("users", i), checkUser(u))
 	}
 	switch cfg.TokenFormat {
 	case FormatJWT, FormatOpaque:
@@ -114,6 +108,21 @@ func parseConfig(raw json.RawMessage) (Config, fixtures.Problems) {
 		ps.Add("refresh_token_ttl", "must be at least 1s (0 means refresh tokens never expire)")
 	}
 	return cfg, ps
+}
+
+// checkUser applies the dialect's own rules to one user, with paths
+// relative to it: the configuration and the admin API's fixture editor
+// share them.
+func checkUser(u fixtures.User) fixtures.Problems {
+	var ps fixtures.Problems
+	for _, flag := range []string{claimVerified, claimSuperuser} {
+		if v, ok := u.Claims[flag]; ok {
+			if _, isBool := v.(bool); !isBool {
+				ps.Add("claims."+flag, "must be true or false")
+			}
+		}
+	}
+	return ps
 }
 
 // deriveID makes a stable 24-hex-digit account id (a MongoDB ObjectId's

@@ -20,6 +20,8 @@ type tokenResponse struct {
 	TokenType    string `json:"token_type"`
 	ClientID     string `json:"client_id,omitempty"`
 	ExpiresIn    int64  `json:"expires_in"`
+	// jti is the access token's ledger id, for Mint; never sent.
+	jti string
 }
 
 // loginForm is OAuth2PasswordRequestForm after validation.
@@ -95,7 +97,7 @@ func (p *Provider) login(ctx context.Context, user fixtures.User, ttl int64, ext
 	if err := p.deps.Store.IssueRefresh(ctx, pr.refresh, pr.refreshRecord); err != nil {
 		return tokenResponse{}, err
 	}
-	if err := p.storeSession(ctx, pr); err != nil {
+	if err := p.storeSession(ctx, &pr); err != nil {
 		return tokenResponse{}, err
 	}
 	return p.response(pr), nil
@@ -107,6 +109,7 @@ func (p *Provider) response(pr pair) tokenResponse {
 		RefreshToken: pr.refresh,
 		TokenType:    p.cfg.TokenType,
 		ExpiresIn:    int64(pr.accessTTL.Seconds()),
+		jti:          pr.accessID,
 	}
 	if p.cfg.LoginClientID {
 		resp.ClientID = pr.session.Subject

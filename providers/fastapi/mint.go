@@ -33,7 +33,7 @@ func (p *Provider) Mint(ctx context.Context, req provider.MintRequest) (provider
 	if err != nil {
 		return provider.MintResult{}, err
 	}
-	return provider.MintResult{AccessToken: resp.AccessToken, RefreshToken: resp.RefreshToken, ExpiresIn: resp.ExpiresIn}, nil
+	return provider.MintResult{AccessToken: resp.AccessToken, RefreshToken: resp.RefreshToken, ExpiresIn: resp.ExpiresIn, JTI: resp.jti}, nil
 }
 
 // Reset implements provider.Resetter: the configured users come back; the

@@ -1,6 +1,7 @@
 package fastapi
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"github.com/authmock/authmock/fixtures"
 	"github.com/authmock/authmock/internal/directory"
 	"github.com/authmock/authmock/internal/keyload"
+	"github.com/authmock/authmock/internal/ledger"
 	"github.com/authmock/authmock/internal/provider"
 	"github.com/authmock/authmock/jwtutil"
 )
@@ -57,11 +59,24 @@ type Provider struct {
 	log  *slog.Logger
 	keys *jwtutil.KeySet // nil with opaque tokens
 	dir  *directory.Directory
+	// ledger names every issued token for the admin API's revoke and
+	// expire; editor changes the users at runtime (control.go).
+	ledger *ledger.Ledger
+	editor *directory.Editor
 }
 
 // New builds an instance.
 func New(deps provider.Deps, cfg Config) (*Provider, error) {
-	p := &Provider{cfg: cfg, deps: deps, log: deps.Logger, dir: directory.New(nil, cfg.Users)}
+	p := &Provider{cfg: cfg, deps: deps, log: deps.Logger, dir: directory.New(nil, cfg.Users), ledger: ledger.New(deps.Store)}
+	p.editor = &directory.Editor{
+		Dir:       p.dir,
+		NoClients: true,
+		CheckUser: checkUser,
+		Revoke: func(ctx context.Context, sel provider.TokenSelector) error {
+			_, err := p.Revoke(ctx, sel)
+			return err
+		},
+	}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
@@ -124,4 +139,7 @@ var (
 	_ provider.Describer = (*Provider)(nil)
 	_ provider.Minter    = (*Provider)(nil)
 	_ provider.Resetter  = (*Provider)(nil)
+	_ provider.Revoker   = (*Provider)(nil)
+
+	_ provider.FixtureEditor = (*Provider)(nil)
 )

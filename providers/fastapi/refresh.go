@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/authmock/authmock/internal/ledger"
 	"github.com/authmock/authmock/internal/store"
 	"github.com/authmock/authmock/jwtutil"
 )
@@ -56,6 +58,16 @@ func (p *Provider) serveRefresh(w http.ResponseWriter, r *http.Request) error {
 		}
 		if !found {
 			return httpError(http.StatusUnauthorized, detailInvalidAccess)
+		}
+		// An access token the admin API revoked is as good as deleted (the
+		// UniPoll code's revocation deletes it); one it expired still pairs,
+		// as an access token past its exp does.
+		status, err := p.ledger.Status(r.Context(), ledger.Access, s.ID)
+		if err != nil {
+			return err
+		}
+		if status == ledger.Revoked {
+			return &apiError{status: http.StatusUnauthorized, detail: detailInvalidAccess, cause: errors.New("access token revoked by the admin API")}
 		}
 		accessHash := tokenHash(access)
 		check = func(rec store.RefreshRecord) error {
@@ -148,8 +160,9 @@ func basicClientID(authz string) (string, bool) {
 // A refresh token is single use. Presenting one that was already used is
 // reuse: every token of the user is revoked, on every device, and the
 // answer is 401 "Refresh token expired; Please login again", as the UniPoll
-// code answers. An expired token or one of a revoked session gets the same
-// answer without revoking anything more.
+// code answers. An expired token, one of a revoked session, and one the
+// admin API revoked or expired get the same answer without revoking
+// anything more.
 func (p *Provider) refresh(ctx context.Context, presented, unknown string, check func(store.RefreshRecord) error) (tokenResponse, error) {
 	expired := httpError(http.StatusUnauthorized, detailRefreshExpired)
 	if p.keys != nil {
@@ -177,6 +190,16 @@ func (p *Provider) refresh(ctx context.Context, presented, unknown string, check
 		return tokenResponse{}, expired
 	case err != nil:
 		return tokenResponse{}, err
+	}
+	// What the admin API did to the family: revoked (its family is revoked
+	// in the store too) or expired; both answer as an expired token.
+	status, err := p.ledger.Status(ctx, ledger.Refresh, rec.Grant.FamilyID)
+	if err != nil {
+		return tokenResponse{}, err
+	}
+	if status != ledger.Live {
+		expired.cause = fmt.Errorf("refresh token %s by the admin API", status)
+		return tokenResponse{}, expired
 	}
 	if check != nil {
 		if err := check(rec); err != nil {
@@ -235,7 +258,7 @@ func (p *Provider) refresh(ctx context.Context, presented, unknown string, check
 	case err != nil:
 		return tokenResponse{}, err
 	}
-	if err := p.storeSession(ctx, pr); err != nil {
+	if err := p.storeSession(ctx, &pr); err != nil {
 		return tokenResponse{}, err
 	}
 	return p.response(pr), nil

@@ -11,6 +11,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/authmock/authmock/internal/ledger"
 	"github.com/authmock/authmock/internal/store"
 	"github.com/authmock/authmock/jwtutil"
 )
@@ -69,11 +70,15 @@ func (c refreshClaims) GetAudience() (jwt.ClaimStrings, error)       { return c.
 // fastapi-users' JWTs hold only sub, aud and exp, so two logins of one
 // user in the same second get the same access token string: its session
 // then names both families, and the latest epoch.
+//
+// ID names the token in the ledger (its "jti" for the admin API): see
+// renewAccessID.
 type session struct {
 	Subject   string   `json:"sub"`
 	Epoch     int64    `json:"epoch"`
 	Families  []string `json:"families"`
 	ExpiresAt int64    `json:"exp"` // Unix seconds
+	ID        string   `json:"id"`
 }
 
 // maxSessionFamilies bounds a session's families when many logins share a
@@ -103,6 +108,8 @@ type pair struct {
 	session         session
 	refreshRecord   store.RefreshRecord
 	accessTTL       time.Duration
+	// accessID is the access token's ledger id, set by storeSession.
+	accessID string
 }
 
 func (p *Provider) now() time.Time { return p.deps.Clock.Now().Truncate(time.Second) }
@@ -171,9 +178,10 @@ func (p *Provider) signAccess(sub string, exp time.Time, extra map[string]any) (
 }
 
 // storeSession records a minted access token (after its refresh token was
-// stored) and, with refresh_newest_only, makes its refresh token the
-// user's newest.
-func (p *Provider) storeSession(ctx context.Context, pr pair) error {
+// stored) in its session and in the ledger, with its refresh token, and,
+// with refresh_newest_only, makes its refresh token the user's newest. It
+// sets pr.accessID.
+func (p *Provider) storeSession(ctx context.Context, pr *pair) error {
 	// The session outlives the access token when refresh needs the old
 	// access token, which may be presented expired (the UniPoll code does
 	// not check its age).
@@ -184,7 +192,8 @@ func (p *Provider) storeSession(ctx context.Context, pr pair) error {
 			until = time.Unix(pr.session.ExpiresAt, 0)
 		}
 	}
-	err := p.deps.Store.UpdateRecord(ctx, sessionPrefix+tokenHash(pr.access), func(old []byte, found bool) ([]byte, time.Time, error) {
+	key := sessionPrefix + tokenHash(pr.access)
+	err := p.deps.Store.UpdateRecord(ctx, key, func(old []byte, found bool) ([]byte, time.Time, error) {
 		s := pr.session
 		if found {
 			var prev session
@@ -193,19 +202,86 @@ func (p *Provider) storeSession(ctx context.Context, pr pair) error {
 				if n := len(s.Families); n > maxSessionFamilies {
 					s.Families = s.Families[n-maxSessionFamilies:]
 				}
+				s.ID = prev.ID
 			}
 		}
+		if s.ID == "" {
+			s.ID = tokenHash(pr.access)
+		}
+		pr.accessID = s.ID
 		b, err := json.Marshal(s)
 		return b, until, err
 	})
-	if err != nil || !p.cfg.RefreshNewestOnly {
+	if err != nil {
 		return err
+	}
+	if err := p.renewAccessID(ctx, key, pr, until); err != nil {
+		return err
+	}
+	if err := p.record(ctx, pr, until); err != nil {
+		return err
+	}
+	if !p.cfg.RefreshNewestOnly {
+		return nil
 	}
 	newest := tokenHash(pr.refresh)
 	return p.updateUser(ctx, pr.session.Subject, func(st *userState) {
 		if st.Epoch == pr.session.Epoch {
 			st.Newest = newest
 		}
+	})
+}
+
+// renewAccessID gives a freshly stored access token a new ledger id when
+// the one its session has is revoked or expired.
+//
+// An access token's ledger id is first its hash (what its session is
+// stored under). fastapi-users' claims have nothing random, so the same
+// string comes back for a login or refresh in the same second (on a frozen
+// clock, for ever): while the string's id is live the issuances share it,
+// as they share the token; once the admin API has revoked or expired it,
+// the new issuance gets a fresh random id, so that a token issued after
+// the call works.
+func (p *Provider) renewAccessID(ctx context.Context, key string, pr *pair, until time.Time) error {
+	st, err := p.ledger.Status(ctx, ledger.Access, pr.accessID)
+	if err != nil || st == ledger.Live {
+		return err
+	}
+	dead := pr.accessID
+	fresh, err := p.deps.RandomHex(16)
+	if err != nil {
+		return err
+	}
+	return p.deps.Store.UpdateRecord(ctx, key, func(old []byte, found bool) ([]byte, time.Time, error) {
+		s := pr.session
+		if found {
+			if err := json.Unmarshal(old, &s); err != nil {
+				return nil, time.Time{}, err
+			}
+		}
+		// A concurrent issuance of the same string may have renewed it
+		// already: keep its id.
+		if s.ID == dead || s.ID == "" {
+			s.ID = fresh
+		}
+		pr.accessID = s.ID
+		b, err := json.Marshal(s)
+		return b, until, err
+	})
+}
+
+// record puts a minted pair in the ledger: the access token under its id
+// until its session ends (with refresh_requires_access_token, the refresh
+// endpoint takes it until then), the refresh token under its family, whose
+// expiry follows each rotation.
+func (p *Provider) record(ctx context.Context, pr *pair, accessUntil time.Time) error {
+	username := pr.refreshRecord.Grant.Username
+	err := p.ledger.Record(ctx, ledger.Entry{Kind: ledger.Access, ID: pr.accessID, Username: username, ExpiresAt: accessUntil})
+	if err != nil {
+		return err
+	}
+	return p.ledger.Record(ctx, ledger.Entry{
+		Kind: ledger.Refresh, ID: pr.refreshRecord.Grant.FamilyID, Username: username, ExpiresAt: pr.refreshRecord.ExpiresAt,
 	})
 }
 
