@@ -1,13 +1,19 @@
 package oidc
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/authmock/authmock/fixtures"
+	"github.com/authmock/authmock/internal/ledger"
 	"github.com/authmock/authmock/internal/provider"
+	"github.com/authmock/authmock/internal/store"
 )
 
 // The benchmarks serve requests in process, through the mounted router and
@@ -74,5 +80,99 @@ func BenchmarkUserinfo(b *testing.B) {
 		req := httptest.NewRequest(http.MethodGet, pathPrefix+PathUserinfo, nil)
 		req.Header.Set("Authorization", bearer)
 		return req
+	})
+}
+
+// hs256 signs with HMAC, whose cost is small enough for the bookkeeping
+// around issuance and verification to show.
+func hs256(c *Config) { c.Keys = []fixtures.KeySpec{{Builtin: "demo-hs256"}} }
+
+// BenchmarkTokenPassword issues an access, ID and refresh token per call:
+// the issuance path with the most to record.
+func BenchmarkTokenPassword(b *testing.B) {
+	ip := newInProcess(b, hs256)
+	auth := basicAuth(webID, webSecret)
+	body := url.Values{"grant_type": {"password"}, "username": {"alice"}, "password": {alicePassword}, "scope": {"openid profile"}}.Encode()
+	benchServe(b, ip, func() *http.Request {
+		req := httptest.NewRequest(http.MethodPost, pathPrefix+PathToken, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Authorization", auth)
+		return req
+	})
+}
+
+// BenchmarkTokenRefresh rotates one grant's refresh token on every call.
+func BenchmarkTokenRefresh(b *testing.B) {
+	ip := newInProcess(b, hs256)
+	res, err := ip.p.Mint(b.Context(), provider.MintRequest{ClientID: webID, Username: "alice", Scopes: []string{"openid"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rt := res.RefreshToken
+	auth := basicAuth(webID, webSecret)
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodPost, pathPrefix+PathToken, strings.NewReader("grant_type=refresh_token&refresh_token="+rt))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Authorization", auth)
+		rec := httptest.NewRecorder()
+		ip.router.ServeHTTP(rec, req)
+		var out struct {
+			RefreshToken string `json:"refresh_token"`
+		}
+		if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &out) != nil {
+			b.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+		rt = out.RefreshToken
+	}
+}
+
+// BenchmarkIntrospect verifies an access token at the introspection
+// endpoint.
+func BenchmarkIntrospect(b *testing.B) {
+	ip := newInProcess(b, hs256)
+	res, err := ip.p.Mint(b.Context(), provider.MintRequest{ClientID: webID, Username: "alice", Scopes: []string{"openid"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	auth := basicAuth(webID, webSecret)
+	body := "token=" + res.AccessToken
+	benchServe(b, ip, func() *http.Request {
+		req := httptest.NewRequest(http.MethodPost, pathPrefix+PathIntrospect, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Authorization", auth)
+		return req
+	})
+}
+
+// BenchmarkLedger measures the bookkeeping the admin API's ledger adds,
+// alone: what issuing a grant's access and refresh token records, and the
+// status lookup every verification makes.
+func BenchmarkLedger(b *testing.B) {
+	ip := newInProcess(b, nil)
+	ctx := b.Context()
+	exp := t0.Add(time.Hour)
+	b.Run("record access and refresh", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			i++
+			id := strconv.Itoa(i)
+			g := store.Grant{FamilyID: "f" + id, ClientID: webID, Username: "alice"}
+			if err := ip.p.recordAccess(ctx, g, ledger.Entry{Kind: ledger.Access, ID: id, Username: "alice", ClientID: webID, ExpiresAt: exp}); err != nil {
+				b.Fatal(err)
+			}
+			if err := ip.p.ledger.Record(ctx, ledger.Entry{Kind: ledger.Refresh, ID: g.FamilyID, Username: "alice", ClientID: webID, ExpiresAt: exp}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("status of a live token", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if st, err := ip.p.ledgerStatus(ctx, ledger.Access, "0123456789abcdef0123456789abcdef"); err != nil || st != ledger.Live {
+				b.Fatal(st, err)
+			}
+		}
 	})
 }

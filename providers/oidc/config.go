@@ -76,27 +76,7 @@ func parseConfig(raw json.RawMessage) (Config, fixtures.Problems) {
 		}
 	}
 	for i, c := range cfg.Clients {
-		for j, gt := range c.GrantTypes {
-			if !slices.Contains(cfg.GrantTypes, gt) {
-				ps.Add(fixtures.Index(fixtures.Index("clients", i)+".grant_types", j), "grant type %q is not enabled on this instance", gt)
-			}
-		}
-		for j, s := range c.Scopes {
-			if !oauth.ValidScopeToken(s) {
-				ps.Add(fixtures.Index(fixtures.Index("clients", i)+".scopes", j), "invalid scope token %q", s)
-			}
-		}
-		// Overrides are in whole seconds on the wire (expires_in, exp); a
-		// shorter one would issue tokens that are dead on arrival. Zero
-		// means the instance's lifetime.
-		for _, ttl := range []struct {
-			name string
-			d    fixtures.Duration
-		}{{"access_token_ttl", c.AccessTokenTTL}, {"refresh_token_ttl", c.RefreshTokenTTL}, {"id_token_ttl", c.IDTokenTTL}} {
-			if ttl.d != 0 && ttl.d.D() < time.Second {
-				ps.Add(fixtures.Index("clients", i)+"."+ttl.name, "must be at least 1s")
-			}
-		}
+		ps.Merge(fixtures.Index("clients", i), checkClient(c, cfg.GrantTypes))
 	}
 	if d := cfg.RefreshTokenTTL.D(); d != 0 && d < time.Second {
 		ps.Add("refresh_token_ttl", "must be at least 1s (0 means refresh tokens never expire)")
@@ -115,6 +95,36 @@ func parseConfig(raw json.RawMessage) (Config, fixtures.Problems) {
 		}
 	}
 	return cfg, ps
+}
+
+// checkClient applies this dialect's rules for a client on top of
+// fixtures.ValidateClients, with paths relative to the client: the
+// configuration file and the admin API both use it. enabled is the
+// instance's grant types.
+func checkClient(c fixtures.Client, enabled []string) fixtures.Problems {
+	var ps fixtures.Problems
+	for j, gt := range c.GrantTypes {
+		if !slices.Contains(enabled, gt) {
+			ps.Add(fixtures.Index("grant_types", j), "grant type %q is not enabled on this instance", gt)
+		}
+	}
+	for j, s := range c.Scopes {
+		if !oauth.ValidScopeToken(s) {
+			ps.Add(fixtures.Index("scopes", j), "invalid scope token %q", s)
+		}
+	}
+	// Overrides are in whole seconds on the wire (expires_in, exp); a
+	// shorter one would issue tokens that are dead on arrival. Zero means
+	// the instance's lifetime.
+	for _, ttl := range []struct {
+		name string
+		d    fixtures.Duration
+	}{{"access_token_ttl", c.AccessTokenTTL}, {"refresh_token_ttl", c.RefreshTokenTTL}, {"id_token_ttl", c.IDTokenTTL}} {
+		if ttl.d != 0 && ttl.d.D() < time.Second {
+			ps.Add(ttl.name, "must be at least 1s")
+		}
+	}
+	return ps
 }
 
 // supportedScopes is every scope the instance accepts: the OpenID ones, the

@@ -1,7 +1,9 @@
 package oidc
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +15,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/authmock/authmock/fixtures"
+	"github.com/authmock/authmock/internal/provider"
 	"github.com/authmock/authmock/internal/store/memory"
 )
 
@@ -222,6 +225,40 @@ func FuzzTokenForm(f *testing.F) {
 		}
 		if !slices.Contains([]int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusRequestEntityTooLarge}, rec.Code) {
 			t.Fatalf("status %d for %q: %s", rec.Code, body, rec.Body)
+		}
+	})
+}
+
+// FuzzAdminToken feeds the admin API's token selector, which this dialect
+// parses itself: whatever the string, the answer is a count or
+// provider.ErrUnknownToken, never another error or a panic.
+func FuzzAdminToken(f *testing.F) {
+	s := newInProcess(f, nil)
+	res, err := s.p.Mint(f.Context(), provider.MintRequest{ClientID: webID, Username: "alice", Scopes: []string{"openid"}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	parts := strings.Split(res.AccessToken, ".")
+	for _, seed := range []string{
+		res.AccessToken, res.RefreshToken, res.IDToken,
+		parts[0] + "." + parts[1] + ".",
+		"eyJhbGciOiJub25lIiwidHlwIjoiYXQrand0In0." + parts[1] + ".",
+		"a.b.c", "..", "", "no-such-token",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, token string) {
+		if token == "" {
+			return // the selector is invalid, a 400 before the dialect sees it
+		}
+		for _, call := range []func(context.Context, provider.TokenSelector) (provider.Selected, error){s.p.Expire, s.p.Revoke} {
+			n, err := call(t.Context(), provider.TokenSelector{Token: token})
+			if err != nil && !errors.Is(err, provider.ErrUnknownToken) {
+				t.Fatalf("token %q: %v", token, err)
+			}
+			if n.AccessTokens+n.RefreshTokens > 0 && token != res.AccessToken && token != res.RefreshToken {
+				t.Fatalf("token %q selected %+v", token, n)
+			}
 		}
 	})
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"time"
 
 	"github.com/authmock/authmock/fixtures"
+	"github.com/authmock/authmock/internal/ledger"
 	"github.com/authmock/authmock/internal/oauth"
 	"github.com/authmock/authmock/internal/store"
 )
@@ -37,7 +39,7 @@ func (g codeGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oauth.
 	switch {
 	case errors.Is(err, store.ErrConsumed):
 		// RFC 6749 §4.1.2: a replayed code revokes what it issued.
-		if rerr := p.revokeGrant(ctx, grant.FamilyID); rerr != nil {
+		if _, rerr := p.revokeGrant(ctx, grant.FamilyID); rerr != nil {
 			return nil, rerr
 		}
 		p.log.InfoContext(ctx, "authorization code replayed; its grant is revoked", "client_id", req.Client.ID)
@@ -56,7 +58,7 @@ func (g codeGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oauth.
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return out.TokenResponse, nil
 }
 
 // offersRefresh reports whether tokens for c come with a refresh token.
@@ -77,13 +79,27 @@ func (g refreshGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oau
 	if presented == "" {
 		return nil, oauth.InvalidRequest("refresh_token is required")
 	}
+	// A grant the admin API revoked is revoked in the store too; one it
+	// expired is refused here, as the store refuses an expired token:
+	// before any other check, and without rotating.
+	if rec, err := p.deps.Store.LookupRefresh(ctx, presented); err == nil {
+		switch st, err := p.ledgerStatus(ctx, ledger.Refresh, rec.Grant.FamilyID); {
+		case err != nil:
+			return nil, err
+		case st != ledger.Live:
+			return nil, errRefreshGone()
+		}
+	}
 	requested := oauth.ParseScope(req.Form.Get("scope"))
 	next, err := p.deps.RandomToken()
 	if err != nil {
 		return nil, err
 	}
 	now := p.now()
-	var accessScopes []string
+	var (
+		accessScopes []string
+		expiresAt    time.Time
+	)
 	rec, err := p.deps.Store.RotateRefresh(ctx, presented, next, func(old store.RefreshRecord) (store.RefreshRecord, error) {
 		if old.Grant.ClientID != req.Client.ID {
 			return old, oauth.InvalidGrant("the refresh token was issued to another client")
@@ -106,28 +122,35 @@ func (g refreshGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oau
 		if d := p.refreshTTL(req.Client); d > 0 {
 			successor.ExpiresAt = now.Add(d)
 		}
+		expiresAt = successor.ExpiresAt
 		return successor, nil
 	})
 	switch {
 	case errors.Is(err, store.ErrReused):
 		// The store revoked the family; its access tokens go too.
-		if rerr := p.revokeGrant(ctx, rec.Grant.FamilyID); rerr != nil {
+		if _, rerr := p.revokeGrant(ctx, rec.Grant.FamilyID); rerr != nil {
 			return nil, rerr
 		}
 		p.log.InfoContext(ctx, "refresh token reused; its grant is revoked", "client_id", req.Client.ID)
 		return nil, oauth.InvalidGrant("the refresh token has already been used")
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrExpired), errors.Is(err, store.ErrRevoked):
-		return nil, oauth.InvalidGrant("the refresh token is invalid, expired or revoked")
+		return nil, errRefreshGone()
 	case err != nil:
 		return nil, err
 	}
 	grant := rec.Grant.Clone()
 	grant.Scopes = accessScopes
-	out, err := p.issueTokens(ctx, grant, req.Client, issueOptions{refreshToken: next, idToken: true})
+	out, err := p.issueTokens(ctx, grant, req.Client, issueOptions{refreshToken: next, refreshExpiresAt: expiresAt, idToken: true})
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return out.TokenResponse, nil
+}
+
+// errRefreshGone is the error for a refresh token that is unknown, expired
+// or revoked, which RFC 6749 §5.2 lumps together.
+func errRefreshGone() *oauth.Error {
+	return oauth.InvalidGrant("the refresh token is invalid, expired or revoked")
 }
 
 // clientCredentialsGrant issues tokens to a client acting for itself
@@ -148,7 +171,7 @@ func (g clientCredentialsGrant) Handle(ctx context.Context, req *oauth.TokenRequ
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return out.TokenResponse, nil
 }
 
 // passwordGrant is the resource owner password credentials grant (RFC 6749
@@ -181,7 +204,7 @@ func (g passwordGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oa
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return out.TokenResponse, nil
 }
 
 // grantScopes parses and checks a scope parameter against what the client

@@ -6,6 +6,7 @@ import (
 	"net/url"
 
 	"github.com/authmock/authmock/internal/httpx"
+	"github.com/authmock/authmock/internal/ledger"
 	"github.com/authmock/authmock/internal/oauth"
 	"github.com/authmock/authmock/internal/store"
 )
@@ -84,6 +85,9 @@ func (p *Provider) introspectRefresh(r *http.Request, token string) introspectio
 	if err != nil {
 		return introspection{}
 	}
+	if st, err := p.ledgerStatus(r.Context(), ledger.Refresh, rec.Grant.FamilyID); err != nil || st != ledger.Live {
+		return introspection{}
+	}
 	out := introspection{
 		Active: true, Scope: oauth.FormatScope(rec.Grant.Scopes), ClientID: rec.Grant.ClientID,
 		Username: rec.Grant.Username, TokenType: "refresh_token", Sub: rec.Grant.Subject,
@@ -115,14 +119,15 @@ func (p *Provider) serveRevoke(w http.ResponseWriter, r *http.Request) error {
 		if rerr != nil && !errors.Is(rerr, store.ErrNotFound) {
 			return rerr
 		}
-		if err := p.revokeGrant(r.Context(), family); err != nil {
+		if _, err := p.revokeGrant(r.Context(), family); err != nil {
 			return err
 		}
 	} else if claims, verr := p.verifyAccessToken(r.Context(), token); verr == nil {
 		if claims.ClientID != client.Client.ID {
 			return oauth.UnauthorizedClient("the token was issued to another client")
 		}
-		if err := p.deps.Store.Revoke(r.Context(), "jti:"+claims.ID, claims.ExpiresAt.Time); err != nil {
+		e := ledger.Entry{Kind: ledger.Access, ID: claims.ID, ExpiresAt: claims.ExpiresAt.Time}
+		if _, err := p.markRevoked(r.Context(), []ledger.Entry{e}); err != nil {
 			return err
 		}
 	}

@@ -39,11 +39,12 @@ func (p *Provider) Mint(ctx context.Context, req provider.MintRequest) (provider
 	if err != nil {
 		return provider.MintResult{}, err
 	}
-	return provider.MintResult{AccessToken: out.AccessToken, RefreshToken: out.RefreshToken, IDToken: out.IDToken, ExpiresIn: out.ExpiresIn}, nil
+	return provider.MintResult{AccessToken: out.AccessToken, RefreshToken: out.RefreshToken, IDToken: out.IDToken, ExpiresIn: out.ExpiresIn, JTI: out.jti}, nil
 }
 
 // Reset implements provider.Resetter: the configured clients and users come
-// back; the server resets the store namespace itself.
+// back; the server resets the store namespace itself, and with it the
+// ledger and the grants' member lists.
 func (p *Provider) Reset(context.Context) error {
 	p.dir.Reset()
 	return nil

@@ -14,6 +14,7 @@ import (
 	"github.com/authmock/authmock/fixtures"
 	"github.com/authmock/authmock/internal/directory"
 	"github.com/authmock/authmock/internal/keyload"
+	"github.com/authmock/authmock/internal/ledger"
 	"github.com/authmock/authmock/internal/oauth"
 	"github.com/authmock/authmock/internal/provider"
 	"github.com/authmock/authmock/jwtutil"
@@ -63,6 +64,8 @@ type Provider struct {
 	log       *slog.Logger
 	keys      *jwtutil.KeySet
 	dir       *directory.Directory
+	editor    *directory.Editor
+	ledger    *ledger.Ledger
 	scopes    []string // supported scopes
 	renderer  oauth.RFC6749Renderer
 	bearer    oauth.BearerRenderer
@@ -90,11 +93,13 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 		log:      deps.Logger,
 		keys:     keys,
 		dir:      directory.New(cfg.Clients, cfg.Users),
+		ledger:   ledger.New(deps.Store),
 		scopes:   cfg.supportedScopes(),
 		renderer: oauth.RFC6749Renderer{Realm: deps.Issuer},
 		bearer:   oauth.BearerRenderer{Realm: deps.Issuer},
 		pages:    pages,
 	}
+	p.editor = p.newEditor()
 	if p.discovery, err = json.Marshal(p.metadata()); err != nil {
 		return nil, err
 	}
@@ -172,4 +177,5 @@ var (
 	_ provider.Describer = (*Provider)(nil)
 	_ provider.Minter    = (*Provider)(nil)
 	_ provider.Resetter  = (*Provider)(nil)
+	_ provider.Revoker   = (*Provider)(nil)
 )

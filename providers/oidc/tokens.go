@@ -13,6 +13,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/authmock/authmock/fixtures"
+	"github.com/authmock/authmock/internal/ledger"
 	"github.com/authmock/authmock/internal/oauth"
 	"github.com/authmock/authmock/internal/store"
 	"github.com/authmock/authmock/jwtutil"
@@ -52,16 +53,26 @@ func (p *Provider) idTokenTTL(c fixtures.Client) time.Duration {
 // issueOptions say which tokens to add beside the access token.
 type issueOptions struct {
 	refresh bool
-	// refreshToken reuses a token already stored by rotation.
-	refreshToken string
-	idToken      bool
-	extraClaims  map[string]any
-	ttl          time.Duration
+	// refreshToken reuses a token already stored by rotation, which expires
+	// at refreshExpiresAt (zero: never).
+	refreshToken     string
+	refreshExpiresAt time.Time
+	idToken          bool
+	extraClaims      map[string]any
+	ttl              time.Duration
+}
+
+// issued is a token response and the jti of its access token.
+type issued struct {
+	*oauth.TokenResponse
+	jti string
 }
 
 // issueTokens mints the access token of a grant and, as asked, an ID token
-// and a refresh token (stored as a new family member).
-func (p *Provider) issueTokens(ctx context.Context, g store.Grant, c fixtures.Client, opt issueOptions) (*oauth.TokenResponse, error) {
+// and a refresh token (stored as a new family member), and records the
+// access and refresh tokens in the ledger. Nothing is recorded unless every
+// token was issued, so a failed request leaves no entry behind.
+func (p *Provider) issueTokens(ctx context.Context, g store.Grant, c fixtures.Client, opt issueOptions) (issued, error) {
 	now := p.now()
 	ttl := opt.ttl
 	if ttl <= 0 {
@@ -70,11 +81,11 @@ func (p *Provider) issueTokens(ctx context.Context, g store.Grant, c fixtures.Cl
 	p.noteAccessTTL(ttl)
 	jti, err := p.deps.RandomHex(16)
 	if err != nil {
-		return nil, err
+		return issued{}, err
 	}
 	access, err := p.signAccessToken(g, c, jti, now, ttl, opt.extraClaims)
 	if err != nil {
-		return nil, err
+		return issued{}, err
 	}
 	resp := &oauth.TokenResponse{
 		AccessToken: access,
@@ -82,29 +93,41 @@ func (p *Provider) issueTokens(ctx context.Context, g store.Grant, c fixtures.Cl
 		ExpiresIn:   int64(ttl / time.Second),
 		Scope:       oauth.FormatScope(g.Scopes),
 	}
+	refreshExpiresAt := opt.refreshExpiresAt
 	switch {
 	case opt.refreshToken != "":
 		resp.RefreshToken = opt.refreshToken
 	case opt.refresh:
 		rt, err := p.deps.RandomToken()
 		if err != nil {
-			return nil, err
+			return issued{}, err
 		}
 		rec := store.RefreshRecord{Grant: g, IssuedAt: now}
 		if d := p.refreshTTL(c); d > 0 {
 			rec.ExpiresAt = now.Add(d)
 		}
 		if err := p.deps.Store.IssueRefresh(ctx, rt, rec); err != nil {
-			return nil, err
+			return issued{}, err
 		}
-		resp.RefreshToken = rt
+		resp.RefreshToken, refreshExpiresAt = rt, rec.ExpiresAt
 	}
 	if opt.idToken && g.Subject != "" && slices.Contains(g.Scopes, "openid") {
 		if resp.IDToken, err = p.signIDToken(g, c, access, now); err != nil {
-			return nil, err
+			return issued{}, err
 		}
 	}
-	return resp, nil
+	if err := p.recordAccess(ctx, g, ledger.Entry{Kind: ledger.Access, ID: jti, Username: g.Username, ClientID: c.ID, ExpiresAt: now.Add(ttl)}); err != nil {
+		return issued{}, err
+	}
+	if resp.RefreshToken != "" {
+		// One entry per family, recorded again on every rotation so that
+		// its expiry follows the newest token's.
+		e := ledger.Entry{Kind: ledger.Refresh, ID: g.FamilyID, Username: g.Username, ClientID: c.ID, ExpiresAt: refreshExpiresAt}
+		if err := p.ledger.Record(ctx, e); err != nil {
+			return issued{}, err
+		}
+	}
+	return issued{resp, jti}, nil
 }
 
 func (p *Provider) audience(c fixtures.Client) jwt.ClaimStrings {
@@ -184,19 +207,6 @@ func tokenHash(alg jwtutil.Algorithm, token string) string {
 	h.Write([]byte(token))
 	sum := h.Sum(nil)
 	return base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2])
-}
-
-// revokeGrant revokes a grant's refresh-token family and every access token
-// issued under it.
-func (p *Provider) revokeGrant(ctx context.Context, familyID string) error {
-	if familyID == "" {
-		return nil
-	}
-	if err := p.deps.Store.RevokeFamily(ctx, familyID); err != nil {
-		return err
-	}
-	// Access tokens of the family live at most the longest access TTL.
-	return p.deps.Store.Revoke(ctx, "sid:"+familyID, p.now().Add(p.maxAccessTTL()))
 }
 
 // maxAccessTTL is how long a grant's revocation must be remembered: the

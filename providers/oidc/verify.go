@@ -6,19 +6,21 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/authmock/authmock/internal/ledger"
 	"github.com/authmock/authmock/internal/oauth"
 	"github.com/authmock/authmock/jwtutil"
 )
 
 // verifyAccessToken checks an access token's signature (with the algorithm
 // pinned to the key), type, issuer and lifetime against the instance clock,
-// and that neither it nor its grant was revoked.
+// that neither it nor its grant was revoked, and what the admin API did to
+// it: revoked and expired read exactly as their ordinary counterparts.
 func (p *Provider) verifyAccessToken(ctx context.Context, token string) (*accessClaims, error) {
 	claims := &accessClaims{}
 	parsed, err := p.keys.Verify(token, claims, jwtutil.VerifyOptions{Now: p.deps.Clock.Now, Issuer: p.deps.Issuer})
 	switch {
 	case errors.Is(err, jwt.ErrTokenExpired):
-		return nil, oauth.InvalidToken("the access token expired").WithCause(err)
+		return nil, errAccessExpired().WithCause(err)
 	case err != nil:
 		return nil, oauth.InvalidToken("the access token is invalid").WithCause(err)
 	}
@@ -34,7 +36,21 @@ func (p *Provider) verifyAccessToken(ctx context.Context, token string) (*access
 		return nil, err
 	}
 	if revoked {
-		return nil, oauth.InvalidToken("the access token has been revoked")
+		return nil, errAccessRevoked()
+	}
+	switch st, err := p.ledgerStatus(ctx, ledger.Access, claims.ID); {
+	case err != nil:
+		return nil, err
+	case st == ledger.Revoked:
+		return nil, errAccessRevoked()
+	case st == ledger.Expired:
+		return nil, errAccessExpired()
 	}
 	return claims, nil
 }
+
+// errAccessExpired and errAccessRevoked are the RFC 6750 errors for an
+// access token past its exp (or expired by the admin API) and for a revoked
+// one; one place, so the admin API's effects read exactly as the real ones.
+func errAccessExpired() *oauth.Error { return oauth.InvalidToken("the access token expired") }
+func errAccessRevoked() *oauth.Error { return oauth.InvalidToken("the access token has been revoked") }
