@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -103,9 +104,9 @@ func Start(opts ...Option) (*Server, error) {
 	if o.root != "" {
 		overrides = append(overrides, config.Override{Flag: "root", Value: o.root, Origin: "authmocktest.WithRoot"})
 	}
-	cfg, ps := config.Load(o.configJSON, ".", builtin.ByDialect(), overrides...)
-	if len(ps) > 0 {
-		return nil, fmt.Errorf("configuration problems:\n%v", ps)
+	cfg, err := loadConfig(o.configJSON, overrides)
+	if err != nil {
+		return nil, err
 	}
 	sopts := server.Options{Clock: clock.NewFrozen(o.frozenAt), Logger: o.logger}
 	if o.seed != nil {
@@ -120,6 +121,29 @@ func Start(opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("starting: %w", err)
 	}
 	return &Server{srv: srv}, nil
+}
+
+// loaded caches configurations by their input: decoding and validating
+// the defaults is a quarter of creating a server, and a test suite creates
+// hundreds from the same few inputs. Sharing is safe because a Config is
+// read-only once loaded: instances copy the fixtures they change (tested
+// by TestServersFromOneConfigShareNoState).
+var loaded sync.Map // string → *config.Config
+
+func loadConfig(configJSON []byte, overrides []config.Override) (*config.Config, error) {
+	key := string(configJSON)
+	for _, o := range overrides {
+		key += "\x00" + o.Flag + "=" + o.Value
+	}
+	if cfg, ok := loaded.Load(key); ok {
+		return cfg.(*config.Config), nil
+	}
+	cfg, ps := config.Load(configJSON, ".", builtin.ByDialect(), overrides...)
+	if len(ps) > 0 {
+		return nil, fmt.Errorf("configuration problems:\n%v", ps)
+	}
+	loaded.Store(key, cfg)
+	return cfg, nil
 }
 
 // Close stops the server and frees its port; New's servers close
@@ -212,15 +236,7 @@ func (s *Server) Mint(providerName string, req MintRequest) MintResult {
 	if s.t != nil {
 		s.t.Helper()
 	}
-	p := s.srv.Provider(providerName)
-	if p == nil {
-		s.fatalf("no provider instance %q", providerName)
-	}
-	m, ok := p.(provider.Minter)
-	if !ok {
-		s.fatalf("provider %q cannot mint tokens", providerName)
-	}
-	res, err := m.Mint(context.Background(), req)
+	res, err := capability[provider.Minter](s, providerName, "mint tokens").Mint(context.Background(), req)
 	if err != nil {
 		s.fatalf("minting for %q: %v", providerName, err)
 	}
