@@ -165,6 +165,30 @@ func (l *Ledger) Select(ctx context.Context, sel provider.TokenSelector) ([]Entr
 	return out, nil
 }
 
+// Resolve returns the entries a selector names: a token through byToken,
+// since only the dialect can parse its tokens, anything else through
+// Select.
+func (l *Ledger) Resolve(ctx context.Context, sel provider.TokenSelector, byToken func(ctx context.Context, token string) ([]Entry, error)) ([]Entry, error) {
+	if err := sel.Validate(); err != nil {
+		return nil, err
+	}
+	if sel.Token != "" {
+		return byToken(ctx, sel.Token)
+	}
+	return l.Select(ctx, sel)
+}
+
+// One wraps a resolver of one token for Resolve.
+func One(resolve func(ctx context.Context, token string) (Entry, error)) func(context.Context, string) ([]Entry, error) {
+	return func(ctx context.Context, token string) ([]Entry, error) {
+		e, err := resolve(ctx, token)
+		if err != nil {
+			return nil, err
+		}
+		return []Entry{e}, nil
+	}
+}
+
 // Revoke marks entries revoked and counts those that were not already.
 func (l *Ledger) Revoke(ctx context.Context, entries []Entry) (provider.Selected, error) {
 	return l.mark(ctx, entries, Revoked)

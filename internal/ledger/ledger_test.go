@@ -155,6 +155,32 @@ func BenchmarkStatus(b *testing.B) {
 	}
 }
 
+func TestResolve(t *testing.T) {
+	ctx := context.Background()
+	l, _ := newLedger(t)
+	a := ledger.Entry{Kind: ledger.Access, ID: "a", Username: "alice", ExpiresAt: t0.Add(time.Hour)}
+	require.NoError(t, l.Record(ctx, a))
+	var asked []string
+	byToken := ledger.One(func(_ context.Context, token string) (ledger.Entry, error) {
+		asked = append(asked, token)
+		if token != "tok-a" {
+			return ledger.Entry{}, provider.ErrUnknownToken
+		}
+		return a, nil
+	})
+	got, err := l.Resolve(ctx, provider.TokenSelector{Token: "tok-a"}, byToken)
+	require.NoError(t, err)
+	assert.Equal(t, []ledger.Entry{a}, got)
+	_, err = l.Resolve(ctx, provider.TokenSelector{Token: "other"}, byToken)
+	assert.ErrorIs(t, err, provider.ErrUnknownToken)
+	got, err = l.Resolve(ctx, provider.TokenSelector{Username: "alice"}, byToken)
+	require.NoError(t, err)
+	assert.Equal(t, []ledger.Entry{a}, got)
+	_, err = l.Resolve(ctx, provider.TokenSelector{Token: "tok-a", JTI: "a"}, byToken)
+	assert.Error(t, err, "two selectors")
+	assert.Equal(t, []string{"tok-a", "other"}, asked, "only a token selector asks the dialect")
+}
+
 func TestBadInput(t *testing.T) {
 	ctx := context.Background()
 	l, _ := newLedger(t)

@@ -18,7 +18,7 @@ import (
 // alone (a refresh token's access tokens live on, as
 // RevokeRefreshToken's do); a user or client loses every token.
 func (p *Provider) Revoke(ctx context.Context, sel provider.TokenSelector) (provider.Selected, error) {
-	entries, err := p.selectEntries(ctx, sel)
+	entries, err := p.ledger.Resolve(ctx, sel, ledger.One(p.resolveToken))
 	if err != nil {
 		return provider.Selected{}, err
 	}
@@ -32,7 +32,7 @@ func (p *Provider) Revoke(ctx context.Context, sel provider.TokenSelector) (prov
 // answers 401 INVALID_REFRESH_TOKEN, as for a refresh_token_ttl that ran
 // out.
 func (p *Provider) Expire(ctx context.Context, sel provider.TokenSelector) (provider.Selected, error) {
-	entries, err := p.selectEntries(ctx, sel)
+	entries, err := p.ledger.Resolve(ctx, sel, ledger.One(p.resolveToken))
 	if err != nil {
 		return provider.Selected{}, err
 	}
@@ -42,28 +42,12 @@ func (p *Provider) Expire(ctx context.Context, sel provider.TokenSelector) (prov
 	return p.ledger.Expire(ctx, entries)
 }
 
-// selectEntries resolves a selector to ledger entries: a token by the
-// dialect's own means, the rest by the ledger.
-func (p *Provider) selectEntries(ctx context.Context, sel provider.TokenSelector) ([]ledger.Entry, error) {
-	if err := sel.Validate(); err != nil {
-		return nil, err
+// resolveToken finds a token's ledger entry by the dialect's own means.
+func (p *Provider) resolveToken(ctx context.Context, token string) (ledger.Entry, error) {
+	if validRefreshToken(token) {
+		return p.resolveRefresh(ctx, token)
 	}
-	if sel.Token == "" {
-		return p.ledger.Select(ctx, sel)
-	}
-	var (
-		e   ledger.Entry
-		err error
-	)
-	if validRefreshToken(sel.Token) {
-		e, err = p.resolveRefresh(ctx, sel.Token)
-	} else {
-		e, err = p.resolveAccess(ctx, sel.Token)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return []ledger.Entry{e}, nil
+	return p.resolveAccess(ctx, token)
 }
 
 // resolveRefresh returns the ledger entry of a refresh token whose record

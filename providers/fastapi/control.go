@@ -23,7 +23,7 @@ import (
 // epoch), so that nothing issued to the user before the call survives.
 // Tokens issued afterwards are untouched, even in the same second.
 func (p *Provider) Revoke(ctx context.Context, sel provider.TokenSelector) (provider.Selected, error) {
-	entries, err := p.selectTokens(ctx, sel)
+	entries, err := p.ledger.Resolve(ctx, sel, p.resolve)
 	if err != nil {
 		return provider.Selected{}, err
 	}
@@ -53,7 +53,7 @@ func (p *Provider) Revoke(ctx context.Context, sel provider.TokenSelector) (prov
 // the refresh endpoint asks for it. A refresh token named by its value is
 // expired itself: 401 "Refresh token expired; Please login again".
 func (p *Provider) Expire(ctx context.Context, sel provider.TokenSelector) (provider.Selected, error) {
-	entries, err := p.selectTokens(ctx, sel)
+	entries, err := p.ledger.Resolve(ctx, sel, p.resolve)
 	if err != nil {
 		return provider.Selected{}, err
 	}
@@ -61,21 +61,6 @@ func (p *Provider) Expire(ctx context.Context, sel provider.TokenSelector) (prov
 		entries = ledger.AccessOnly(entries)
 	}
 	return p.ledger.Expire(ctx, entries)
-}
-
-// selectTokens returns the ledger entries of the tokens sel names. The
-// ledger counts only the ones a call changes: revoke upgrades an expired
-// token (which still pairs a refresh where a revoked one does not), expire
-// leaves a revoked one alone. There are no clients here: a client id
-// selects nothing.
-func (p *Provider) selectTokens(ctx context.Context, sel provider.TokenSelector) ([]ledger.Entry, error) {
-	if err := sel.Validate(); err != nil {
-		return nil, err
-	}
-	if sel.Token != "" {
-		return p.resolve(ctx, sel.Token)
-	}
-	return p.ledger.Select(ctx, sel)
 }
 
 // resolve finds the ledger entry of a token as issued: an access token by

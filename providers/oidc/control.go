@@ -169,7 +169,7 @@ func (p *Provider) markRevoked(ctx context.Context, entries []ledger.Entry) (pro
 // token issued under it. Access tokens then fail with invalid_token "the
 // access token has been revoked", refresh tokens with invalid_grant.
 func (p *Provider) Revoke(ctx context.Context, sel provider.TokenSelector) (provider.Selected, error) {
-	entries, err := p.selectTokens(ctx, sel)
+	entries, err := p.ledger.Resolve(ctx, sel, ledger.One(p.resolveToken))
 	if err != nil {
 		return provider.Selected{}, err
 	}
@@ -194,39 +194,14 @@ func (p *Provider) Revoke(ctx context.Context, sel provider.TokenSelector) (prov
 // token named by Token is expired itself (invalid_grant at the token
 // endpoint), and its grant's access tokens are left alone.
 func (p *Provider) Expire(ctx context.Context, sel provider.TokenSelector) (provider.Selected, error) {
-	entries, err := p.selectTokens(ctx, sel)
+	entries, err := p.ledger.Resolve(ctx, sel, ledger.One(p.resolveToken))
 	if err != nil {
 		return provider.Selected{}, err
 	}
 	if sel.Token == "" {
 		entries = ledger.AccessOnly(entries)
 	}
-	var live []ledger.Entry
-	for _, e := range entries {
-		st, err := p.ledger.Status(ctx, e.Kind, e.ID)
-		if err != nil {
-			return provider.Selected{}, err
-		}
-		if st == ledger.Live {
-			live = append(live, e)
-		}
-	}
-	return p.ledger.Expire(ctx, live)
-}
-
-// selectTokens returns the ledger entries a selector names.
-func (p *Provider) selectTokens(ctx context.Context, sel provider.TokenSelector) ([]ledger.Entry, error) {
-	if err := sel.Validate(); err != nil {
-		return nil, err
-	}
-	if sel.Token == "" {
-		return p.ledger.Select(ctx, sel)
-	}
-	e, err := p.resolveToken(ctx, sel.Token)
-	if err != nil {
-		return nil, err
-	}
-	return []ledger.Entry{e}, nil
+	return p.ledger.Expire(ctx, entries)
 }
 
 // resolveToken finds the ledger entry of a token this instance issued: a

@@ -24,15 +24,11 @@ import (
 // from it working until they expire or are revoked (RFC 7009 §2.1 allows
 // either).
 func (p *Provider) Revoke(ctx context.Context, sel provider.TokenSelector) (provider.Selected, error) {
-	entries, err := p.selectTokens(ctx, sel)
+	entries, err := p.ledger.Resolve(ctx, sel, ledger.One(p.resolveToken))
 	if err != nil {
 		return provider.Selected{}, err
 	}
-	live, err := p.withStatus(ctx, entries, func(st ledger.Status) bool { return st != ledger.Revoked })
-	if err != nil {
-		return provider.Selected{}, err
-	}
-	for _, e := range live {
+	for _, e := range entries {
 		if e.Kind != ledger.Refresh {
 			continue
 		}
@@ -40,7 +36,7 @@ func (p *Provider) Revoke(ctx context.Context, sel provider.TokenSelector) (prov
 			return provider.Selected{}, err
 		}
 	}
-	return p.ledger.Revoke(ctx, live)
+	return p.ledger.Revoke(ctx, entries)
 }
 
 // Expire implements provider.Revoker. An expired access token fails as one
@@ -49,49 +45,14 @@ func (p *Provider) Revoke(ctx context.Context, sel provider.TokenSelector) (prov
 // refresh; a refresh token named by Token is expired itself, and fails as
 // an expired one does (400 invalid_grant).
 func (p *Provider) Expire(ctx context.Context, sel provider.TokenSelector) (provider.Selected, error) {
-	entries, err := p.selectTokens(ctx, sel)
+	entries, err := p.ledger.Resolve(ctx, sel, ledger.One(p.resolveToken))
 	if err != nil {
 		return provider.Selected{}, err
 	}
 	if sel.Token == "" {
 		entries = ledger.AccessOnly(entries)
 	}
-	live, err := p.withStatus(ctx, entries, func(st ledger.Status) bool { return st == ledger.Live })
-	if err != nil {
-		return provider.Selected{}, err
-	}
-	return p.ledger.Expire(ctx, live)
-}
-
-// selectTokens returns the ledger entries a selector names.
-func (p *Provider) selectTokens(ctx context.Context, sel provider.TokenSelector) ([]ledger.Entry, error) {
-	if err := sel.Validate(); err != nil {
-		return nil, err
-	}
-	if sel.Token == "" {
-		return p.ledger.Select(ctx, sel)
-	}
-	e, err := p.resolveToken(ctx, sel.Token)
-	if err != nil {
-		return nil, err
-	}
-	return []ledger.Entry{e}, nil
-}
-
-// withStatus keeps the entries whose ledger status passes keep, so that a
-// second call counts nothing twice.
-func (p *Provider) withStatus(ctx context.Context, entries []ledger.Entry, keep func(ledger.Status) bool) ([]ledger.Entry, error) {
-	out := entries[:0:0]
-	for _, e := range entries {
-		st, err := p.ledger.Status(ctx, e.Kind, e.ID)
-		if err != nil {
-			return nil, err
-		}
-		if keep(st) {
-			out = append(out, e)
-		}
-	}
-	return out, nil
+	return p.ledger.Expire(ctx, entries)
 }
 
 // resolveToken finds the ledger entry of a token the instance issued: a JWT
