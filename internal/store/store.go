@@ -37,6 +37,10 @@ var (
 	ErrRevoked = errors.New("store: revoked")
 	// ErrExists means Put-style creation found the key already taken.
 	ErrExists = errors.New("store: already exists")
+	// ErrFull means the store is at its size cap with nothing it may drop:
+	// it evicts only what has expired or is kept for replay detection,
+	// never live grants, marks or cut-offs.
+	ErrFull = errors.New("store: full")
 )
 
 // Grant is what a user (or a client acting for itself) was granted. An
@@ -133,6 +137,36 @@ type RefreshTokens interface {
 	RevokeFamily(ctx context.Context, familyID string) error
 }
 
+// Mark levels: what a mark says of the token it names. Higher levels win.
+const (
+	MarkNone    uint8 = 0
+	MarkExpired uint8 = 1 // the admin API expired it: answer as for an expired token
+	MarkRevoked uint8 = 2
+)
+
+// Liveness is the token lifecycle's state (package lifecycle): marks on
+// single tokens and cut-offs on the issuance sequence. Neither is ever
+// evicted to make room: forgetting one would bring a revoked token back.
+//
+// A mark lives until its until has passed on the injected clock AND as much
+// real time as that interval was when the mark was made has passed, so
+// moving the admin clock forward, sweeping, and moving it back cannot drop
+// a mark early. Cut-offs never expire; they are one per user or client.
+type Liveness interface {
+	// Mark raises key's mark to level (never lowers it) and extends its
+	// life to until (zero: forever; never shortened). It returns the level
+	// the key had before, so a caller can count what it changed.
+	Mark(ctx context.Context, key string, level uint8, until time.Time) (before uint8, err error)
+	// RaiseCutoff raises key's cut-off to seq (never lowers it) and
+	// returns the value before (0: none).
+	RaiseCutoff(ctx context.Context, key string, seq uint64) (before uint64, err error)
+	// ReadLiveness returns the highest mark among markKeys (MarkNone when
+	// none is set) and stores the cut-off of cutoffKeys[i] in cutoffs[i]
+	// (0 when unset); len(cutoffs) must be at least len(cutoffKeys). It is
+	// one call so that a verification is one round trip on any backend.
+	ReadLiveness(ctx context.Context, markKeys, cutoffKeys []string, cutoffs []uint64) (level uint8, err error)
+}
+
 // Revocations records revoked identifiers (an access token's jti, a family
 // id) until they no longer matter, that is until the tokens they name expire.
 type Revocations interface {
@@ -175,6 +209,7 @@ type Store interface {
 	Codes
 	RefreshTokens
 	Revocations
+	Liveness
 	Records
 }
 

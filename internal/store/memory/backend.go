@@ -3,25 +3,29 @@ package memory
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/authmock/authmock/internal/clock"
 	"github.com/authmock/authmock/internal/store"
 )
 
 const (
-	defaultMaxEntries = 1_000_000
-	defaultSweepEvery = 1024
+	defaultMaxEntries    = 4_000_000
+	defaultSweepEvery    = 1024
+	defaultSweepInterval = 5 * time.Second
 )
 
 // Option configures a Backend.
 type Option func(*config)
 
 type config struct {
-	maxEntries int
-	sweepEvery int
+	maxEntries    int
+	sweepEvery    int
+	sweepInterval time.Duration
+	wall          clock.Clock
 }
 
-// WithMaxEntries caps the entries one namespace holds (default 1,000,000).
+// WithMaxEntries caps the entries one namespace holds (default 4,000,000).
 // Values below 1 are ignored. See Backend.Len for what counts as an entry.
 func WithMaxEntries(n int) Option {
 	return func(c *config) {
@@ -41,6 +45,23 @@ func WithSweepEvery(n int) Option {
 	}
 }
 
+// WithSweepInterval sweeps every namespace on a timer as well, so that an
+// idle server gives memory back (default 5 s). Zero or less turns the timer
+// off.
+func WithSweepInterval(d time.Duration) Option {
+	return func(c *config) { c.sweepInterval = d }
+}
+
+// WithWallClock sets the clock a mark's real-time life is measured on
+// (store.Liveness); default the system clock. Tests inject one.
+func WithWallClock(wall clock.Clock) Option {
+	return func(c *config) {
+		if wall != nil {
+			c.wall = wall
+		}
+	}
+}
+
 // Backend keeps every namespace in memory. The zero value is not usable;
 // call New.
 type Backend struct {
@@ -49,15 +70,61 @@ type Backend struct {
 
 	mu         sync.Mutex // guards namespaces only; each namespace locks itself
 	namespaces map[string]*namespace
+
+	stop      chan struct{} // closed by Close
+	closeOnce sync.Once
+	swept     sync.WaitGroup
 }
 
 // New returns an empty Backend judging expiry by clk.
 func New(clk clock.Clock, opts ...Option) *Backend {
-	cfg := config{maxEntries: defaultMaxEntries, sweepEvery: defaultSweepEvery}
+	cfg := config{maxEntries: defaultMaxEntries, sweepEvery: defaultSweepEvery, sweepInterval: defaultSweepInterval, wall: clock.System{}}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	return &Backend{clk: clk, cfg: cfg, namespaces: make(map[string]*namespace)}
+	b := &Backend{clk: clk, cfg: cfg, namespaces: make(map[string]*namespace), stop: make(chan struct{})}
+	if cfg.sweepInterval > 0 {
+		b.swept.Add(1)
+		go b.sweepEvery(cfg.sweepInterval)
+	}
+	return b
+}
+
+// sweepEvery sweeps every namespace each interval until Close. The ticker
+// runs on real time: it only paces the work, while what is expired is
+// judged on the injected clock as always.
+func (b *Backend) sweepEvery(interval time.Duration) {
+	defer b.swept.Done()
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-b.stop:
+			return
+		case <-t.C:
+			b.SweepAll()
+		}
+	}
+}
+
+// SweepAll drops what has expired in every namespace now, and gives the
+// memory of emptied maps back.
+func (b *Backend) SweepAll() {
+	for _, ns := range b.all() {
+		ns.mu.Lock()
+		ns.sweep(b.clk.Now())
+		ns.mu.Unlock()
+	}
+}
+
+func (b *Backend) all() []*namespace {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	all := make([]*namespace, 0, len(b.namespaces))
+	for _, ns := range b.namespaces {
+		all = append(all, ns)
+	}
+	return all
 }
 
 // Namespace returns the store of one provider instance, creating it on first
@@ -99,26 +166,23 @@ func (b *Backend) ResetAll(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	b.mu.Lock()
-	all := make([]*namespace, 0, len(b.namespaces))
-	for _, ns := range b.namespaces {
-		all = append(all, ns)
-	}
-	b.mu.Unlock()
-	for _, ns := range all {
+	for _, ns := range b.all() {
 		ns.reset()
 	}
 	return nil
 }
 
-// Close does nothing: sweeping piggybacks on writes, so there is no
-// background work to stop.
-func (b *Backend) Close() error { return nil }
+// Close stops the sweep timer and waits for a sweep in progress.
+func (b *Backend) Close() error {
+	b.closeOnce.Do(func() { close(b.stop) })
+	b.swept.Wait()
+	return nil
+}
 
 // Len reports how many entries a namespace holds: codes (consumed ones
 // included until they expire), refresh tokens (retired ones included),
-// revocations, records, and families revoked before any token was issued
-// into them. Expired entries count until they are swept. It is what
+// records, and families revoked before any token was issued into them.
+// Marks and cut-offs are not entries (MarksLen counts marks). Expired entries count until they are swept. It is what
 // WithMaxEntries bounds.
 func (b *Backend) Len(name string) int {
 	b.mu.Lock()
@@ -132,11 +196,25 @@ func (b *Backend) Len(name string) int {
 	return ns.len()
 }
 
+// MarksLen reports how many marks a namespace holds.
+func (b *Backend) MarksLen(name string) int {
+	b.mu.Lock()
+	ns := b.namespaces[name]
+	b.mu.Unlock()
+	if ns == nil {
+		return 0
+	}
+	ns.mu.Lock()
+	defer ns.mu.Unlock()
+	return len(ns.marks)
+}
+
 // namespace is one provider instance's store. Every exported method takes mu
 // for its whole run, which is what makes consume, rotate and update atomic.
 type namespace struct {
-	clk clock.Clock
-	cfg config
+	clk  clock.Clock
+	wall clock.Clock
+	cfg  config
 
 	mu     sync.Mutex
 	writes int // since the last sweep
@@ -144,8 +222,12 @@ type namespace struct {
 	codes    map[string]*codeEntry
 	tokens   map[string]*tokenEntry
 	families map[string]*family
-	revoked  map[string]*revocation
 	records  map[string]*recordEntry
+
+	marks               map[string]*mark
+	markClock, markWall markHeap
+	cutoffs             map[string]uint64
+	peaks               peaks
 
 	// Every entry sits in exactly one heap, ordered by expiry; see sweep.go.
 	live, spent entryHeap
@@ -153,7 +235,7 @@ type namespace struct {
 }
 
 func newNamespace(clk clock.Clock, cfg config) *namespace {
-	ns := &namespace{clk: clk, cfg: cfg}
+	ns := &namespace{clk: clk, wall: cfg.wall, cfg: cfg}
 	ns.clear()
 	return ns
 }
@@ -168,8 +250,11 @@ func (ns *namespace) clear() {
 	ns.codes = make(map[string]*codeEntry)
 	ns.tokens = make(map[string]*tokenEntry)
 	ns.families = make(map[string]*family)
-	ns.revoked = make(map[string]*revocation)
 	ns.records = make(map[string]*recordEntry)
+	ns.marks = make(map[string]*mark)
+	ns.markClock, ns.markWall = markHeap{}, markHeap{wall: true}
+	ns.cutoffs = make(map[string]uint64)
+	ns.peaks = peaks{}
 	ns.live, ns.spent = nil, nil
 	ns.writes = 0
 }

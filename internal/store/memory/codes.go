@@ -31,6 +31,9 @@ func (ns *namespace) PutCode(ctx context.Context, code string, g store.Grant, ex
 		}
 		ns.drop(&e.item)
 	}
+	if err := ns.room(); err != nil {
+		return err
+	}
 	e := &codeEntry{item: item{kind: kindCode, key: code, exp: expiresAt}, grant: g.Clone()}
 	ns.codes[code] = e
 	ns.add(&e.item)

@@ -54,71 +54,72 @@ func TestCapHoldsForEveryKindOfEntry(t *testing.T) {
 	const limit = 50
 	b, st, clk := newBackend(t, memory.WithMaxEntries(limit))
 	ctx := t.Context()
+	full := 0
 	for i := range 20 * limit {
 		key := fmt.Sprint(i)
 		exp := time.Time{}
 		if i%3 == 0 {
 			exp = clk.Now().Add(time.Duration(i%7) * time.Hour)
 		}
+		var err error
 		switch i % 6 {
 		case 0:
-			require.NoError(t, st.PutCode(ctx, key, grant("f"+key), exp))
+			err = st.PutCode(ctx, key, grant("f"+key), exp)
 		case 1:
-			_, err := st.ConsumeCode(ctx, fmt.Sprint(i-1), nil) // may be evicted or born expired
+			_, err = st.ConsumeCode(ctx, fmt.Sprint(i-1), nil) // may be refused or born expired
 			require.True(t, err == nil || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrExpired), "%v", err)
+			err = nil
 		case 2:
-			require.NoError(t, st.IssueRefresh(ctx, key, refresh(fmt.Sprint("f", i%4), time.Time{})))
-			_, err := st.RotateRefresh(ctx, key, key+"-next", keep)
-			require.NoError(t, err)
+			if err = st.IssueRefresh(ctx, key, refresh(fmt.Sprint("f", i%4), time.Time{})); err == nil {
+				_, err = st.RotateRefresh(ctx, key, key+"-next", keep)
+				require.NoError(t, err, "a rotation adds no live entry, so it never fails for room")
+			}
 		case 3:
-			require.NoError(t, st.Revoke(ctx, key, clk.Now().Add(time.Hour)))
-			require.NoError(t, st.RevokeFamily(ctx, "unknown-"+key))
+			require.NoError(t, st.Revoke(ctx, key, clk.Now().Add(time.Hour)), "marks are outside the cap")
 		case 4:
-			require.NoError(t, st.PutRecord(ctx, key, []byte("v"), exp))
+			err = st.PutRecord(ctx, key, []byte("v"), exp)
 		case 5:
 			clk.Advance(10 * time.Minute)
 		}
+		if err != nil {
+			require.ErrorIs(t, err, store.ErrFull, "op %d", i)
+			full++
+		}
 		require.LessOrEqual(t, b.Len(ns), limit, "after op %d", i)
 	}
+	assert.Positive(t, full, "never-expiring entries fill the namespace, and then writes are refused")
 	assert.Equal(t, limit, b.Len(ns), "a full namespace stays full, not emptied")
 }
 
-func TestEvictionOrder(t *testing.T) {
+func TestFullNamespace(t *testing.T) {
 	ctx := context.Background()
 
-	t.Run("never-expiring entries go oldest first", func(t *testing.T) {
-		b, st, _ := newBackend(t, memory.WithMaxEntries(100))
-		for i := range 1000 {
-			require.NoError(t, st.PutCode(ctx, fmt.Sprint(i), grant("f"), time.Time{}))
-		}
-		assert.Equal(t, 100, b.Len(ns))
-		for i := range 1000 {
-			_, err := st.ConsumeCode(ctx, fmt.Sprint(i), nil)
-			if i < 900 {
-				assert.ErrorIs(t, err, store.ErrNotFound, "code %d", i)
-			} else {
-				assert.NoError(t, err, "code %d", i)
-			}
-		}
-	})
-
-	t.Run("closest to expiry goes first", func(t *testing.T) {
+	t.Run("live entries are refused room, never evicted", func(t *testing.T) {
 		b, st, _ := newBackend(t, memory.WithMaxEntries(3))
-		for _, c := range []struct {
-			code string
-			in   time.Duration
-		}{{"3h", 3 * time.Hour}, {"1h", time.Hour}, {"2h", 2 * time.Hour}, {"4h", 4 * time.Hour}} {
-			require.NoError(t, st.PutCode(ctx, c.code, grant("f"), t0.Add(c.in)))
-		}
-		require.NoError(t, st.PutRecord(ctx, "forever", []byte("v"), time.Time{}))
+		require.NoError(t, st.PutCode(ctx, "c", grant("f"), time.Time{}))
+		require.NoError(t, st.IssueRefresh(ctx, "rt", refresh("fam", t0.Add(time.Hour))))
+		require.NoError(t, st.PutRecord(ctx, "r", []byte("v"), t0.Add(time.Minute)))
+
+		assert.ErrorIs(t, st.PutCode(ctx, "c2", grant("f"), time.Time{}), store.ErrFull)
+		assert.ErrorIs(t, st.IssueRefresh(ctx, "rt2", refresh("fam2", time.Time{})), store.ErrFull)
+		assert.ErrorIs(t, st.PutRecord(ctx, "r2", []byte("v"), time.Time{}), store.ErrFull)
+		called := false
+		err := st.UpdateRecord(ctx, "r3", func([]byte, bool) ([]byte, time.Time, error) {
+			called = true
+			return []byte("v"), time.Time{}, nil
+		})
+		assert.ErrorIs(t, err, store.ErrFull)
+		assert.False(t, called, "a refused update never runs")
+		require.NoError(t, st.PutRecord(ctx, "r", []byte("w"), time.Time{}), "replacing a record needs no room")
+
 		assert.Equal(t, 3, b.Len(ns))
-		for code, want := range map[string]error{"1h": store.ErrNotFound, "2h": store.ErrNotFound, "3h": nil, "4h": nil} {
-			_, err := st.ConsumeCode(ctx, code, nil)
-			assert.ErrorIs(t, err, want, code)
-		}
+		_, err = st.LookupRefresh(ctx, "rt")
+		assert.NoError(t, err)
+		_, err = st.ConsumeCode(ctx, "c", nil)
+		assert.NoError(t, err)
 	})
 
-	t.Run("replay history goes before live entries", func(t *testing.T) {
+	t.Run("replay history goes before anything is refused", func(t *testing.T) {
 		b, st, _ := newBackend(t, memory.WithMaxEntries(10))
 		for i := range 5 {
 			require.NoError(t, st.PutCode(ctx, fmt.Sprint("spent-", i), grant("f"), t0.Add(time.Hour)))
@@ -132,49 +133,117 @@ func TestEvictionOrder(t *testing.T) {
 		}
 		require.Equal(t, 10, b.Len(ns))
 
-		for i := range 9 { // live entries that expire much later
+		for i := range 9 { // the nine spent entries make room for nine records
 			require.NoError(t, st.PutRecord(ctx, fmt.Sprint("rec-", i), []byte("v"), time.Time{}))
 		}
+		assert.ErrorIs(t, st.PutRecord(ctx, "rec-9", []byte("v"), time.Time{}), store.ErrFull)
 		assert.Equal(t, 10, b.Len(ns))
 		_, err := st.LookupRefresh(ctx, "rt-4")
-		assert.NoError(t, err, "the active token outlives the spent entries, though it expires sooner than the records")
+		assert.NoError(t, err)
 		for i := range 5 {
 			_, err := st.ConsumeCode(ctx, fmt.Sprint("spent-", i), nil)
-			assert.ErrorIs(t, err, store.ErrNotFound)
+			assert.ErrorIs(t, err, store.ErrNotFound, "replay history is what gave way")
 		}
 	})
 
-	t.Run("eviction never revives a revoked token", func(t *testing.T) {
-		b, st, _ := newBackend(t, memory.WithMaxEntries(3))
-		require.NoError(t, st.IssueRefresh(ctx, "soon", refresh("fam", t0.Add(time.Hour))))
-		require.NoError(t, st.IssueRefresh(ctx, "late", refresh("fam", t0.Add(10*time.Hour))))
-		require.NoError(t, st.RevokeFamily(ctx, "fam"))
-		for i := range 2 {
-			require.NoError(t, st.PutRecord(ctx, fmt.Sprint(i), []byte("v"), time.Time{}))
-		}
-		require.Equal(t, 3, b.Len(ns))
-
-		_, err := st.LookupRefresh(ctx, "soon")
-		assert.ErrorIs(t, err, store.ErrNotFound, "evicted")
-		_, err = st.LookupRefresh(ctx, "late")
-		assert.ErrorIs(t, err, store.ErrRevoked, "its family's revocation survives the sibling's eviction")
-	})
-
-	t.Run("the entry being written is never the one evicted", func(t *testing.T) {
+	t.Run("a rotation at the cap drops the presented token's history", func(t *testing.T) {
 		b, st, _ := newBackend(t, memory.WithMaxEntries(1))
-		require.NoError(t, st.PutRecord(ctx, "old", []byte("v"), time.Time{}))
-		require.NoError(t, st.PutCode(ctx, "code", grant("f"), t0.Add(time.Minute))) // expires first, yet stays
-		assert.Equal(t, 1, b.Len(ns))
-		_, err := st.ConsumeCode(ctx, "code", nil)
-		assert.NoError(t, err)
-
 		require.NoError(t, st.IssueRefresh(ctx, "rt-1", refresh("fam", t0.Add(time.Minute))))
-		_, err = st.RotateRefresh(ctx, "rt-1", "rt-2", keep)
+		_, err := st.RotateRefresh(ctx, "rt-1", "rt-2", keep)
 		require.NoError(t, err)
 		_, err = st.LookupRefresh(ctx, "rt-2")
-		assert.NoError(t, err, "the successor survives a cap of one, at the cost of its retired parent")
+		assert.NoError(t, err)
 		assert.Equal(t, 1, b.Len(ns))
+		require.NoError(t, st.RevokeFamily(ctx, "fam"))
+		_, err = st.LookupRefresh(ctx, "rt-2")
+		assert.ErrorIs(t, err, store.ErrRevoked, "the family survived its first token's eviction")
 	})
+
+	t.Run("marks are never evicted", func(t *testing.T) {
+		// The probe of issue 11: a flood past the cap revived a token
+		// revoked before it.
+		b, st, _ := newBackend(t, memory.WithMaxEntries(4))
+		require.NoError(t, st.Revoke(ctx, "jti:victim", t0.Add(time.Hour)))
+		_, err := st.Mark(ctx, "x:expired", store.MarkExpired, t0.Add(time.Hour))
+		require.NoError(t, err)
+		_, err = st.RaiseCutoff(ctx, "user:alice", 7)
+		require.NoError(t, err)
+		for i := range 1000 {
+			err := st.PutCode(ctx, fmt.Sprint(i), grant("f"), t0.Add(time.Minute))
+			require.True(t, err == nil || errors.Is(err, store.ErrFull), "%v", err)
+			_, _ = st.ConsumeCode(ctx, fmt.Sprint(i), nil)
+		}
+		assert.Equal(t, 4, b.Len(ns))
+		cut := make([]uint64, 1)
+		level, err := st.ReadLiveness(ctx, []string{"jti:victim", "x:expired"}, []string{"user:alice"}, cut)
+		require.NoError(t, err)
+		assert.Equal(t, store.MarkRevoked, level)
+		assert.Equal(t, uint64(7), cut[0])
+		assert.Equal(t, 2, b.MarksLen(ns))
+	})
+
+	t.Run("a revocation always succeeds at the cap", func(t *testing.T) {
+		b, st, _ := newBackend(t, memory.WithMaxEntries(1))
+		require.NoError(t, st.PutRecord(ctx, "r", []byte("v"), time.Time{}))
+		require.NoError(t, st.RevokeFamily(ctx, "fam"), "a tombstone may pass the cap")
+		assert.Equal(t, 2, b.Len(ns))
+		assert.ErrorIs(t, st.IssueRefresh(ctx, "rt", refresh("fam", time.Time{})), store.ErrRevoked)
+	})
+}
+
+func TestMarksOutliveAMovedClock(t *testing.T) {
+	ctx := context.Background()
+	wall := clock.NewFrozen(t0)
+	b, st, clk := newBackend(t, memory.WithSweepEvery(1), memory.WithWallClock(wall))
+
+	require.NoError(t, st.Revoke(ctx, "jti:a", t0.Add(time.Hour)))
+	clk.Advance(2 * time.Hour)
+	b.SweepAll()
+	assert.Equal(t, 1, b.MarksLen(ns), "the admin clock alone cannot end a mark")
+	clk.Advance(-2 * time.Hour)
+	b.SweepAll()
+	revoked, err := st.Revoked(ctx, "jti:a")
+	require.NoError(t, err)
+	assert.True(t, revoked, "moving the clock forward, sweeping and back does not revive the token")
+
+	wall.Advance(2 * time.Hour)
+	b.SweepAll()
+	assert.Equal(t, 1, b.MarksLen(ns), "nor can the wall clock alone, while the admin clock is before until")
+	clk.Advance(time.Hour)
+	b.SweepAll()
+	assert.Zero(t, b.MarksLen(ns), "past until on both clocks, the mark is forgotten")
+}
+
+func TestMarkLevels(t *testing.T) {
+	ctx := context.Background()
+	_, st, _ := newBackend(t)
+	for _, tc := range []struct {
+		level, want uint8
+		until       time.Time
+	}{
+		{store.MarkExpired, store.MarkNone, t0.Add(time.Hour)},
+		{store.MarkExpired, store.MarkExpired, t0.Add(time.Minute)},
+		{store.MarkRevoked, store.MarkExpired, t0.Add(time.Minute)},
+		{store.MarkExpired, store.MarkRevoked, t0.Add(time.Hour)},
+	} {
+		before, err := st.Mark(ctx, "k", tc.level, tc.until)
+		require.NoError(t, err)
+		assert.Equal(t, tc.want, before)
+	}
+	level, err := st.ReadLiveness(ctx, []string{"k"}, nil, nil)
+	require.NoError(t, err)
+	assert.Equal(t, store.MarkRevoked, level, "a level is never lowered")
+}
+
+func TestTimerSweep(t *testing.T) {
+	ctx := context.Background()
+	b, st, clk := newBackend(t, memory.WithSweepInterval(5*time.Millisecond))
+	for i := range 100 {
+		require.NoError(t, st.PutRecord(ctx, fmt.Sprint(i), []byte("v"), t0.Add(time.Minute)))
+	}
+	clk.Advance(time.Hour)
+	assert.Eventually(t, func() bool { return b.Len(ns) == 0 }, 5*time.Second, 5*time.Millisecond,
+		"an idle namespace is swept without any write")
 }
 
 func TestSweep(t *testing.T) {
@@ -193,7 +262,7 @@ func TestSweep(t *testing.T) {
 		require.NoError(t, st.Revoke(ctx, "jti", exp))
 		require.NoError(t, st.PutRecord(ctx, "rec", []byte("v"), exp))
 		require.NoError(t, st.PutRecord(ctx, "forever", []byte("v"), time.Time{}))
-		require.Equal(t, 7, b.Len(ns))
+		require.Equal(t, 6, b.Len(ns))
 
 		clk.Set(exp)
 		require.NoError(t, st.DeleteRecord(ctx, "nothing")) // any write sweeps
@@ -362,7 +431,7 @@ func TestChoices(t *testing.T) {
 		require.NoError(t, st.Revoke(ctx, "forever", time.Time{}))
 		require.NoError(t, st.Revoke(ctx, "forever", t0.Add(time.Minute)))
 		require.NoError(t, st.Revoke(ctx, "past", t0.Add(-time.Minute)))
-		assert.Equal(t, 1, b.Len(ns))
+		assert.Equal(t, 1, b.MarksLen(ns))
 		clk.Advance(100 * 365 * 24 * time.Hour)
 		revoked, err := st.Revoked(ctx, "forever")
 		require.NoError(t, err)

@@ -49,6 +49,11 @@ func (ns *namespace) PutRecord(ctx context.Context, key string, value []byte, ex
 	defer ns.mu.Unlock()
 	defer ns.wrote()
 
+	if _, ok := ns.records[key]; !ok {
+		if err := ns.room(); err != nil {
+			return err
+		}
+	}
 	ns.setRecord(key, value, expiresAt)
 	return nil
 }
@@ -76,6 +81,12 @@ func (ns *namespace) UpdateRecord(ctx context.Context, key string, update func(o
 	defer ns.wrote()
 
 	e, ok := ns.records[key]
+	if !ok {
+		// Room is made before update runs, so a full store changes nothing.
+		if err := ns.room(); err != nil {
+			return err
+		}
+	}
 	found := ok && !expired(ns.clk.Now(), e.exp)
 	var old []byte
 	if found {

@@ -3,6 +3,7 @@ package memory
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/authmock/authmock/internal/store"
 )
@@ -28,6 +29,11 @@ type family struct {
 	tomb    *item // non-nil only while revoked with no tokens
 }
 
+// tombstoneLife is how long a family revoked before it had tokens is
+// remembered: the race it guards (a replayed code revoking the family while
+// the first redemption is still issuing) lasts one request.
+const tombstoneLife = 24 * time.Hour
+
 func cloneRecord(r store.RefreshRecord) store.RefreshRecord {
 	r.Grant = r.Grant.Clone()
 	return r
@@ -47,6 +53,12 @@ func (ns *namespace) IssueRefresh(ctx context.Context, token string, rec store.R
 		return err
 	}
 	fam := ns.families[rec.Grant.FamilyID]
+	if fam == nil || !fam.revoked {
+		if err := ns.room(); err != nil {
+			return err
+		}
+		fam = ns.families[rec.Grant.FamilyID] // room may have swept it
+	}
 	if fam == nil {
 		fam = &family{id: rec.Grant.FamilyID}
 		ns.families[fam.id] = fam
@@ -148,6 +160,10 @@ func (ns *namespace) RotateRefresh(ctx context.Context, presented, next string, 
 	e.retired = true
 	ns.markSpent(&e.item)
 	ns.addToken(next, succ, e.fam)
+	// A rotation adds no live entry, so it never fails for room: at the
+	// cap, replay history goes (the presented token's own, at worst; the
+	// successor keeps the family).
+	ns.trimSpent()
 	return cloneRecord(e.rec), nil
 }
 
@@ -170,8 +186,9 @@ func (ns *namespace) RevokeRefresh(ctx context.Context, token string) (string, e
 }
 
 // RevokeFamily revokes a family. An unknown one becomes a tombstone (see
-// family) that counts as an entry and is dropped only by eviction or reset,
-// since nothing tells how long it must last.
+// family) that lasts tombstoneLife: far longer than any code that could
+// race it. A revocation always succeeds, so a tombstone may take the
+// namespace past its cap.
 func (ns *namespace) RevokeFamily(ctx context.Context, familyID string) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -184,7 +201,7 @@ func (ns *namespace) RevokeFamily(ctx context.Context, familyID string) error {
 		fam.revoked = true
 		return nil
 	}
-	fam := &family{id: familyID, revoked: true, tomb: &item{kind: kindFamily, key: familyID}}
+	fam := &family{id: familyID, revoked: true, tomb: &item{kind: kindFamily, key: familyID, exp: ns.clk.Now().Add(tombstoneLife)}}
 	ns.families[familyID] = fam
 	ns.add(fam.tomb)
 	return nil

@@ -1,30 +1,34 @@
 package memory
 
-import "time"
+import (
+	"time"
+
+	"github.com/authmock/authmock/internal/store"
+)
 
 // Bookkeeping that keeps a namespace bounded.
 //
-// Every entry (code, refresh token, revocation, record, and a family revoked
-// before it had tokens) has an item in one of two min-heaps ordered by
-// expiry, never-expiring last and oldest first among equals:
+// Every entry (code, refresh token, record, and a family revoked before it
+// had tokens) has an item in one of two min-heaps ordered by expiry,
+// never-expiring last and oldest first among equals:
 //
 //   - spent holds consumed codes and retired refresh tokens, kept only so
 //     that a replay is recognised;
 //   - live holds everything else.
 //
 // The heaps make sweeping cost proportional to what has expired rather than
-// to what is held, and they give eviction its order: when a namespace is at
-// its cap after a sweep, spent entries go first, then live ones, each closest
-// to expiry first (they would be gone soon anyway), never-expiring ones last
-// and oldest first. Eviction only ever turns an entry into "not found", so it
-// can cost a replay detection or a session but never revive a revoked token.
+// to what is held. When a namespace is at its cap, room sweeps, then drops
+// spent entries (losing at most a replay detection: the replayed value is
+// still refused, as unknown), and otherwise refuses the write with
+// store.ErrFull: live grants and records are never evicted, since a record
+// may be what keeps a token dead. Marks and cut-offs (marks.go) are outside
+// the heaps and the cap altogether.
 
 type kind uint8
 
 const (
 	kindCode kind = iota
 	kindToken
-	kindRevocation
 	kindRecord
 	kindFamily // tombstone of a family revoked while it had no tokens
 )
@@ -68,13 +72,12 @@ func (ns *namespace) heapOf(it *item) *entryHeap {
 
 func (ns *namespace) len() int { return len(ns.live) + len(ns.spent) }
 
-// add registers a new entry's item, already in its map, and makes room for
-// it.
+// add registers a new entry's item, already in its map. The caller made
+// room for it first.
 func (ns *namespace) add(it *item) {
 	ns.seq++
 	it.seq = ns.seq
 	ns.heapOf(it).push(it)
-	ns.trim(it)
 }
 
 // touch gives an existing entry a new expiry and counts it as new again.
@@ -108,8 +111,6 @@ func (ns *namespace) drop(it *item) {
 		if e.fam.tokens--; e.fam.tokens == 0 {
 			delete(ns.families, e.fam.id)
 		}
-	case kindRevocation:
-		delete(ns.revoked, it.key)
 	case kindRecord:
 		delete(ns.records, it.key)
 	case kindFamily:
@@ -118,14 +119,15 @@ func (ns *namespace) drop(it *item) {
 }
 
 // wrote counts a write and sweeps every cfg.sweepEvery of them, so the cost
-// of purging is spread over the writes that created the entries.
+// of purging is spread over the writes that created the entries; the
+// backend's timer sweeps idle namespaces too.
 func (ns *namespace) wrote() {
 	if ns.writes++; ns.writes >= ns.cfg.sweepEvery {
 		ns.sweep(ns.clk.Now())
 	}
 }
 
-// sweep drops every entry expired at now.
+// sweep drops every entry and mark expired at now.
 func (ns *namespace) sweep(now time.Time) {
 	ns.writes = 0
 	for _, h := range []*entryHeap{&ns.spent, &ns.live} {
@@ -133,29 +135,30 @@ func (ns *namespace) sweep(now time.Time) {
 			ns.drop((*h)[0])
 		}
 	}
+	ns.sweepMarks(now, ns.wall.Now())
+	ns.shrink()
 }
 
-// trim brings the namespace back to its cap after keep was added: first by
-// sweeping, then by evicting. keep itself is never evicted, so the write that
-// added it takes effect.
-func (ns *namespace) trim(keep *item) {
-	if ns.len() <= ns.cfg.maxEntries {
-		return
+// room makes space for one new entry, or reports store.ErrFull.
+func (ns *namespace) room() error {
+	if ns.len() < ns.cfg.maxEntries {
+		return nil
 	}
 	ns.sweep(ns.clk.Now())
-	if ns.len() <= ns.cfg.maxEntries {
-		return
+	for ns.len() >= ns.cfg.maxEntries && len(ns.spent) > 0 {
+		ns.drop(ns.spent[0])
 	}
-	h := ns.heapOf(keep)
-	h.remove(keep) // out of reach while evicting
-	for ns.len() >= ns.cfg.maxEntries {
-		if len(ns.spent) > 0 {
-			ns.drop(ns.spent[0])
-		} else {
-			ns.drop(ns.live[0])
-		}
+	if ns.len() >= ns.cfg.maxEntries {
+		return store.ErrFull
 	}
-	h.push(keep)
+	return nil
+}
+
+// trimSpent drops replay history while the namespace is over its cap.
+func (ns *namespace) trimSpent() {
+	for ns.len() > ns.cfg.maxEntries && len(ns.spent) > 0 {
+		ns.drop(ns.spent[0])
+	}
 }
 
 // entryHeap is a min-heap of items by before that keeps each item's index,

@@ -85,6 +85,8 @@ func populate(t *testing.T, ctx context.Context, st store.Store) {
 	require.NoError(t, st.IssueRefresh(ctx, "rt", refresh("fam", time.Time{})))
 	require.NoError(t, st.PutRecord(ctx, "rec", []byte("v"), time.Time{}))
 	require.NoError(t, st.Revoke(ctx, "jti", t0.Add(tenYears)))
+	_, err := st.RaiseCutoff(ctx, "user:alice", 9)
+	require.NoError(t, err)
 }
 
 // assertPopulated checks what populate put is there, without consuming or
@@ -100,6 +102,10 @@ func assertPopulated(t *testing.T, ctx context.Context, st store.Store) {
 	revoked, err := st.Revoked(ctx, "jti")
 	assert.NoError(t, err)
 	assert.True(t, revoked, "revocation")
+	cut := make([]uint64, 1)
+	_, err = st.ReadLiveness(ctx, nil, []string{"user:alice"}, cut)
+	assert.NoError(t, err)
+	assert.Equal(t, uint64(9), cut[0], "cut-off")
 }
 
 // assertEmpty checks none of what populate puts is there.
@@ -119,4 +125,8 @@ func assertEmpty(t *testing.T, ctx context.Context, st store.Store) {
 	revoked, err := st.Revoked(ctx, "jti")
 	assert.NoError(t, err)
 	assert.False(t, revoked, "revocation")
+	cut := []uint64{42}
+	_, err = st.ReadLiveness(ctx, nil, []string{"user:alice"}, cut)
+	assert.NoError(t, err)
+	assert.Zero(t, cut[0], "cut-off")
 }
