@@ -273,3 +273,52 @@ func TestConcurrentAdvanceAddsUp(t *testing.T) {
 		assert.True(t, t0.Add(workers*steps*time.Second).Equal(c.Now()), "frozen=%v: got %v", frozen, c.Now())
 	}
 }
+
+func TestSequences(t *testing.T) {
+	wall := clock.NewFrozen(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+	for name, seq := range map[string]clock.Sequence{"hybrid": clock.NewHybridSequence(wall), "counter": clock.NewCounterSequence()} {
+		t.Run(name, func(t *testing.T) {
+			const n, goroutines = 1000, 8
+			got := make([][]uint64, goroutines)
+			var wg sync.WaitGroup
+			for g := range goroutines {
+				wg.Go(func() {
+					prev := uint64(0)
+					for range n {
+						v := seq.Next()
+						if v <= prev {
+							t.Errorf("not increasing: %d after %d", v, prev)
+						}
+						prev = v
+						got[g] = append(got[g], v)
+					}
+				})
+			}
+			wg.Wait()
+			seen := map[uint64]bool{}
+			for _, vs := range got {
+				for _, v := range vs {
+					if seen[v] {
+						t.Fatalf("%d handed out twice", v)
+					}
+					seen[v] = true
+				}
+			}
+		})
+	}
+	t.Run("hybrid follows the wall clock forward, never back", func(t *testing.T) {
+		seq := clock.NewHybridSequence(wall)
+		a := seq.Next()
+		if want := uint64(wall.Now().UnixNano()); a != want {
+			t.Fatalf("first = %d, want the wall clock's %d", a, want)
+		}
+		wall.Advance(-time.Hour)
+		if b := seq.Next(); b != a+1 {
+			t.Fatalf("after the wall clock went back: %d, want %d", b, a+1)
+		}
+		wall.Advance(2 * time.Hour)
+		if c := seq.Next(); c != uint64(wall.Now().UnixNano()) {
+			t.Fatalf("got %d, want the wall clock again", c)
+		}
+	})
+}

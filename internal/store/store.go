@@ -63,6 +63,21 @@ type Grant struct {
 
 	// Extra carries dialect-specific values (a Dotypos cloud id, say).
 	Extra map[string]string `json:"extra,omitempty"`
+
+	// Seq is the issuance sequence number of the grant's refresh family
+	// (clock.Sequence): an admin revoke of its user or client kills the
+	// family when Seq is below the cut-off.
+	Seq uint64 `json:"seq,omitempty"`
+}
+
+// AccessStamp names one access token issued under a grant: its issuance
+// sequence number and its expiry in Unix seconds (0: none). With the
+// grant's user and client it is all the token lifecycle needs to rebuild
+// the token's jti, so revoking a grant can count and mark its access
+// tokens without a record per token.
+type AccessStamp struct {
+	Seq uint64 `json:"s"`
+	Exp int64  `json:"e,omitempty"`
 }
 
 // Clone returns a deep copy, so that a caller never shares slices or maps
@@ -103,6 +118,12 @@ type RefreshRecord struct {
 	Grant     Grant     `json:"grant"`
 	IssuedAt  time.Time `json:"issued_at"`
 	ExpiresAt time.Time `json:"expires_at,omitzero"` // zero: never expires
+	// Access is kept per family, not per token. Going in (IssueRefresh, and
+	// the record RotateRefresh's update returns) it lists the access tokens
+	// issued along with this refresh token, which join the family's; coming
+	// out (every call returning a record) it lists all the family's access
+	// tokens that have not expired, oldest first.
+	Access []AccessStamp `json:"access,omitempty"`
 }
 
 // RefreshTokens stores refresh tokens grouped into families (one family per
@@ -119,8 +140,9 @@ type RefreshTokens interface {
 	// one ErrNotFound.
 	LookupRefresh(ctx context.Context, token string) (RefreshRecord, error)
 	// RotateRefresh atomically retires presented and issues next in the same
-	// family. update receives the presented token's record and returns the
-	// successor's (it may narrow scopes or change the expiry); if update
+	// family. update receives the presented token's record (with no Access
+	// stamps) and returns the successor's (it may narrow scopes or change
+	// the expiry, and lists the access tokens issued with it); if update
 	// returns an error, nothing changes and the error is returned as is.
 	// Presenting a token that was already rotated away returns ErrReused and
 	// revokes the whole family first. Errors for unknown, expired and revoked

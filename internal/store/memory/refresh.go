@@ -27,6 +27,35 @@ type family struct {
 	tokens  int // entries in namespace.tokens naming this family
 	revoked bool
 	tomb    *item // non-nil only while revoked with no tokens
+	access  []store.AccessStamp
+}
+
+// join adds access stamps to the family, dropping those expired at now.
+func (f *family) join(stamps []store.AccessStamp, now time.Time) {
+	keep := f.access[:0]
+	for _, a := range f.access {
+		if a.Exp == 0 || now.Unix() < a.Exp {
+			keep = append(keep, a)
+		}
+	}
+	clear(f.access[len(keep):]) // nothing to collect; keeps the slice tidy
+	f.access = append(keep, stamps...)
+	if cap(f.access) > 4*len(f.access)+4 {
+		f.access = append([]store.AccessStamp(nil), f.access...)
+	}
+}
+
+// record returns a copy of e's record with its family's live access
+// stamps.
+func (ns *namespace) record(e *tokenEntry) store.RefreshRecord {
+	r := cloneRecord(e.rec)
+	now := ns.clk.Now().Unix()
+	for _, a := range e.fam.access {
+		if a.Exp == 0 || now < a.Exp {
+			r.Access = append(r.Access, a)
+		}
+	}
+	return r
 }
 
 // tombstoneLife is how long a family revoked before it had tokens is
@@ -66,6 +95,7 @@ func (ns *namespace) IssueRefresh(ctx context.Context, token string, rec store.R
 		return store.ErrRevoked
 	}
 	ns.addToken(token, rec, fam)
+	fam.join(rec.Access, ns.clk.Now())
 	return nil
 }
 
@@ -86,6 +116,7 @@ func (ns *namespace) claim(token string) error {
 func (ns *namespace) addToken(token string, rec store.RefreshRecord, fam *family) {
 	rec = cloneRecord(rec)
 	rec.Grant.FamilyID = fam.id
+	rec.Access = nil // kept on the family
 	e := &tokenEntry{item: item{kind: kindToken, key: token, exp: rec.ExpiresAt}, rec: rec, fam: fam}
 	ns.tokens[token] = e
 	fam.tokens++ // before add, whose eviction must not see the family empty
@@ -124,7 +155,7 @@ func (ns *namespace) LookupRefresh(ctx context.Context, token string) (store.Ref
 	if e == nil {
 		return store.RefreshRecord{}, err
 	}
-	return cloneRecord(e.rec), err
+	return ns.record(e), err
 }
 
 // RotateRefresh retires presented and issues next. It returns the presented
@@ -143,28 +174,33 @@ func (ns *namespace) RotateRefresh(ctx context.Context, presented, next string, 
 	switch {
 	case errors.Is(err, store.ErrReused):
 		e.fam.revoked = true
-		return cloneRecord(e.rec), err
+		return ns.record(e), err
 	case e == nil:
 		return store.RefreshRecord{}, err
 	case err != nil:
-		return cloneRecord(e.rec), err
+		return ns.record(e), err
 	}
 	if n, ok := ns.tokens[next]; ok && !expired(ns.clk.Now(), n.exp) {
 		return store.RefreshRecord{}, store.ErrExists
 	}
-	succ, err := update(cloneRecord(e.rec)) // a copy: update may scribble on it and fail
+	presentedRec := ns.record(e)
+	in := cloneRecord(e.rec) // a copy: update may scribble on it and fail
+	succ, err := update(in)  // without the family's stamps: it returns only the new ones
 	if err != nil {
 		return store.RefreshRecord{}, err
 	}
 	_ = ns.claim(next) // cannot fail now; drops an expired holder of the name
 	e.retired = true
 	ns.markSpent(&e.item)
+	succAccess := succ.Access
+	succ.Access = nil
 	ns.addToken(next, succ, e.fam)
+	e.fam.join(succAccess, ns.clk.Now())
 	// A rotation adds no live entry, so it never fails for room: at the
 	// cap, replay history goes (the presented token's own, at worst; the
 	// successor keeps the family).
 	ns.trimSpent()
-	return cloneRecord(e.rec), nil
+	return presentedRec, nil
 }
 
 // RevokeRefresh revokes the family of any token it still knows, active,

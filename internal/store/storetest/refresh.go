@@ -28,6 +28,8 @@ func testRefresh(t *testing.T, newBackend factory) {
 		require.NoError(t, err, "rotate %s -> %s", presented, next)
 	}
 
+	t.Run("a family keeps its access stamps", func(t *testing.T) { testAccessStamps(t, newBackend) })
+
 	t.Run("issue then lookup returns the record", func(t *testing.T) {
 		f := issued(t)
 		got, err := f.st.LookupRefresh(f.ctx, "rt-1")
@@ -324,4 +326,49 @@ func testRefresh(t *testing.T, newBackend factory) {
 		require.NoError(t, err)
 		assert.Equal(t, refresh("fam-1", t0.Add(day)), next, "RotateRefresh must copy the successor")
 	})
+}
+
+// testAccessStamps checks that a family keeps the stamps of its access
+// tokens, whichever of its tokens is presented, until they expire.
+func testAccessStamps(t *testing.T, newBackend factory) {
+	stamp := func(seq uint64, in time.Duration) store.AccessStamp {
+		return store.AccessStamp{Seq: seq, Exp: t0.Add(in).Unix()}
+	}
+	f := setup(t, newBackend)
+	first := refresh("fam", time.Time{})
+	first.Access = []store.AccessStamp{stamp(1, time.Hour)}
+	require.NoError(t, f.st.IssueRefresh(f.ctx, "rt-1", first))
+
+	var seen []store.AccessStamp
+	_, err := f.st.RotateRefresh(f.ctx, "rt-1", "rt-2", func(r store.RefreshRecord) (store.RefreshRecord, error) {
+		seen = r.Access
+		r.Access = []store.AccessStamp{stamp(2, 2*time.Hour), {Seq: 3}}
+		return r, nil
+	})
+	require.NoError(t, err)
+	assert.Empty(t, seen, "update sees no stamps: it returns only the new ones")
+
+	for _, tc := range []struct {
+		at    time.Duration
+		token string
+		want  []store.AccessStamp
+		err   error
+	}{
+		{0, "rt-2", []store.AccessStamp{stamp(1, time.Hour), stamp(2, 2*time.Hour), {Seq: 3}}, nil},
+		{time.Hour, "rt-2", []store.AccessStamp{stamp(2, 2*time.Hour), {Seq: 3}}, nil},
+		{time.Hour, "rt-1", []store.AccessStamp{stamp(2, 2*time.Hour), {Seq: 3}}, store.ErrReused},
+	} {
+		f.clk.Set(t0.Add(tc.at))
+		got, err := f.st.LookupRefresh(f.ctx, tc.token)
+		if tc.err != nil {
+			require.ErrorIs(t, err, tc.err)
+		} else {
+			require.NoError(t, err)
+		}
+		assert.Equal(t, tc.want, got.Access, "%s at t0+%v", tc.token, tc.at)
+	}
+	got, err := f.st.RotateRefresh(f.ctx, "rt-1", "rt-x", func(r store.RefreshRecord) (store.RefreshRecord, error) { return r, nil })
+	require.ErrorIs(t, err, store.ErrReused)
+	assert.Equal(t, []store.AccessStamp{stamp(2, 2*time.Hour), {Seq: 3}}, got.Access,
+		"a reuse names every access token of the family it revoked")
 }

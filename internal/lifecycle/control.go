@@ -1,0 +1,250 @@
+package lifecycle
+
+import (
+	"context"
+	"time"
+
+	"github.com/authmock/authmock/internal/provider"
+	"github.com/authmock/authmock/internal/store"
+)
+
+// Resolver reads a token the admin API names by value: a dialect alone
+// can parse its tokens. It returns the token's facts, with its store
+// record's when it is a refresh token, whatever its state; a token the
+// instance did not issue is provider.ErrUnknownToken. It runs with the
+// lifecycle's lock held and must not call back into the Lifecycle.
+type Resolver func(ctx context.Context, token string) (Facts, error)
+
+// Revoke implements provider.Revoker for a dialect: the selected tokens
+// fail from now on as revoked. A user or client is one cut-off; a token or
+// jti one mark; a refresh token's mark is on its grant, which kills the
+// grant's access tokens too. It counts the tokens that were live.
+func (l *Lifecycle) Revoke(ctx context.Context, sel provider.TokenSelector, resolve Resolver) (provider.Selected, error) {
+	return l.act(ctx, sel, resolve, store.MarkRevoked)
+}
+
+// Expire implements provider.Revoker for a dialect: the selected access
+// tokens fail from now on as expired ones do. A user's or client's refresh
+// tokens keep working, so a client can exercise its refresh path; a refresh
+// token named by value is expired itself, and its grant's access tokens are
+// left alone.
+func (l *Lifecycle) Expire(ctx context.Context, sel provider.TokenSelector, resolve Resolver) (provider.Selected, error) {
+	return l.act(ctx, sel, resolve, store.MarkExpired)
+}
+
+// RevokeToken revokes one token the dialect has in hand, for its own
+// revocation paths (a revocation endpoint, logout, a reused refresh
+// token): a refresh token revokes its whole grant, with every access token
+// issued under it.
+func (l *Lifecycle) RevokeToken(ctx context.Context, f Facts) (provider.Selected, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.one(ctx, f, store.MarkRevoked)
+}
+
+// RevokeGrant revokes a grant by its family id alone, for a grant that
+// has no refresh token to hand (a replayed code whose exchange issued
+// none): its access tokens die by their Family.
+func (l *Lifecycle) RevokeGrant(ctx context.Context, family string) error {
+	if family == "" {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	_, err := l.cfg.Store.Mark(ctx, grantMark(family), store.MarkRevoked, l.grantUntil(time.Time{}, false))
+	return err
+}
+
+func (l *Lifecycle) act(ctx context.Context, sel provider.TokenSelector, resolve Resolver, level uint8) (provider.Selected, error) {
+	if err := sel.Validate(); err != nil {
+		return provider.Selected{}, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch {
+	case sel.Username != "":
+		return l.cutoff(ctx, level, userCutoff, userExpiry, sel.Username, func(p *pair) bool { return p.username == sel.Username })
+	case sel.ClientID != "":
+		return l.cutoff(ctx, level, clientCutoff, clientExpiry, sel.ClientID, func(p *pair) bool { return p.clientID == sel.ClientID })
+	case sel.JTI != "":
+		f, err := l.jtiFacts(sel.JTI)
+		if err != nil {
+			return provider.Selected{}, err
+		}
+		return l.one(ctx, f, level)
+	}
+	f, err := resolve(ctx, sel.Token)
+	if err != nil {
+		return provider.Selected{}, err
+	}
+	return l.one(ctx, f, level)
+}
+
+// cutoff revokes (or expires) everything of one user or client issued so
+// far, counting what was live. mu is held.
+func (l *Lifecycle) cutoff(ctx context.Context, level uint8, revokeKey, expireKey func(string) string, name string, match func(*pair) bool) (provider.Selected, error) {
+	cut := l.cfg.Sequence.Next()
+	key := revokeKey(name)
+	if level == store.MarkExpired {
+		key = expireKey(name)
+	}
+	if _, err := l.cfg.Store.RaiseCutoff(ctx, key, cut); err != nil {
+		return provider.Selected{}, err
+	}
+	now := l.now().Unix()
+	var n provider.Selected
+	for _, p := range l.pairs {
+		if !match(p) {
+			continue
+		}
+		n.AccessTokens += p.access.live(now)
+		if level == store.MarkExpired {
+			moveAll(p.access, p.expiredAccess)
+			continue
+		}
+		n.RefreshTokens += p.refresh.live(now)
+		for _, b := range []buckets{p.access, p.expiredAccess, p.refresh, p.expiredRefresh} {
+			clear(b)
+		}
+	}
+	return n, nil
+}
+
+// jtiFacts rebuilds an access token's facts from its jti, finding its user
+// and client by the jti's tag. mu is held.
+func (l *Lifecycle) jtiFacts(jti string) (Facts, error) {
+	seq, exp, tag, ok := ParseJTI(jti)
+	if !ok {
+		return Facts{}, provider.ErrUnknownToken
+	}
+	f := Facts{Kind: Access, Seq: seq, JTI: jti, ExpiresAt: exp}
+	if ps := l.tags[tag]; len(ps) > 0 {
+		// A tag shared by two pairs is a 32-bit hash collision among this
+		// instance's users and clients; the first is taken.
+		f.Username, f.ClientID = ps[0].username, ps[0].clientID
+	} else if seq >= l.startSeq {
+		// Issued since the tally began, yet by no pair: not this
+		// instance's (or a jti made up).
+		return Facts{}, provider.ErrUnknownToken
+	}
+	return f, nil
+}
+
+// one revokes or expires a single token. mu is held.
+func (l *Lifecycle) one(ctx context.Context, f Facts, level uint8) (provider.Selected, error) {
+	if !f.ExpiresAt.IsZero() && !l.now().Before(f.ExpiresAt) {
+		return provider.Selected{}, provider.ErrUnknownToken // over anyway: nothing to act on
+	}
+	if f.Kind == Refresh && level == store.MarkRevoked {
+		return l.revokeGrant(ctx, f)
+	}
+	before, err := l.judge(ctx, f)
+	switch {
+	case err != nil:
+		return provider.Selected{}, err
+	case before == Revoked, before == Expired && level == store.MarkExpired:
+		return provider.Selected{}, nil // already done
+	}
+	key, until := accessMark(f.JTI), f.ExpiresAt
+	if f.Kind == Refresh {
+		key = refreshMark(f.Family)
+	}
+	if prev, err := l.cfg.Store.Mark(ctx, key, level, until); err != nil || prev >= level {
+		return provider.Selected{}, err
+	}
+	l.settle(f, before, level)
+	var n provider.Selected
+	switch {
+	case before != Live:
+	case f.Kind == Refresh:
+		n.RefreshTokens = 1
+	default:
+		n.AccessTokens = 1
+	}
+	return n, nil
+}
+
+// revokeGrant revokes a refresh family and every access token issued
+// under it, counting what was live. mu is held.
+func (l *Lifecycle) revokeGrant(ctx context.Context, f Facts) (provider.Selected, error) {
+	before, err := l.judge(ctx, f)
+	if err != nil || before == Revoked {
+		return provider.Selected{}, err
+	}
+	var n provider.Selected
+	now := l.now()
+	for _, a := range f.Access {
+		af := stampFacts(a, f)
+		if !af.ExpiresAt.IsZero() && !now.Before(af.ExpiresAt) {
+			continue
+		}
+		st, err := l.judge(ctx, af)
+		if err != nil {
+			return n, err
+		}
+		if st == Revoked {
+			continue
+		}
+		l.settle(af, st, store.MarkRevoked)
+		if st == Live {
+			n.AccessTokens++
+		}
+	}
+	prev, err := l.cfg.Store.Mark(ctx, grantMark(f.Family), store.MarkRevoked, l.grantUntil(f.ExpiresAt, true))
+	if err != nil || prev >= store.MarkRevoked {
+		return provider.Selected{}, err
+	}
+	l.settle(f, before, store.MarkRevoked)
+	if before == Live {
+		n.RefreshTokens++
+	}
+	if l.cfg.WithdrawRefresh != nil {
+		if err := l.cfg.WithdrawRefresh(ctx, f); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// grantUntil is how long a grant's mark must last: while its refresh
+// tokens (expiring at refreshExp, zero: never) or any access token issued
+// under it could still be presented.
+func (l *Lifecycle) grantUntil(refreshExp time.Time, hasRefresh bool) time.Time {
+	until := l.now().Add(l.maxTTL)
+	switch {
+	case !hasRefresh:
+		return until
+	case refreshExp.IsZero():
+		return time.Time{}
+	}
+	return later(refreshExp, until)
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// settle moves a token out of its bucket (revoked) or to the expired one.
+// mu is held.
+func (l *Lifecycle) settle(f Facts, before State, level uint8) {
+	p := l.pairs[pairKey{f.Username, f.ClientID}]
+	if p == nil {
+		return
+	}
+	b := p.counted(f.Kind, before)
+	if b == nil {
+		return
+	}
+	exp := unixOrZero(f.ExpiresAt)
+	b.add(exp, -1)
+	if level == store.MarkExpired {
+		to := p.expiredAccess
+		if f.Kind == Refresh {
+			to = p.expiredRefresh
+		}
+		to.add(exp, 1)
+	}
+}

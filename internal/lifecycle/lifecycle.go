@@ -1,0 +1,177 @@
+package lifecycle
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/authmock/authmock/internal/clock"
+	"github.com/authmock/authmock/internal/store"
+)
+
+// Config is what a Lifecycle is built from.
+type Config struct {
+	// Store keeps the marks and cut-offs: the instance's own namespace.
+	Store store.Liveness
+	// Clock is the instance clock tokens expire by.
+	Clock clock.Clock
+	// Sequence stamps every token; one per process, shared by every
+	// instance.
+	Sequence clock.Sequence
+	// WithdrawRefresh, when set, also withdraws a revoked refresh token in
+	// the dialect's own state (its store family, say), so that state agrees
+	// with Check. Check does not depend on it. It runs with the lifecycle's
+	// lock held and must not call back into the Lifecycle.
+	WithdrawRefresh func(ctx context.Context, f Facts) error
+}
+
+// Lifecycle is one provider instance's token lifecycle. It is safe for
+// concurrent use.
+type Lifecycle struct {
+	cfg Config
+
+	// mu serialises the admin operations with each other and with the
+	// tally's updates at issuance, so that a count and a cut-off always
+	// agree on which tokens came before the call.
+	mu       sync.Mutex
+	pairs    map[pairKey]*pair
+	tags     map[uint32][]*pair
+	startSeq uint64        // tokens from before this (another process, a reset) may have no pair
+	maxTTL   time.Duration // the longest access-token lifetime issued
+}
+
+// New returns a Lifecycle.
+func New(cfg Config) *Lifecycle {
+	l := &Lifecycle{cfg: cfg}
+	l.Reset()
+	return l
+}
+
+// Reset forgets the tally, as a store reset forgets the marks and cut-offs.
+func (l *Lifecycle) Reset() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.pairs = make(map[pairKey]*pair)
+	l.tags = make(map[uint32][]*pair)
+	l.startSeq = l.cfg.Sequence.Next()
+}
+
+func (l *Lifecycle) now() time.Time { return l.cfg.Clock.Now() }
+
+// pairOf returns the tally of a user at a client, creating it. mu is held.
+func (l *Lifecycle) pairOf(username, clientID string) *pair {
+	k := pairKey{username, clientID}
+	p := l.pairs[k]
+	if p == nil {
+		p = newPair(k)
+		l.pairs[k] = p
+		l.tags[p.tag] = append(l.tags[p.tag], p)
+	}
+	return p
+}
+
+// NewAccess stamps a new access token of username (empty for a client
+// acting for itself) at clientID, expiring at exp, under the refresh family
+// family (empty for none). Sign the returned facts' JTI into the token, and
+// add its Stamp to the family's store record when there is one. Nothing is
+// written to the store.
+func (l *Lifecycle) NewAccess(username, clientID, family string, exp time.Time) Facts {
+	now := l.now()
+	l.mu.Lock()
+	seq := l.cfg.Sequence.Next()
+	p := l.pairOf(username, clientID)
+	p.pruneAt(now)
+	p.access.add(unixOrZero(exp), 1)
+	if ttl := exp.Sub(now); ttl > l.maxTTL {
+		l.maxTTL = ttl
+	}
+	l.mu.Unlock()
+	return Facts{Kind: Access, Seq: seq, JTI: newJTI(seq, exp, p.tag), Family: family, Username: username, ClientID: clientID, ExpiresAt: exp}
+}
+
+// NewFamily stamps a new refresh family (a grant's first refresh token)
+// expiring at exp (zero: never) and returns the Seq to keep in its
+// store.Grant.
+func (l *Lifecycle) NewFamily(username, clientID string, exp time.Time) uint64 {
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	seq := l.cfg.Sequence.Next()
+	p := l.pairOf(username, clientID)
+	p.pruneAt(now)
+	p.refresh.add(unixOrZero(exp), 1)
+	return seq
+}
+
+// Rotated tells the tally that a family's expiry moved to exp when it
+// rotated; from are its facts before the rotation.
+func (l *Lifecycle) Rotated(from Facts, exp time.Time) {
+	if from.ExpiresAt.Equal(exp) {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	p := l.pairs[pairKey{from.Username, from.ClientID}]
+	if p == nil {
+		return
+	}
+	if b := p.counted(Refresh, Live); b != nil {
+		b.add(unixOrZero(from.ExpiresAt), -1)
+		b.add(unixOrZero(exp), 1)
+	}
+}
+
+// Check says whether a token still works. The dialect has verified the
+// token itself (signature, issuer, type, or its store record) first; Check
+// judges its expiry on the instance clock, then the marks and cut-offs:
+// revoked before expired-by-admin, and an expired token reads as expired
+// whatever else was done to it.
+func (l *Lifecycle) Check(ctx context.Context, f Facts) (State, error) {
+	if !f.ExpiresAt.IsZero() && !l.now().Before(f.ExpiresAt) {
+		return Expired, nil
+	}
+	return l.judge(ctx, f)
+}
+
+// judge is Check without the clock.
+func (l *Lifecycle) judge(ctx context.Context, f Facts) (State, error) {
+	var (
+		marks   [2]string
+		keys    [4]string
+		cutoffs [4]uint64
+	)
+	n, k := 0, 2
+	keys[0], keys[1] = userCutoff(f.Username), clientCutoff(f.ClientID)
+	switch f.Kind {
+	case Access:
+		marks[n], n = accessMark(f.JTI), n+1
+		keys[2], keys[3], k = userExpiry(f.Username), clientExpiry(f.ClientID), 4
+	case Refresh:
+		marks[n], n = refreshMark(f.Family), n+1
+	}
+	if f.Family != "" {
+		marks[n], n = grantMark(f.Family), n+1
+	}
+	level, err := l.cfg.Store.ReadLiveness(ctx, marks[:n], keys[:k], cutoffs[:k])
+	if err != nil {
+		return Live, err
+	}
+	switch {
+	case level >= store.MarkRevoked, f.Seq < cutoffs[0], f.Seq < cutoffs[1]:
+		return Revoked, nil
+	case level == store.MarkExpired:
+		return Expired, nil
+	case k == 4 && (f.Seq < cutoffs[2] || f.Seq < cutoffs[3]):
+		return Expired, nil
+	}
+	return Live, nil
+}
+
+// The store keys of marks and cut-offs.
+func accessMark(jti string) string        { return "a:" + jti }
+func grantMark(family string) string      { return "g:" + family }
+func refreshMark(family string) string    { return "f:" + family }
+func userCutoff(username string) string   { return "u:" + username }
+func clientCutoff(clientID string) string { return "c:" + clientID }
+func userExpiry(username string) string   { return "ux:" + username }
+func clientExpiry(clientID string) string { return "cx:" + clientID }
