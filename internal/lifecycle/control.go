@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/authmock/authmock/internal/provider"
@@ -42,17 +43,34 @@ func (l *Lifecycle) RevokeToken(ctx context.Context, f Facts) (provider.Selected
 	return l.one(ctx, f, store.MarkRevoked)
 }
 
-// RevokeGrant revokes a grant by its family id alone, for a grant that
-// has no refresh token to hand (a replayed code whose exchange issued
-// none): its access tokens die by their Family.
+// RevokeGrant revokes a grant by its family id alone, for the paths that
+// have no refresh token to hand (a replayed code, logout by sid): its
+// refresh family with every access token issued under it, counted when
+// Config.Families finds the family. Access tokens of a grant without a
+// refresh family die by their Family, uncounted.
 func (l *Lifecycle) RevokeGrant(ctx context.Context, family string) error {
 	if family == "" {
 		return nil
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	_, err := l.cfg.Store.Mark(ctx, grantMark(family), store.MarkRevoked, l.grantUntil(time.Time{}, false))
-	return err
+	if l.cfg.Families != nil {
+		rec, err := l.cfg.Families.LookupFamily(ctx, family)
+		switch {
+		case err == nil:
+			_, err = l.revokeGrant(ctx, RefreshFacts(rec))
+			return err
+		case !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrRevoked):
+			return err
+		}
+	}
+	if _, err := l.cfg.Store.Mark(ctx, grantMark(family), store.MarkRevoked, l.grantUntil(time.Time{}, false)); err != nil {
+		return err
+	}
+	if l.cfg.WithdrawRefresh != nil {
+		return l.cfg.WithdrawRefresh(ctx, Facts{Kind: Refresh, Family: family})
+	}
+	return nil
 }
 
 func (l *Lifecycle) act(ctx context.Context, sel provider.TokenSelector, resolve Resolver, level uint8) (provider.Selected, error) {

@@ -102,17 +102,6 @@ func ParseJTI(jti string) (seq uint64, exp time.Time, tag uint32, ok bool) {
 	return seq, exp, binary.BigEndian.Uint32(b[12:]), seq != 0
 }
 
-// AccessFacts returns the facts of a verified access token from its jti
-// and the user, client and grant its claims name. ok is false when the jti
-// is not one the lifecycle laid out.
-func AccessFacts(jti, username, clientID, family string, exp time.Time) (Facts, bool) {
-	seq, _, _, ok := ParseJTI(jti)
-	if !ok {
-		return Facts{}, false
-	}
-	return Facts{Kind: Access, Seq: seq, JTI: jti, Family: family, Username: username, ClientID: clientID, ExpiresAt: exp}, true
-}
-
 // RefreshFacts returns the facts of a refresh token from its store record.
 func RefreshFacts(rec store.RefreshRecord) Facts {
 	g := rec.Grant

@@ -13,6 +13,11 @@ import (
 type Config struct {
 	// Store keeps the marks and cut-offs: the instance's own namespace.
 	Store store.Liveness
+	// Families, when set, finds a refresh family by its id, so that
+	// RevokeGrant can settle the tally of a grant known only by id.
+	Families interface {
+		LookupFamily(ctx context.Context, familyID string) (store.RefreshRecord, error)
+	}
 	// Clock is the instance clock tokens expire by.
 	Clock clock.Clock
 	// Sequence stamps every token; one per process, shared by every
@@ -42,6 +47,9 @@ type Lifecycle struct {
 
 // New returns a Lifecycle.
 func New(cfg Config) *Lifecycle {
+	if cfg.Sequence == nil {
+		cfg.Sequence = clock.NewHybridSequence(clock.System{})
+	}
 	l := &Lifecycle{cfg: cfg}
 	l.Reset()
 	return l
@@ -103,6 +111,16 @@ func (l *Lifecycle) NewFamily(username, clientID string, exp time.Time) uint64 {
 	return seq
 }
 
+// Discard takes back the stamp of a token that was never handed out (its
+// signing or storing failed), so that the tally does not count it.
+func (l *Lifecycle) Discard(f Facts) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if p := l.pairs[pairKey{f.Username, f.ClientID}]; p != nil {
+		p.counted(f.Kind, Live).add(unixOrZero(f.ExpiresAt), -1)
+	}
+}
+
 // Rotated tells the tally that a family's expiry moved to exp when it
 // rotated; from are its facts before the rotation.
 func (l *Lifecycle) Rotated(from Facts, exp time.Time) {
@@ -119,6 +137,32 @@ func (l *Lifecycle) Rotated(from Facts, exp time.Time) {
 		b.add(unixOrZero(from.ExpiresAt), -1)
 		b.add(unixOrZero(exp), 1)
 	}
+}
+
+// AccessFacts returns the facts of a verified access token from its jti
+// and the user, client and grant (family) its claims name. ok is false when
+// the jti is not one the lifecycle laid out.
+//
+// username is the dialect's best reading of the token's user; when it does
+// not match the jti's tag (the user has been deleted, so the dialect could
+// not map the token's subject back to a name), the tally's pair of that
+// tag at that client names the user, so the user's cut-off still applies.
+func (l *Lifecycle) AccessFacts(jti, username, clientID, family string, exp time.Time) (Facts, bool) {
+	seq, _, tag, ok := ParseJTI(jti)
+	if !ok {
+		return Facts{}, false
+	}
+	if pairTag(username, clientID) != tag {
+		l.mu.Lock()
+		for _, p := range l.tags[tag] {
+			if p.clientID == clientID {
+				username = p.username
+				break
+			}
+		}
+		l.mu.Unlock()
+	}
+	return Facts{Kind: Access, Seq: seq, JTI: jti, Family: family, Username: username, ClientID: clientID, ExpiresAt: exp}, true
 }
 
 // Check says whether a token still works. The dialect has verified the

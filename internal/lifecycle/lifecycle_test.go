@@ -91,9 +91,12 @@ func TestJTI(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, a.Seq, seq)
 	assert.Equal(t, t0.Add(time.Hour).Unix(), exp.Unix())
-	f, ok := lifecycle.AccessFacts(a.JTI, "alice", "web", "", a.ExpiresAt)
+	f, ok := w.l.AccessFacts(a.JTI, "alice", "web", "", a.ExpiresAt)
 	require.True(t, ok)
 	assert.Equal(t, a, f)
+	f, ok = w.l.AccessFacts(a.JTI, "", "web", "", a.ExpiresAt)
+	require.True(t, ok)
+	assert.Equal(t, "alice", f.Username, "a user the dialect could no longer name is found by the jti's tag")
 	for _, bad := range []string{"", "x", "00000000000000000000000000000000", a.JTI[:31] + "g", a.JTI + "0"} {
 		_, _, _, ok := lifecycle.ParseJTI(bad)
 		assert.False(t, ok, bad)

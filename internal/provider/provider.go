@@ -36,6 +36,10 @@ type Deps struct {
 	// Rand is the source of every random value the instance makes (codes,
 	// token ids); tests make it deterministic.
 	Rand io.Reader
+	// Sequence stamps every token the instance issues (internal/lifecycle);
+	// one per process, shared by every instance. Nil means a hybrid logical
+	// clock on the system clock.
+	Sequence clock.Sequence
 	// MaxBody is the largest request body accepted, in bytes.
 	MaxBody int64
 	// BaseDir resolves relative file paths in the configuration.

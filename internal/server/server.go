@@ -98,8 +98,11 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		s.backend, s.ownsBackend = memory.New(s.clock), true
 	}
 	rnd := io.Reader(rand.Reader)
+	seq := clock.NewHybridSequence(clock.System{})
 	if opts.Rand != nil {
+		// Asked to be reproducible: the same calls give the same jti.
 		rnd = &lockedReader{r: opts.Rand}
+		seq = clock.NewCounterSequence()
 	}
 	base, err := s.resolveBaseURL()
 	if err != nil {
@@ -109,7 +112,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	s.baseURL = base
 	s.journal = journal.New(cfg.Server.JournalSize)
 	s.faults = faults.NewQueue(func(name string) bool { return s.find(name) != nil })
-	if err := s.buildInstances(rnd); err != nil {
+	if err := s.buildInstances(rnd, seq); err != nil {
 		s.release()
 		return nil, err
 	}
@@ -124,7 +127,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	return s, nil
 }
 
-func (s *Server) buildInstances(rnd io.Reader) error {
+func (s *Server) buildInstances(rnd io.Reader, seq clock.Sequence) error {
 	for _, in := range s.cfg.Instances {
 		root := in.Name == s.cfg.Server.Root
 		issuer := s.baseURL + in.Mount
@@ -134,14 +137,15 @@ func (s *Server) buildInstances(rnd io.Reader) error {
 			issuer = s.baseURL
 		}
 		p, err := in.Factory.New(provider.Deps{
-			Name:    in.Name,
-			Issuer:  issuer,
-			Clock:   s.clock,
-			Store:   s.backend.Namespace(in.Name),
-			Logger:  s.logger.With("provider", in.Name),
-			Rand:    rnd,
-			MaxBody: s.cfg.Server.MaxBodyBytes,
-			BaseDir: s.cfg.BaseDir,
+			Name:     in.Name,
+			Issuer:   issuer,
+			Clock:    s.clock,
+			Store:    s.backend.Namespace(in.Name),
+			Logger:   s.logger.With("provider", in.Name),
+			Rand:     rnd,
+			Sequence: seq,
+			MaxBody:  s.cfg.Server.MaxBodyBytes,
+			BaseDir:  s.cfg.BaseDir,
 		}, in.Config)
 		if err != nil {
 			return fmt.Errorf("provider %q: %w", in.Name, err)

@@ -154,6 +154,11 @@ type RefreshTokens interface {
 	// RevokeRefresh revokes the family the token belongs to and returns its
 	// id. An unknown token gives ErrNotFound.
 	RevokeRefresh(ctx context.Context, token string) (familyID string, err error)
+	// LookupFamily returns the record of a family's newest token, with the
+	// family's access stamps: what revoking a grant known only by its id
+	// (logout, a replayed code) needs to know. A family with no live token
+	// gives ErrNotFound; a revoked one its record with ErrRevoked.
+	LookupFamily(ctx context.Context, familyID string) (RefreshRecord, error)
 	// RevokeFamily revokes every token of a family. Revoking an unknown or
 	// already revoked family is not an error.
 	RevokeFamily(ctx context.Context, familyID string) error

@@ -5,15 +5,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/authmock/authmock/fixtures"
-	"github.com/authmock/authmock/internal/ledger"
 	"github.com/authmock/authmock/internal/provider"
-	"github.com/authmock/authmock/internal/store"
 )
 
 // The benchmarks serve requests in process, through the mounted router and
@@ -142,37 +138,5 @@ func BenchmarkIntrospect(b *testing.B) {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Authorization", auth)
 		return req
-	})
-}
-
-// BenchmarkLedger measures the bookkeeping the admin API's ledger adds,
-// alone: what issuing a grant's access and refresh token records, and the
-// status lookup every verification makes.
-func BenchmarkLedger(b *testing.B) {
-	ip := newInProcess(b, nil)
-	ctx := b.Context()
-	exp := t0.Add(time.Hour)
-	b.Run("record access and refresh", func(b *testing.B) {
-		b.ReportAllocs()
-		i := 0
-		for b.Loop() {
-			i++
-			id := strconv.Itoa(i)
-			g := store.Grant{FamilyID: "f" + id, ClientID: webID, Username: "alice"}
-			if err := ip.p.recordAccess(ctx, g, ledger.Entry{Kind: ledger.Access, ID: id, Username: "alice", ClientID: webID, ExpiresAt: exp}); err != nil {
-				b.Fatal(err)
-			}
-			if err := ip.p.ledger.Record(ctx, ledger.Entry{Kind: ledger.Refresh, ID: g.FamilyID, Username: "alice", ClientID: webID, ExpiresAt: exp}); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("status of a live token", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if st, err := ip.p.ledgerStatus(ctx, ledger.Access, "0123456789abcdef0123456789abcdef"); err != nil || st != ledger.Live {
-				b.Fatal(st, err)
-			}
-		}
 	})
 }

@@ -12,8 +12,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/authmock/authmock/internal/ledger"
+	"github.com/authmock/authmock/internal/lifecycle"
 	"github.com/authmock/authmock/internal/provider"
+	"github.com/authmock/authmock/internal/store"
 )
 
 // The error descriptions the admin API's revoke and expire produce: the
@@ -238,34 +239,29 @@ func TestAdminRevokeLongGrant(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, provider.Selected{AccessTokens: len(ats), RefreshTokens: 1}, n)
 	for _, at := range ats {
-		st, err := ts.p.ledger.Status(t.Context(), ledger.Access, jtiOf(t, at))
-		require.NoError(t, err)
-		assert.Equal(t, ledger.Revoked, st)
+		assert.Equal(t, lifecycle.Revoked, ts.accessState(t, at))
 	}
 	ts.assertAccessFails(t, ats[0], accessRevoked)
 }
 
-// TestAdminRevokeUsesTheDialectsOwnRevocation: what the admin API revokes
-// is revoked as the revocation endpoint would (by jti and by grant), and a
-// refresh token's family dies in the store, so that a client presenting it
-// sees the store's own answer.
-func TestAdminRevokeUsesTheDialectsOwnRevocation(t *testing.T) {
+// TestAdminRevokeIsOneCutoff: revoking a user writes one cut-off, which
+// the lifecycle's Check applies to every token issued to her before it:
+// access tokens, and refresh families by the sequence number of their
+// grant.
+func TestAdminRevokeIsOneCutoff(t *testing.T) {
 	t.Parallel()
 	w := newAdminWorld(t)
 	ctx := t.Context()
-	_, claims := decodeJWT(t, w.tokens["alice1.at"])
-	sid := claims["sid"].(string)
 	_, err := w.ts.p.Revoke(ctx, provider.TokenSelector{Username: "alice"})
 	require.NoError(t, err)
 
-	revoked, err := w.ts.p.deps.Store.Revoked(ctx, "jti:"+claims["jti"].(string))
+	assert.Equal(t, lifecycle.Revoked, w.ts.accessState(t, w.tokens["alice1.at"]))
+	rec, err := w.ts.p.deps.Store.LookupRefresh(ctx, w.tokens["alice1.rt"])
+	require.NoError(t, err, "the store holds the family as it was: nothing per token was written")
+	st, err := w.ts.p.life.Check(ctx, lifecycle.RefreshFacts(rec))
 	require.NoError(t, err)
-	assert.True(t, revoked, "the access token is revoked by jti")
-	revoked, err = w.ts.p.deps.Store.Revoked(ctx, "sid:"+sid)
-	require.NoError(t, err)
-	assert.True(t, revoked, "the grant is revoked by sid")
-	_, err = w.ts.p.deps.Store.LookupRefresh(ctx, w.tokens["alice1.rt"])
-	assert.ErrorContains(t, err, "revoked", "the refresh family is revoked in the store")
+	assert.Equal(t, lifecycle.Revoked, st)
+	assert.Equal(t, lifecycle.Live, w.ts.accessState(t, w.tokens["bob.at"]))
 }
 
 func TestAdminExpire(t *testing.T) {
@@ -493,10 +489,12 @@ func decodeSID(t testing.TB, at string) string {
 	return claims["sid"].(string)
 }
 
-// TestLedgerRecordsEveryIssuance: each way of issuing tokens leaves ledger
-// entries naming the fixtures username (not the subject), the client and
-// the token's own expiry; a refresh family's expiry follows rotation.
-func TestLedgerRecordsEveryIssuance(t *testing.T) {
+// TestLifecycleStampsEveryIssuance: each way of issuing tokens stamps the
+// access token's jti with its user (the fixtures username, not the
+// subject), client and expiry, and a new refresh family with its sequence
+// number and its access tokens' stamps; a family's expiry and stamps
+// follow rotation.
+func TestLifecycleStampsEveryIssuance(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, nil)
 	ctx := t.Context()
@@ -522,16 +520,24 @@ func TestLedgerRecordsEveryIssuance(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			e, err := ts.p.ledger.Lookup(ctx, ledger.Access, jtiOf(t, tc.tok.AccessToken))
-			require.NoError(t, err)
-			assert.Equal(t, ledger.Entry{Kind: ledger.Access, ID: jtiOf(t, tc.tok.AccessToken), Username: tc.user, ClientID: tc.client, ExpiresAt: tc.atExpires}, e)
+			f := ts.accessFacts(t, tc.tok.AccessToken)
+			assert.Equal(t, tc.user, f.Username)
+			assert.Equal(t, tc.client, f.ClientID)
+			assert.Equal(t, tc.atExpires.Unix(), f.ExpiresAt.Unix())
+			_, exp, _, ok := lifecycle.ParseJTI(f.JTI)
+			require.True(t, ok)
+			assert.Equal(t, tc.atExpires.Unix(), exp.Unix(), "the jti carries the expiry")
 			if tc.tok.RefreshToken == "" {
 				return
 			}
-			sid := decodeSID(t, tc.tok.AccessToken)
-			e, err = ts.p.ledger.Lookup(ctx, ledger.Refresh, sid)
+			rec, err := ts.p.deps.Store.LookupRefresh(ctx, tc.tok.RefreshToken)
 			require.NoError(t, err)
-			assert.Equal(t, ledger.Entry{Kind: ledger.Refresh, ID: sid, Username: tc.user, ClientID: tc.client, ExpiresAt: month}, e)
+			assert.Equal(t, decodeSID(t, tc.tok.AccessToken), rec.Grant.FamilyID)
+			assert.NotZero(t, rec.Grant.Seq)
+			assert.NotEqual(t, rec.Grant.Seq, f.Seq, "the family has a stamp of its own")
+			assert.Equal(t, tc.user, rec.Grant.Username)
+			assert.Equal(t, month, rec.ExpiresAt)
+			assert.Equal(t, []store.AccessStamp{f.Stamp()}, rec.Access)
 		})
 	}
 
@@ -539,21 +545,41 @@ func TestLedgerRecordsEveryIssuance(t *testing.T) {
 		tok := ts.passwordTokens("alice", alicePassword, "openid")
 		ts.clk.Advance(time.Hour)
 		fresh := ts.tokens(ts.refresh(tok.RefreshToken, nil))
-		e, err := ts.p.ledger.Lookup(ctx, ledger.Access, jtiOf(t, fresh.AccessToken))
+		f := ts.accessFacts(t, fresh.AccessToken)
+		assert.Equal(t, t0.Add(2*time.Hour).Unix(), f.ExpiresAt.Unix())
+		f.ExpiresAt = time.Time{}
+		assert.Equal(t, lifecycle.Facts{Kind: lifecycle.Access, Seq: f.Seq, JTI: jtiOf(t, fresh.AccessToken), Family: decodeSID(t, fresh.AccessToken),
+			Username: "alice", ClientID: webID}, f)
+		rec, err := ts.p.deps.Store.LookupRefresh(ctx, fresh.RefreshToken)
 		require.NoError(t, err)
-		assert.Equal(t, ledger.Entry{Kind: ledger.Access, ID: jtiOf(t, fresh.AccessToken), Username: "alice", ClientID: webID, ExpiresAt: t0.Add(2 * time.Hour)}, e)
-		sid := decodeSID(t, fresh.AccessToken)
-		e, err = ts.p.ledger.Lookup(ctx, ledger.Refresh, sid)
-		require.NoError(t, err)
-		assert.Equal(t, t0.Add(time.Hour+30*24*time.Hour), e.ExpiresAt, "the family's expiry follows rotation")
+		assert.Equal(t, t0.Add(time.Hour+30*24*time.Hour), rec.ExpiresAt, "the family's expiry follows rotation")
+		assert.Equal(t, []store.AccessStamp{{Seq: f.Seq, Exp: t0.Add(2 * time.Hour).Unix()}}, rec.Access, "the first access token has expired; the new one joined")
 	})
 }
 
-// TestDialectRevocationsMarkTheLedger: every way the dialect itself
-// revokes tokens (the RFC 7009 endpoint, a replayed code, a reused refresh
-// token, logout) marks them in the ledger, so the admin API finds nothing
-// live left to revoke.
-func TestDialectRevocationsMarkTheLedger(t *testing.T) {
+// accessFacts reads an access token's lifecycle facts as verification does.
+func (ts *testServer) accessFacts(t testing.TB, at string) lifecycle.Facts {
+	t.Helper()
+	claims, err := ts.p.parseAccessToken(at)
+	require.NoError(t, err)
+	f, ok := ts.p.accessFacts(claims)
+	require.True(t, ok)
+	return f
+}
+
+// accessState is what the lifecycle says of an access token.
+func (ts *testServer) accessState(t testing.TB, at string) lifecycle.State {
+	t.Helper()
+	st, err := ts.p.life.Check(t.Context(), ts.accessFacts(t, at))
+	require.NoError(t, err)
+	return st
+}
+
+// TestDialectRevocationsGoThroughTheLifecycle: every way the dialect
+// itself revokes tokens (the RFC 7009 endpoint, a replayed code, a reused
+// refresh token, logout) revokes them in the lifecycle, so the admin API
+// finds nothing live left to revoke.
+func TestDialectRevocationsGoThroughTheLifecycle(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name string
@@ -604,9 +630,7 @@ func TestDialectRevocationsMarkTheLedger(t *testing.T) {
 			tok := ts.tokens(ts.redeem(code, nil))
 			tc.act(ts, tok, code)
 			ts.assertAccessDead(tok.AccessToken)
-			st, err := ts.p.ledger.Status(t.Context(), ledger.Access, jtiOf(t, tok.AccessToken))
-			require.NoError(t, err)
-			assert.Equal(t, ledger.Revoked, st)
+			assert.Equal(t, lifecycle.Revoked, ts.accessState(t, tok.AccessToken))
 
 			n, err := ts.p.Revoke(t.Context(), provider.TokenSelector{Username: "alice"})
 			require.NoError(t, err)

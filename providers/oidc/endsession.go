@@ -54,7 +54,7 @@ func (p *Provider) serveEndSession(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if _, err := p.revokeGrant(r.Context(), sid); err != nil {
+	if err := p.life.RevokeGrant(r.Context(), sid); err != nil {
 		p.log.ErrorContext(r.Context(), "ending a session failed", "error", err)
 		p.renderPage(w, http.StatusInternalServerError, "error", errorPage{Title: "Server error", Message: "The session could not be ended."})
 		return

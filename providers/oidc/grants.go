@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/authmock/authmock/fixtures"
-	"github.com/authmock/authmock/internal/ledger"
+	"github.com/authmock/authmock/internal/lifecycle"
 	"github.com/authmock/authmock/internal/oauth"
 	"github.com/authmock/authmock/internal/store"
 )
@@ -39,7 +39,7 @@ func (g codeGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oauth.
 	switch {
 	case errors.Is(err, store.ErrConsumed):
 		// RFC 6749 §4.1.2: a replayed code revokes what it issued.
-		if _, rerr := p.revokeGrant(ctx, grant.FamilyID); rerr != nil {
+		if rerr := p.life.RevokeGrant(ctx, grant.FamilyID); rerr != nil {
 			return nil, rerr
 		}
 		p.log.InfoContext(ctx, "authorization code replayed; its grant is revoked", "client_id", req.Client.ID)
@@ -79,14 +79,15 @@ func (g refreshGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oau
 	if presented == "" {
 		return nil, oauth.InvalidRequest("refresh_token is required")
 	}
-	// A grant the admin API revoked is revoked in the store too; one it
-	// expired is refused here, as the store refuses an expired token:
-	// before any other check, and without rotating.
-	if rec, err := p.deps.Store.LookupRefresh(ctx, presented); err == nil {
-		switch st, err := p.ledgerStatus(ctx, ledger.Refresh, rec.Grant.FamilyID); {
+	// The lifecycle judges the family before anything rotates: a grant
+	// revoked or expired by the admin API (or by its user's or client's
+	// cut-off) is refused here, as the store refuses an expired token.
+	rec, err := p.deps.Store.LookupRefresh(ctx, presented)
+	if err == nil {
+		switch st, err := p.life.Check(ctx, lifecycle.RefreshFacts(rec)); {
 		case err != nil:
 			return nil, err
-		case st != ledger.Live:
+		case st != lifecycle.Live:
 			return nil, errRefreshGone()
 		}
 	}
@@ -96,11 +97,15 @@ func (g refreshGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oau
 		return nil, err
 	}
 	now := p.now()
+	// The access token is stamped before the rotation, so that its stamp
+	// joins the family in the same atomic step; the lifecycle is not
+	// called from inside the store's lock.
+	af := p.life.NewAccess(rec.Grant.Username, req.Client.ID, rec.Grant.FamilyID, now.Add(p.accessTTL(req.Client)))
 	var (
 		accessScopes []string
 		expiresAt    time.Time
 	)
-	rec, err := p.deps.Store.RotateRefresh(ctx, presented, next, func(old store.RefreshRecord) (store.RefreshRecord, error) {
+	rec, err = p.deps.Store.RotateRefresh(ctx, presented, next, func(old store.RefreshRecord) (store.RefreshRecord, error) {
 		if old.Grant.ClientID != req.Client.ID {
 			return old, oauth.InvalidGrant("the refresh token was issued to another client")
 		}
@@ -118,17 +123,21 @@ func (g refreshGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oau
 		accessScopes = scopes
 		// The new refresh token keeps the original scope (RFC 6749 §6);
 		// only this access token is narrowed.
-		successor := store.RefreshRecord{Grant: old.Grant, IssuedAt: now}
+		successor := store.RefreshRecord{Grant: old.Grant, IssuedAt: now, Access: []store.AccessStamp{af.Stamp()}}
 		if d := p.refreshTTL(req.Client); d > 0 {
 			successor.ExpiresAt = now.Add(d)
 		}
 		expiresAt = successor.ExpiresAt
 		return successor, nil
 	})
+	if err != nil {
+		p.life.Discard(af)
+	}
 	switch {
 	case errors.Is(err, store.ErrReused):
-		// The store revoked the family; its access tokens go too.
-		if _, rerr := p.revokeGrant(ctx, rec.Grant.FamilyID); rerr != nil {
+		// The store revoked the family; the lifecycle revokes its access
+		// tokens too.
+		if _, rerr := p.life.RevokeToken(ctx, lifecycle.RefreshFacts(rec)); rerr != nil {
 			return nil, rerr
 		}
 		p.log.InfoContext(ctx, "refresh token reused; its grant is revoked", "client_id", req.Client.ID)
@@ -138,9 +147,10 @@ func (g refreshGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oau
 	case err != nil:
 		return nil, err
 	}
+	p.life.Rotated(lifecycle.RefreshFacts(rec), expiresAt)
 	grant := rec.Grant.Clone()
 	grant.Scopes = accessScopes
-	out, err := p.issueTokens(ctx, grant, req.Client, issueOptions{refreshToken: next, refreshExpiresAt: expiresAt, idToken: true})
+	out, err := p.issueTokens(ctx, grant, req.Client, issueOptions{refreshToken: next, refreshExpiresAt: expiresAt, access: &af, idToken: true})
 	if err != nil {
 		return nil, err
 	}

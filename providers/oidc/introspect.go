@@ -1,14 +1,12 @@
 package oidc
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 
 	"github.com/authmock/authmock/internal/httpx"
-	"github.com/authmock/authmock/internal/ledger"
+	"github.com/authmock/authmock/internal/lifecycle"
 	"github.com/authmock/authmock/internal/oauth"
-	"github.com/authmock/authmock/internal/store"
 )
 
 // introspection is the RFC 7662 §2.2 response. An inactive token reveals
@@ -85,7 +83,7 @@ func (p *Provider) introspectRefresh(r *http.Request, token string) introspectio
 	if err != nil {
 		return introspection{}
 	}
-	if st, err := p.ledgerStatus(r.Context(), ledger.Refresh, rec.Grant.FamilyID); err != nil || st != ledger.Live {
+	if st, err := p.life.Check(r.Context(), lifecycle.RefreshFacts(rec)); err != nil || st != lifecycle.Live {
 		return introspection{}
 	}
 	out := introspection{
@@ -115,20 +113,17 @@ func (p *Provider) serveRevoke(w http.ResponseWriter, r *http.Request) error {
 		if rec.Grant.ClientID != client.Client.ID {
 			return oauth.UnauthorizedClient("the token was issued to another client")
 		}
-		family, rerr := p.deps.Store.RevokeRefresh(r.Context(), token)
-		if rerr != nil && !errors.Is(rerr, store.ErrNotFound) {
-			return rerr
-		}
-		if _, err := p.revokeGrant(r.Context(), family); err != nil {
+		if _, err := p.life.RevokeToken(r.Context(), lifecycle.RefreshFacts(rec)); err != nil {
 			return err
 		}
 	} else if claims, verr := p.verifyAccessToken(r.Context(), token); verr == nil {
 		if claims.ClientID != client.Client.ID {
 			return oauth.UnauthorizedClient("the token was issued to another client")
 		}
-		e := ledger.Entry{Kind: ledger.Access, ID: claims.ID, ExpiresAt: claims.ExpiresAt.Time}
-		if _, err := p.markRevoked(r.Context(), []ledger.Entry{e}); err != nil {
-			return err
+		if f, ok := p.accessFacts(claims); ok {
+			if _, err := p.life.RevokeToken(r.Context(), f); err != nil {
+				return err
+			}
 		}
 	}
 	httpx.NoStore(w)

@@ -43,9 +43,10 @@ func (p *Provider) Mint(ctx context.Context, req provider.MintRequest) (provider
 }
 
 // Reset implements provider.Resetter: the configured clients and users come
-// back; the server resets the store namespace itself, and with it the
-// ledger and the grants' member lists.
+// back, and the lifecycle's tally starts afresh; the server resets the
+// store namespace itself, and with it the marks and cut-offs.
 func (p *Provider) Reset(context.Context) error {
 	p.dir.Reset()
+	p.life.Reset()
 	return nil
 }

@@ -7,14 +7,13 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
-	"sync/atomic"
 
 	"github.com/gorilla/mux"
 
 	"github.com/authmock/authmock/fixtures"
 	"github.com/authmock/authmock/internal/directory"
 	"github.com/authmock/authmock/internal/keyload"
-	"github.com/authmock/authmock/internal/ledger"
+	"github.com/authmock/authmock/internal/lifecycle"
 	"github.com/authmock/authmock/internal/oauth"
 	"github.com/authmock/authmock/internal/provider"
 	"github.com/authmock/authmock/jwtutil"
@@ -65,16 +64,13 @@ type Provider struct {
 	keys      *jwtutil.KeySet
 	dir       *directory.Directory
 	editor    *directory.Editor
-	ledger    *ledger.Ledger
+	life      *lifecycle.Lifecycle
 	scopes    []string // supported scopes
 	renderer  oauth.RFC6749Renderer
 	bearer    oauth.BearerRenderer
 	token     *oauth.TokenEndpoint
 	pages     *template.Template
 	discovery []byte // pre-rendered metadata documents
-	// longestAccessTTL is the longest access-token lifetime issued so far,
-	// in nanoseconds; grant revocations must outlast it.
-	longestAccessTTL atomic.Int64
 }
 
 // New builds an instance.
@@ -93,7 +89,7 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 		log:      deps.Logger,
 		keys:     keys,
 		dir:      directory.New(cfg.Clients, cfg.Users),
-		ledger:   ledger.New(deps.Store),
+		life:     newLifecycle(deps),
 		scopes:   cfg.supportedScopes(),
 		renderer: oauth.RFC6749Renderer{Realm: deps.Issuer},
 		bearer:   oauth.BearerRenderer{Realm: deps.Issuer},

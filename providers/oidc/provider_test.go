@@ -246,7 +246,10 @@ func TestRandomnessFailure(t *testing.T) {
 	ts := &testServer{tb: t, p: p, clk: clk, router: root, srv: srv, client: client, issuer: issuer}
 
 	t.Run("token endpoint", func(t *testing.T) {
-		resp := ts.postForm(PathToken, url.Values{"grant_type": {"client_credentials"}}, serviceID, serviceSecret)
+		// A password grant draws a family id and a refresh token; a
+		// client-credentials token draws nothing (its jti is the
+		// lifecycle's stamp).
+		resp := ts.postForm(PathToken, url.Values{"grant_type": {"password"}, "username": {"alice"}, "password": {alicePassword}}, webID, webSecret)
 		assert.Equal(t, http.StatusInternalServerError, resp.status)
 		assert.JSONEq(t, errJSON("server_error", "the server failed to handle the request"), resp.String())
 	})

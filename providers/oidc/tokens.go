@@ -13,7 +13,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/authmock/authmock/fixtures"
-	"github.com/authmock/authmock/internal/ledger"
+	"github.com/authmock/authmock/internal/lifecycle"
 	"github.com/authmock/authmock/internal/oauth"
 	"github.com/authmock/authmock/internal/store"
 	"github.com/authmock/authmock/jwtutil"
@@ -54,9 +54,11 @@ func (p *Provider) idTokenTTL(c fixtures.Client) time.Duration {
 type issueOptions struct {
 	refresh bool
 	// refreshToken reuses a token already stored by rotation, which expires
-	// at refreshExpiresAt (zero: never).
+	// at refreshExpiresAt (zero: never); access is the access token stamped
+	// for it before the rotation, whose stamp the family already holds.
 	refreshToken     string
 	refreshExpiresAt time.Time
+	access           *lifecycle.Facts
 	idToken          bool
 	extraClaims      map[string]any
 	ttl              time.Duration
@@ -69,21 +71,28 @@ type issued struct {
 }
 
 // issueTokens mints the access token of a grant and, as asked, an ID token
-// and a refresh token (stored as a new family member), and records the
-// access and refresh tokens in the ledger. Nothing is recorded unless every
-// token was issued, so a failed request leaves no entry behind.
-func (p *Provider) issueTokens(ctx context.Context, g store.Grant, c fixtures.Client, opt issueOptions) (issued, error) {
+// and a refresh token (a new family in the store, holding the access
+// token's stamp). A self-contained access token writes nothing: the
+// lifecycle stamps it. A failed issuance takes its stamps back.
+func (p *Provider) issueTokens(ctx context.Context, g store.Grant, c fixtures.Client, opt issueOptions) (out issued, err error) {
 	now := p.now()
-	ttl := opt.ttl
-	if ttl <= 0 {
-		ttl = p.accessTTL(c)
+	var af lifecycle.Facts
+	if opt.access != nil {
+		af = *opt.access
+	} else {
+		ttl := opt.ttl
+		if ttl <= 0 {
+			ttl = p.accessTTL(c)
+		}
+		af = p.life.NewAccess(g.Username, c.ID, g.FamilyID, now.Add(ttl))
 	}
-	p.noteAccessTTL(ttl)
-	jti, err := p.deps.RandomHex(16)
-	if err != nil {
-		return issued{}, err
-	}
-	access, err := p.signAccessToken(g, c, jti, now, ttl, opt.extraClaims)
+	defer func() {
+		if err != nil {
+			p.life.Discard(af)
+		}
+	}()
+	ttl := af.ExpiresAt.Sub(now)
+	access, err := p.signAccessToken(g, c, af.JTI, now, ttl, opt.extraClaims)
 	if err != nil {
 		return issued{}, err
 	}
@@ -93,41 +102,39 @@ func (p *Provider) issueTokens(ctx context.Context, g store.Grant, c fixtures.Cl
 		ExpiresIn:   int64(ttl / time.Second),
 		Scope:       oauth.FormatScope(g.Scopes),
 	}
-	refreshExpiresAt := opt.refreshExpiresAt
 	switch {
 	case opt.refreshToken != "":
 		resp.RefreshToken = opt.refreshToken
 	case opt.refresh:
-		rt, err := p.deps.RandomToken()
-		if err != nil {
+		if resp.RefreshToken, err = p.newFamily(ctx, g, c, af, now); err != nil {
 			return issued{}, err
 		}
-		rec := store.RefreshRecord{Grant: g, IssuedAt: now}
-		if d := p.refreshTTL(c); d > 0 {
-			rec.ExpiresAt = now.Add(d)
-		}
-		if err := p.deps.Store.IssueRefresh(ctx, rt, rec); err != nil {
-			return issued{}, err
-		}
-		resp.RefreshToken, refreshExpiresAt = rt, rec.ExpiresAt
 	}
 	if opt.idToken && g.Subject != "" && slices.Contains(g.Scopes, "openid") {
 		if resp.IDToken, err = p.signIDToken(g, c, access, now); err != nil {
 			return issued{}, err
 		}
 	}
-	if err := p.recordAccess(ctx, g, ledger.Entry{Kind: ledger.Access, ID: jti, Username: g.Username, ClientID: c.ID, ExpiresAt: now.Add(ttl)}); err != nil {
-		return issued{}, err
+	return issued{resp, af.JTI}, nil
+}
+
+// newFamily stores the first refresh token of a grant, with the stamp of
+// the access token issued beside it.
+func (p *Provider) newFamily(ctx context.Context, g store.Grant, c fixtures.Client, af lifecycle.Facts, now time.Time) (string, error) {
+	rt, err := p.deps.RandomToken()
+	if err != nil {
+		return "", err
 	}
-	if resp.RefreshToken != "" {
-		// One entry per family, recorded again on every rotation so that
-		// its expiry follows the newest token's.
-		e := ledger.Entry{Kind: ledger.Refresh, ID: g.FamilyID, Username: g.Username, ClientID: c.ID, ExpiresAt: refreshExpiresAt}
-		if err := p.ledger.Record(ctx, e); err != nil {
-			return issued{}, err
-		}
+	rec := store.RefreshRecord{Grant: g, IssuedAt: now, Access: []store.AccessStamp{af.Stamp()}}
+	if d := p.refreshTTL(c); d > 0 {
+		rec.ExpiresAt = now.Add(d)
 	}
-	return issued{resp, jti}, nil
+	rec.Grant.Seq = p.life.NewFamily(g.Username, c.ID, rec.ExpiresAt)
+	if err := p.deps.Store.IssueRefresh(ctx, rt, rec); err != nil {
+		p.life.Discard(lifecycle.RefreshFacts(rec))
+		return "", err
+	}
+	return rt, nil
 }
 
 func (p *Provider) audience(c fixtures.Client) jwt.ClaimStrings {
@@ -207,23 +214,4 @@ func tokenHash(alg jwtutil.Algorithm, token string) string {
 	h.Write([]byte(token))
 	sum := h.Sum(nil)
 	return base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2])
-}
-
-// maxAccessTTL is how long a grant's revocation must be remembered: the
-// longest lifetime of any access token this instance has issued (minted
-// ones may exceed every configured lifetime, and a client may change after
-// its tokens were issued), or a revoked token would come back to life when
-// its revocation is forgotten.
-func (p *Provider) maxAccessTTL() time.Duration {
-	return max(p.cfg.AccessTokenTTL.D(), time.Duration(p.longestAccessTTL.Load()))
-}
-
-// noteAccessTTL records the lifetime of an access token being issued.
-func (p *Provider) noteAccessTTL(ttl time.Duration) {
-	for {
-		cur := p.longestAccessTTL.Load()
-		if int64(ttl) <= cur || p.longestAccessTTL.CompareAndSwap(cur, int64(ttl)) {
-			return
-		}
-	}
 }

@@ -6,15 +6,15 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/authmock/authmock/internal/ledger"
+	"github.com/authmock/authmock/internal/lifecycle"
 	"github.com/authmock/authmock/internal/oauth"
 	"github.com/authmock/authmock/jwtutil"
 )
 
 // verifyAccessToken checks an access token's signature (with the algorithm
 // pinned to the key), type, issuer and lifetime against the instance clock,
-// that neither it nor its grant was revoked, and what the admin API did to
-// it: revoked and expired read exactly as their ordinary counterparts.
+// then asks the lifecycle whether it still works: revoked and expired read
+// exactly as their ordinary counterparts.
 func (p *Provider) verifyAccessToken(ctx context.Context, token string) (*accessClaims, error) {
 	claims := &accessClaims{}
 	parsed, err := p.keys.Verify(token, claims, jwtutil.VerifyOptions{Now: p.deps.Clock.Now, Issuer: p.deps.Issuer})
@@ -27,23 +27,16 @@ func (p *Provider) verifyAccessToken(ctx context.Context, token string) (*access
 	if typ, _ := parsed.Header["typ"].(string); typ != accessTokenType {
 		return nil, oauth.InvalidToken("the token is not an access token")
 	}
-	keys := []string{"jti:" + claims.ID}
-	if claims.SID != "" {
-		keys = append(keys, "sid:"+claims.SID)
+	f, ok := p.accessFacts(claims)
+	if !ok {
+		return nil, oauth.InvalidToken("the access token is invalid")
 	}
-	revoked, err := p.deps.Store.Revoked(ctx, keys...)
-	if err != nil {
-		return nil, err
-	}
-	if revoked {
-		return nil, errAccessRevoked()
-	}
-	switch st, err := p.ledgerStatus(ctx, ledger.Access, claims.ID); {
+	switch st, err := p.life.Check(ctx, f); {
 	case err != nil:
 		return nil, err
-	case st == ledger.Revoked:
+	case st == lifecycle.Revoked:
 		return nil, errAccessRevoked()
-	case st == ledger.Expired:
+	case st == lifecycle.Expired:
 		return nil, errAccessExpired()
 	}
 	return claims, nil

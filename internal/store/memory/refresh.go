@@ -28,6 +28,7 @@ type family struct {
 	revoked bool
 	tomb    *item // non-nil only while revoked with no tokens
 	access  []store.AccessStamp
+	newest  *tokenEntry // the token issued last, while it is held
 }
 
 // join adds access stamps to the family, dropping those expired at now.
@@ -120,6 +121,7 @@ func (ns *namespace) addToken(token string, rec store.RefreshRecord, fam *family
 	e := &tokenEntry{item: item{kind: kindToken, key: token, exp: rec.ExpiresAt}, rec: rec, fam: fam}
 	ns.tokens[token] = e
 	fam.tokens++ // before add, whose eviction must not see the family empty
+	fam.newest = e
 	ns.add(&e.item)
 }
 
@@ -201,6 +203,24 @@ func (ns *namespace) RotateRefresh(ctx context.Context, presented, next string, 
 	// successor keeps the family).
 	ns.trimSpent()
 	return presentedRec, nil
+}
+
+// LookupFamily returns the record of a family's newest token.
+func (ns *namespace) LookupFamily(ctx context.Context, familyID string) (store.RefreshRecord, error) {
+	if err := ctx.Err(); err != nil {
+		return store.RefreshRecord{}, err
+	}
+	ns.mu.Lock()
+	defer ns.mu.Unlock()
+	fam := ns.families[familyID]
+	if fam == nil || fam.newest == nil || expired(ns.clk.Now(), fam.newest.exp) {
+		return store.RefreshRecord{}, store.ErrNotFound
+	}
+	rec := ns.record(fam.newest)
+	if fam.revoked {
+		return rec, store.ErrRevoked
+	}
+	return rec, nil
 }
 
 // RevokeRefresh revokes the family of any token it still knows, active,

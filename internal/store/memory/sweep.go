@@ -107,6 +107,9 @@ func (ns *namespace) drop(it *item) {
 	case kindToken:
 		e := ns.tokens[it.key]
 		delete(ns.tokens, it.key)
+		if e.fam.newest == e {
+			e.fam.newest = nil
+		}
 		// A family, revoked or not, matters only while a token names it.
 		if e.fam.tokens--; e.fam.tokens == 0 {
 			delete(ns.families, e.fam.id)

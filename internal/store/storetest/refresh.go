@@ -29,6 +29,7 @@ func testRefresh(t *testing.T, newBackend factory) {
 	}
 
 	t.Run("a family keeps its access stamps", func(t *testing.T) { testAccessStamps(t, newBackend) })
+	t.Run("a family is found by its id", func(t *testing.T) { testLookupFamily(t, newBackend) })
 
 	t.Run("issue then lookup returns the record", func(t *testing.T) {
 		f := issued(t)
@@ -371,4 +372,33 @@ func testAccessStamps(t *testing.T, newBackend factory) {
 	require.ErrorIs(t, err, store.ErrReused)
 	assert.Equal(t, []store.AccessStamp{stamp(2, 2*time.Hour), {Seq: 3}}, got.Access,
 		"a reuse names every access token of the family it revoked")
+}
+
+// testLookupFamily checks that a family can be found by its id alone.
+func testLookupFamily(t *testing.T, newBackend factory) {
+	f := setup(t, newBackend)
+	_, err := f.st.LookupFamily(f.ctx, "fam")
+	require.ErrorIs(t, err, store.ErrNotFound)
+	first := refresh("fam", t0.Add(time.Hour))
+	first.Access = []store.AccessStamp{{Seq: 1}}
+	require.NoError(t, f.st.IssueRefresh(f.ctx, "rt-1", first))
+	_, err = f.st.RotateRefresh(f.ctx, "rt-1", "rt-2", func(r store.RefreshRecord) (store.RefreshRecord, error) {
+		r.ExpiresAt = t0.Add(2 * time.Hour)
+		r.Access = []store.AccessStamp{{Seq: 2}}
+		return r, nil
+	})
+	require.NoError(t, err)
+	got, err := f.st.LookupFamily(f.ctx, "fam")
+	require.NoError(t, err)
+	assert.Equal(t, t0.Add(2*time.Hour), got.ExpiresAt, "the newest token's record")
+	assert.Equal(t, []store.AccessStamp{{Seq: 1}, {Seq: 2}}, got.Access)
+
+	require.NoError(t, f.st.RevokeFamily(f.ctx, "fam"))
+	got, err = f.st.LookupFamily(f.ctx, "fam")
+	require.ErrorIs(t, err, store.ErrRevoked)
+	assert.Equal(t, "fam", got.Grant.FamilyID)
+
+	f.clk.Set(t0.Add(2 * time.Hour))
+	_, err = f.st.LookupFamily(f.ctx, "fam")
+	require.ErrorIs(t, err, store.ErrNotFound, "a family whose tokens have all expired")
 }
