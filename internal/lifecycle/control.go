@@ -19,7 +19,9 @@ type Resolver func(ctx context.Context, token string) (Facts, error)
 // Revoke implements provider.Revoker for a dialect: the selected tokens
 // fail from now on as revoked. A user or client is one cut-off; a token or
 // jti one mark; a refresh token's mark is on its grant, which kills the
-// grant's access tokens too. It counts the tokens that were live.
+// grant's access tokens too. It counts the tokens it changed: live ones,
+// and ones the admin API had expired (they now answer as revoked), but
+// not those already revoked or past their exp.
 func (l *Lifecycle) Revoke(ctx context.Context, sel provider.TokenSelector, resolve Resolver) (provider.Selected, error) {
 	return l.act(ctx, sel, resolve, store.MarkRevoked)
 }
@@ -120,7 +122,9 @@ func (l *Lifecycle) cutoff(ctx context.Context, level uint8, revokeKey, expireKe
 			moveAll(p.access, p.expiredAccess)
 			continue
 		}
-		n.RefreshTokens += p.refresh.live(now)
+		// Revoking changes what an expired token answers, so it counts.
+		n.AccessTokens += p.expiredAccess.live(now)
+		n.RefreshTokens += p.refresh.live(now) + p.expiredRefresh.live(now)
 		for _, b := range []buckets{p.access, p.expiredAccess, p.refresh, p.expiredRefresh} {
 			clear(b)
 		}
@@ -173,7 +177,7 @@ func (l *Lifecycle) one(ctx context.Context, f Facts, level uint8) (provider.Sel
 	l.settle(f, before, level)
 	var n provider.Selected
 	switch {
-	case before != Live:
+	case before != Live && level == store.MarkExpired:
 	case f.Kind == Refresh:
 		n.RefreshTokens = 1
 	default:
@@ -204,18 +208,14 @@ func (l *Lifecycle) revokeGrant(ctx context.Context, f Facts) (provider.Selected
 			continue
 		}
 		l.settle(af, st, store.MarkRevoked)
-		if st == Live {
-			n.AccessTokens++
-		}
+		n.AccessTokens++
 	}
 	prev, err := l.cfg.Store.Mark(ctx, grantMark(f.Family), store.MarkRevoked, l.grantUntil(f.ExpiresAt, true))
 	if err != nil || prev >= store.MarkRevoked {
 		return provider.Selected{}, err
 	}
 	l.settle(f, before, store.MarkRevoked)
-	if before == Live {
-		n.RefreshTokens++
-	}
+	n.RefreshTokens++
 	if l.cfg.WithdrawRefresh != nil {
 		if err := l.cfg.WithdrawRefresh(ctx, f); err != nil {
 			return n, err

@@ -119,11 +119,14 @@ func TestRevokeAndExpireOne(t *testing.T) {
 		steps  []string // "revoke" or "expire"
 		counts []int
 		final  lifecycle.State
+		// user is what revoking the user afterwards counts: the sibling,
+		// and the token itself if it was only expired.
+		user int
 	}{
-		{"revoke", []string{"revoke", "revoke"}, []int{1, 0}, lifecycle.Revoked},
-		{"expire", []string{"expire", "expire"}, []int{1, 0}, lifecycle.Expired},
-		{"revoking an expired token counts nothing", []string{"expire", "revoke", "revoke"}, []int{1, 0, 0}, lifecycle.Revoked},
-		{"a revoked token stays revoked", []string{"revoke", "expire"}, []int{1, 0}, lifecycle.Revoked},
+		{"revoke", []string{"revoke", "revoke"}, []int{1, 0}, lifecycle.Revoked, 1},
+		{"expire", []string{"expire", "expire"}, []int{1, 0}, lifecycle.Expired, 2},
+		{"revoking an expired token counts it", []string{"expire", "revoke", "revoke"}, []int{1, 1, 0}, lifecycle.Revoked, 1},
+		{"a revoked token stays revoked", []string{"revoke", "expire"}, []int{1, 0}, lifecycle.Revoked, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newWorld(t)
@@ -142,7 +145,7 @@ func TestRevokeAndExpireOne(t *testing.T) {
 			assert.Equal(t, lifecycle.Live, w.state(t, other), "its sibling is untouched")
 			n, err := w.l.Revoke(ctx, provider.TokenSelector{Username: "alice"}, nil)
 			require.NoError(t, err)
-			assert.Equal(t, provider.Selected{AccessTokens: 1}, n, "the user's count left out the token acted on alone")
+			assert.Equal(t, provider.Selected{AccessTokens: tc.user}, n, "the user's count follows the token acted on alone")
 		})
 	}
 }
@@ -195,7 +198,7 @@ func TestCutoffs(t *testing.T) {
 
 	n, err = w.l.Revoke(ctx, provider.TokenSelector{ClientID: "web"}, nil)
 	require.NoError(t, err)
-	assert.Equal(t, provider.Selected{AccessTokens: 1, RefreshTokens: 1}, n, "bob's token and alice's family; her expired ones are not counted")
+	assert.Equal(t, provider.Selected{AccessTokens: 4, RefreshTokens: 1}, n, "bob's token, alice's three expired ones at web, and her family")
 	for _, f := range []lifecycle.Facts{alice1, alice2, fresh, bob, aliceRT} {
 		assert.Equal(t, lifecycle.Revoked, w.state(t, f))
 	}
@@ -204,7 +207,7 @@ func TestCutoffs(t *testing.T) {
 
 	n, err = w.l.Revoke(ctx, provider.TokenSelector{Username: "alice"}, nil)
 	require.NoError(t, err)
-	assert.Equal(t, provider.Selected{}, n, "the client's revocation already took hers at web; the other was expired")
+	assert.Equal(t, provider.Selected{AccessTokens: 1}, n, "the client's revocation already took hers at web; the expired one at partner is revoked now")
 	n, err = w.l.Revoke(ctx, provider.TokenSelector{ClientID: "svc"}, nil)
 	require.NoError(t, err)
 	assert.Equal(t, provider.Selected{AccessTokens: 1}, n)
@@ -252,7 +255,7 @@ func TestExpireRefreshToken(t *testing.T) {
 	assert.Equal(t, lifecycle.Live, w.state(t, at), "the grant's access tokens are left alone")
 	n, err = w.l.Revoke(ctx, provider.TokenSelector{Username: "alice"}, nil)
 	require.NoError(t, err)
-	assert.Equal(t, provider.Selected{AccessTokens: 1}, n, "the expired family is revoked but not counted")
+	assert.Equal(t, provider.Selected{AccessTokens: 1, RefreshTokens: 1}, n, "the expired family is revoked and counted")
 	assert.Equal(t, lifecycle.Revoked, w.state(t, rt))
 }
 

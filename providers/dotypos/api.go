@@ -11,7 +11,7 @@ import (
 
 	"github.com/authmock/authmock/fixtures"
 	"github.com/authmock/authmock/internal/httpx"
-	"github.com/authmock/authmock/internal/ledger"
+	"github.com/authmock/authmock/internal/lifecycle"
 	"github.com/authmock/authmock/jwtutil"
 )
 
@@ -34,14 +34,18 @@ func (p *Provider) authenticate(r *http.Request) (*accessClaims, error) {
 	case claims.ID == "":
 		return nil, apiError(http.StatusUnauthorized, ReasonInvalidAccessToken, "the access token has no jti")
 	}
-	// Only a token that is otherwise valid is looked up: garbage keeps the
+	// Only a token that is otherwise valid is judged: garbage keeps the
 	// garbage error.
-	switch status, err := p.ledger.Status(r.Context(), ledger.Access, claims.ID); {
+	f, ok := p.accessFacts(claims)
+	if !ok {
+		return nil, apiError(http.StatusUnauthorized, ReasonInvalidAccessToken, "the access token is invalid")
+	}
+	switch status, err := p.life.Check(r.Context(), f); {
 	case err != nil:
 		return nil, err
-	case status == ledger.Revoked:
+	case status == lifecycle.Revoked:
 		return nil, apiError(http.StatusUnauthorized, ReasonInvalidAccessToken, "the access token has been revoked")
-	case status == ledger.Expired:
+	case status == lifecycle.Expired:
 		return nil, apiError(http.StatusForbidden, ReasonAccessTokenExpired, "the access token was expired by the admin API")
 	}
 	return claims, nil

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/authmock/authmock/internal/ledger"
+	"github.com/authmock/authmock/internal/lifecycle"
 	"github.com/authmock/authmock/internal/provider"
 	"github.com/authmock/authmock/jwtutil"
 )
@@ -351,7 +351,7 @@ func TestExpireThenRevoke(t *testing.T) {
 	assertAccessFails(t, ts, tokens[aliceBistro], http.StatusUnauthorized, ReasonInvalidAccessToken, aliceBistro)
 }
 
-// TestControlKeepsTheGarbageErrors: the ledger is consulted only for a
+// TestControlKeepsTheGarbageErrors: the lifecycle is consulted only for a
 // token that is otherwise valid, so a bad token keeps its own error.
 func TestControlKeepsTheGarbageErrors(t *testing.T) {
 	t.Parallel()
@@ -431,22 +431,32 @@ func TestControlUnknownTokens(t *testing.T) {
 	}
 }
 
-// TestLedgerRecordsEveryIssuance: each way a token is issued (both
-// connectors, the consent page, signin, Mint) records it with the user,
-// the client and the token's own expiry.
-func TestLedgerRecordsEveryIssuance(t *testing.T) {
+// TestLifecycleStampsEveryIssuance: every way a token is issued (both
+// connectors, the consent page, signin, Mint) stamps it with the user, the
+// client and the token's own expiry, so an admin revoke of the user counts
+// each of them.
+func TestLifecycleStampsEveryIssuance(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, func(c *Config) {
 		c.Interactive = true
 		c.RefreshTokenTTL = durationOf(24 * time.Hour)
 		c.Clients[1].AccessTokenTTL = durationOf(90 * time.Second)
 	})
-	refreshEntry := func(token, client string) ledger.Entry {
-		return ledger.Entry{Kind: ledger.Refresh, ID: refreshID(token), Username: "alice", ClientID: client, ExpiresAt: t0.Add(24 * time.Hour)}
+	type stamp struct {
+		Kind             lifecycle.Kind
+		Username, Client string
+		Expires          int64
 	}
-	accessEntry := func(token, client string, ttl time.Duration) ledger.Entry {
-		return ledger.Entry{Kind: ledger.Access, ID: jtiOf(ts, token), Username: "alice", ClientID: client, ExpiresAt: t0.Add(ttl)}
+	factsOf := func(token string) stamp {
+		f, err := ts.p.resolveToken(t.Context(), token)
+		require.NoError(t, err)
+		var exp int64
+		if !f.ExpiresAt.IsZero() {
+			exp = f.ExpiresAt.Unix()
+		}
+		return stamp{f.Kind, f.Username, f.ClientID, exp}
 	}
+	day := t0.Add(24 * time.Hour).Unix()
 
 	_, id := ts.consentPageFor(legacyQuery(""))
 	res := ts.decide(url.Values{"consent_id": {id}, "action": {"allow"}, "cloudid": {"123456789"}})
@@ -462,22 +472,21 @@ func TestLedgerRecordsEveryIssuance(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, jtiOf(ts, minted.AccessToken), minted.JTI, "Mint returns the jti")
 
-	entries, err := ts.p.ledger.Select(t.Context(), provider.TokenSelector{Username: "alice"})
+	assert.Equal(t, stamp{lifecycle.Refresh, "alice", posID, day}, factsOf(fromPage))
+	assert.Equal(t, stamp{lifecycle.Refresh, "alice", posID, day}, factsOf(fromV2))
+	assert.Equal(t, stamp{lifecycle.Access, "alice", posID, t0.Add(time.Hour).Unix()}, factsOf(access))
+	assert.Equal(t, stamp{lifecycle.Refresh, "alice", otherID, day}, factsOf(minted.RefreshToken))
+	assert.Equal(t, stamp{lifecycle.Access, "alice", otherID, t0.Add(30 * time.Second).Unix()}, factsOf(minted.AccessToken))
+	n, err := ts.p.Revoke(t.Context(), provider.TokenSelector{Username: "alice"})
 	require.NoError(t, err)
-	assert.ElementsMatch(t, []ledger.Entry{
-		refreshEntry(fromPage, posID),
-		refreshEntry(fromV2, posID),
-		accessEntry(access, posID, time.Hour),
-		refreshEntry(minted.RefreshToken, otherID),
-		accessEntry(minted.AccessToken, otherID, 30*time.Second),
-	}, entries)
+	assert.Equal(t, provider.Selected{AccessTokens: 2, RefreshTokens: 3}, n)
 
-	// No refresh_token_ttl: a refresh entry never expires.
+	// No refresh_token_ttl: a refresh token never expires.
 	ts2 := newTestServer(t, nil)
 	refresh, _ := ts2.connectToken(legacyQuery(""))
-	e, err := ts2.p.ledger.Lookup(t.Context(), ledger.Refresh, refreshID(refresh))
+	f, err := ts2.p.resolveToken(t.Context(), refresh)
 	require.NoError(t, err)
-	assert.True(t, e.ExpiresAt.IsZero())
+	assert.True(t, f.ExpiresAt.IsZero())
 	// The store keeps a hash of the refresh token, never the token.
 	recs, err := ts2.p.deps.Store.ListRecords(t.Context(), "")
 	require.NoError(t, err)
@@ -497,7 +506,7 @@ func TestRevokeHelpers(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, live)
 	assertRefreshFails(t, ts, tokens[bobRefresh], bobRefresh)
-	// Both went through the ledger: a user revoke has nothing left of bob's.
+	// Both went through the lifecycle: a user revoke has nothing left of bob's.
 	n, err := ts.p.Revoke(t.Context(), provider.TokenSelector{Username: "bob"})
 	require.NoError(t, err)
 	assert.Equal(t, provider.Selected{}, n)

@@ -58,7 +58,7 @@ func (p *Provider) Mint(ctx context.Context, req provider.MintRequest) (provider
 	if err != nil {
 		return provider.MintResult{}, err
 	}
-	access, jti, err := p.signAccess(ctx, g, cloudID, ttl, extra)
+	access, jti, err := p.signAccess(g, cloudID, ttl, extra)
 	if err != nil {
 		return provider.MintResult{}, err
 	}

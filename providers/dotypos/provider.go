@@ -15,7 +15,7 @@ import (
 	"github.com/authmock/authmock/fixtures"
 	"github.com/authmock/authmock/internal/directory"
 	"github.com/authmock/authmock/internal/keyload"
-	"github.com/authmock/authmock/internal/ledger"
+	"github.com/authmock/authmock/internal/lifecycle"
 	"github.com/authmock/authmock/internal/oauth"
 	"github.com/authmock/authmock/internal/provider"
 	"github.com/authmock/authmock/jwtutil"
@@ -69,7 +69,7 @@ type Provider struct {
 	pages  *template.Template
 	// ledger remembers every access and refresh token issued, so that the
 	// admin API can revoke or expire them by token, jti, user or client.
-	ledger *ledger.Ledger
+	life *lifecycle.Lifecycle
 	// editor edits clients and users for the admin API; the provider wraps
 	// it to add user_clouds and the clouds collection.
 	editor *directory.Editor
@@ -93,7 +93,7 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 		dir:    directory.New(cfg.Clients, cfg.Users),
 		clouds: newCloudDirectory(cfg.Clouds, cfg.UserClouds),
 		pages:  pages,
-		ledger: ledger.New(deps.Store),
+		life:   newLifecycle(deps),
 	}
 	p.editor = &directory.Editor{
 		Dir:         p.dir,
@@ -181,10 +181,11 @@ func (p *Provider) ConnectURL(c fixtures.Client, redirectURI, state string) stri
 
 // Reset implements provider.Resetter: the configured clients, users and
 // clouds (and which user has which) come back; the server resets the store
-// namespace (refresh tokens, pending consents, the token ledger and its
-// revocations) itself.
+// namespace (refresh tokens, pending consents, the lifecycle's marks and
+// cut-offs) itself, and the lifecycle's tally starts afresh.
 func (p *Provider) Reset(context.Context) error {
 	p.dir.Reset()
+	p.life.Reset()
 	p.clouds.reset()
 	return nil
 }

@@ -11,7 +11,7 @@ import (
 
 	"github.com/authmock/authmock/fixtures"
 	"github.com/authmock/authmock/internal/httpx"
-	"github.com/authmock/authmock/internal/ledger"
+	"github.com/authmock/authmock/internal/lifecycle"
 )
 
 // signinResponse is the whole success body: no expiresIn, no tokenType
@@ -34,13 +34,14 @@ func (p *Provider) serveSignin(w http.ResponseWriter, r *http.Request) error {
 	} else if err != nil {
 		return err
 	}
-	// Revoked or expired by the admin API: the one answer the dialect has
-	// for a refresh token that no longer works, expired ones included.
-	switch status, err := p.ledger.Status(r.Context(), ledger.Refresh, id); {
+	// Revoked or expired (by the admin API, or a cut-off of its user or
+	// client): the one answer the dialect has for a refresh token that no
+	// longer works.
+	switch status, err := p.life.Check(r.Context(), g.facts(id)); {
 	case err != nil:
 		return err
-	case status != ledger.Live:
-		return apiError(http.StatusUnauthorized, ReasonInvalidRefreshToken, "the refresh token was "+status.String()+" by the admin API")
+	case status != lifecycle.Live:
+		return apiError(http.StatusUnauthorized, ReasonInvalidRefreshToken, "the refresh token was "+status.String())
 	}
 	// A token whose client or user has since been removed is dead too.
 	client, ok := p.dir.LookupClient(r.Context(), g.ClientID)
@@ -68,7 +69,7 @@ func (p *Provider) serveSignin(w http.ResponseWriter, r *http.Request) error {
 			return apiError(http.StatusForbidden, ReasonCloudForbidden, "the refresh token does not grant this cloud")
 		}
 	}
-	access, _, err := p.signAccess(r.Context(), g, cloudID, p.accessTTL(client), nil)
+	access, _, err := p.signAccess(g, cloudID, p.accessTTL(client), nil)
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/authmock/authmock/fixtures"
-	"github.com/authmock/authmock/internal/ledger"
+	"github.com/authmock/authmock/internal/lifecycle"
 	"github.com/authmock/authmock/internal/provider"
 	"github.com/authmock/authmock/internal/store"
 	"github.com/authmock/authmock/jwtutil"
@@ -28,6 +28,15 @@ type refreshGrant struct {
 	Subject  string    `json:"subject"`
 	Clouds   []int64   `json:"clouds"` // the clouds this token may sign in to
 	IssuedAt time.Time `json:"issued_at"`
+	// Seq is the token's stamp on the lifecycle's issuance sequence.
+	Seq       uint64    `json:"seq"`
+	ExpiresAt time.Time `json:"expires_at,omitzero"` // zero: never
+}
+
+// facts are the lifecycle's facts of the refresh token with this id. A
+// token is its own family: revoking it touches no access token.
+func (g refreshGrant) facts(id string) lifecycle.Facts {
+	return lifecycle.Facts{Kind: lifecycle.Refresh, Seq: g.Seq, Family: id, Username: g.Username, ClientID: g.ClientID, ExpiresAt: g.ExpiresAt}
 }
 
 // refreshTokenBytes makes 32 lowercase hex characters, the format a public
@@ -46,36 +55,33 @@ func refreshKey(id string) string { return "rt:" + id }
 
 func (p *Provider) now() time.Time { return p.deps.Clock.Now().Truncate(time.Second) }
 
-// issueRefresh stores a new refresh token for g. The ledger hears of it
-// first, so that a token never exists without its entry: an admin revoke
-// racing the issuance either sees the entry (and the token dies at its next
-// use) or runs before it (and the token counts as issued after the call).
+// issueRefresh stores a new refresh token for g, stamped by the lifecycle.
 func (p *Provider) issueRefresh(ctx context.Context, g refreshGrant, c fixtures.Client) (string, error) {
 	token, err := p.deps.RandomHex(refreshTokenBytes)
 	if err != nil {
 		return "", err
 	}
 	g.IssuedAt = p.now()
-	b, err := json.Marshal(g)
-	if err != nil {
-		return "", err
-	}
-	var expires time.Time
 	if ttl := c.RefreshTokenTTL.Or(p.cfg.RefreshTokenTTL); ttl > 0 {
-		expires = g.IssuedAt.Add(ttl)
+		g.ExpiresAt = g.IssuedAt.Add(ttl)
 	}
-	id := refreshID(token)
-	if err := p.ledger.Record(ctx, ledger.Entry{Kind: ledger.Refresh, ID: id, Username: g.Username, ClientID: g.ClientID, ExpiresAt: expires}); err != nil {
+	g.Seq = p.life.NewFamily(g.Username, g.ClientID, g.ExpiresAt)
+	b, err := json.Marshal(g)
+	if err == nil {
+		err = p.deps.Store.PutRecord(ctx, refreshKey(refreshID(token)), b, g.ExpiresAt)
+	}
+	if err != nil {
+		p.life.Discard(g.facts(""))
 		return "", err
 	}
-	return token, p.deps.Store.PutRecord(ctx, refreshKey(id), b, expires)
+	return token, nil
 }
 
 // errUnknownRefresh means the token is not (or no longer) valid.
 var errUnknownRefresh = errors.New("unknown, expired or revoked refresh token")
 
-// lookupRefresh returns a live token's grant and its id; a token of the
-// wrong shape is not looked up at all. It does not consult the ledger:
+// lookupRefresh returns a stored token's grant and its id; a token of the
+// wrong shape is not looked up at all. It does not consult the lifecycle:
 // callers do, once the token is known to be one of the instance's.
 func (p *Provider) lookupRefresh(ctx context.Context, token string) (refreshGrant, string, error) {
 	if !validRefreshToken(token) {
@@ -118,13 +124,10 @@ func (p *Provider) RevokeRefreshToken(ctx context.Context, token string) (bool, 
 	if !validRefreshToken(token) {
 		return false, nil
 	}
-	e, err := p.resolveRefresh(ctx, token)
+	n, err := p.Revoke(ctx, provider.TokenSelector{Token: token})
 	if errors.Is(err, provider.ErrUnknownToken) {
 		return false, nil
-	} else if err != nil {
-		return false, err
 	}
-	n, err := p.revokeEntries(ctx, []ledger.Entry{e})
 	return n.RefreshTokens > 0, err
 }
 
@@ -159,14 +162,17 @@ type accessClaims struct {
 }
 
 // signAccess mints an access token for a grant, bound to cloudID (0: none),
-// and records it in the ledger under its jti before handing it out.
-func (p *Provider) signAccess(ctx context.Context, g refreshGrant, cloudID int64, ttl time.Duration, extra map[string]any) (token, jti string, err error) {
-	jti, err = p.deps.RandomHex(16)
-	if err != nil {
-		return "", "", err
-	}
+// with the lifecycle's stamp as its jti.
+func (p *Provider) signAccess(g refreshGrant, cloudID int64, ttl time.Duration, extra map[string]any) (token, jti string, err error) {
 	now := p.now()
 	exp := jwt.NewNumericDate(now.Add(ttl)) // what the token says, to the second
+	f := p.life.NewAccess(g.Username, g.ClientID, "", exp.Time)
+	defer func() {
+		if err != nil {
+			p.life.Discard(f)
+		}
+	}()
+	jti = f.JTI
 	claims := accessClaims{
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    p.deps.Issuer,
@@ -186,9 +192,6 @@ func (p *Provider) signAccess(ctx context.Context, g refreshGrant, cloudID int64
 		if signed, err = jwtutil.MergeClaims(claims, extra); err != nil {
 			return "", "", err
 		}
-	}
-	if err := p.ledger.Record(ctx, ledger.Entry{Kind: ledger.Access, ID: jti, Username: g.Username, ClientID: g.ClientID, ExpiresAt: exp.Time}); err != nil {
-		return "", "", err
 	}
 	token, err = p.keys.SignWithType(accessTokenType, signed)
 	return token, jti, err
