@@ -12,7 +12,8 @@ import (
 // Resolver reads a token the admin API names by value: a dialect alone
 // can parse its tokens. It returns the token's facts, with its store
 // record's when it is a refresh token, whatever its state; a token the
-// instance did not issue is provider.ErrUnknownToken. It runs with the
+// instance did not issue is provider.ErrUnknownToken, and facts with no
+// Kind say "ours, but dead already: nothing to do". It runs with the
 // lifecycle's lock held and must not call back into the Lifecycle.
 type Resolver func(ctx context.Context, token string) (Facts, error)
 
@@ -154,7 +155,10 @@ func (l *Lifecycle) jtiFacts(jti string) (Facts, error) {
 
 // one revokes or expires a single token. mu is held.
 func (l *Lifecycle) one(ctx context.Context, f Facts, level uint8) (provider.Selected, error) {
-	if !f.ExpiresAt.IsZero() && !l.now().Before(f.ExpiresAt) {
+	if f.Kind == 0 {
+		return provider.Selected{}, nil // the resolver's "ours, but already dead"
+	}
+	if until := f.until(); !until.IsZero() && !l.now().Before(until) {
 		return provider.Selected{}, provider.ErrUnknownToken // over anyway: nothing to act on
 	}
 	if f.Kind == Refresh && level == store.MarkRevoked {
@@ -167,7 +171,7 @@ func (l *Lifecycle) one(ctx context.Context, f Facts, level uint8) (provider.Sel
 	case before == Revoked, before == Expired && level == store.MarkExpired:
 		return provider.Selected{}, nil // already done
 	}
-	key, until := accessMark(f.JTI), f.ExpiresAt
+	key, until := accessMark(f.JTI), f.until()
 	if f.Kind == Refresh {
 		key = refreshMark(f.Family)
 	}
@@ -196,7 +200,7 @@ func (l *Lifecycle) revokeGrant(ctx context.Context, f Facts) (provider.Selected
 	var n provider.Selected
 	now := l.now()
 	for _, a := range f.Access {
-		af := stampFacts(a, f)
+		af := l.stampFacts(a, f)
 		if !af.ExpiresAt.IsZero() && !now.Before(af.ExpiresAt) {
 			continue
 		}

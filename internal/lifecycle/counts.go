@@ -65,8 +65,8 @@ func moveAll(from, to buckets) {
 	clear(from)
 }
 
-func newPair(k pairKey) *pair {
-	return &pair{pairKey: k, tag: pairTag(k.username, k.clientID),
+func newPair(k pairKey, tag uint32) *pair {
+	return &pair{pairKey: k, tag: tag,
 		access: buckets{}, expiredAccess: buckets{}, refresh: buckets{}, expiredRefresh: buckets{}}
 }
 

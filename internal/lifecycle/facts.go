@@ -59,9 +59,22 @@ type Facts struct {
 	// ExpiresAt is the access token's exp or the refresh family's current
 	// expiry; zero: never.
 	ExpiresAt time.Time
+	// Until, when later than ExpiresAt, is how long the token can still be
+	// presented somewhere past its exp (a FastAPI refresh that pairs with
+	// an expired access token): marks on it last until then, and the admin
+	// API can still act on it.
+	Until time.Time
 	// Access lists a refresh family's access tokens (from its store
 	// record), so that revoking the grant counts and kills them.
 	Access []store.AccessStamp
+}
+
+// until is how long marks on the token must last; zero: for ever.
+func (f Facts) until() time.Time {
+	if f.ExpiresAt.IsZero() || f.Until.After(f.ExpiresAt) {
+		return f.Until
+	}
+	return f.ExpiresAt
 }
 
 // Stamp is the store.AccessStamp of an access token's facts.
@@ -109,23 +122,27 @@ func RefreshFacts(rec store.RefreshRecord) Facts {
 }
 
 // stampFacts rebuilds the facts of an access token of a grant.
-func stampFacts(a store.AccessStamp, grant Facts) Facts {
+func (l *Lifecycle) stampFacts(a store.AccessStamp, grant Facts) Facts {
 	var exp time.Time
 	if a.Exp != 0 {
 		exp = time.Unix(a.Exp, 0)
 	}
 	return Facts{
-		Kind: Access, Seq: a.Seq, JTI: newJTI(a.Seq, exp, pairTag(grant.Username, grant.ClientID)),
+		Kind: Access, Seq: a.Seq, JTI: newJTI(a.Seq, exp, l.tag(grant.Username, grant.ClientID)),
 		Family: grant.Family, Username: grant.Username, ClientID: grant.ClientID, ExpiresAt: exp,
 	}
 }
 
-// pairTag is a short hash of a user and a client, which a jti carries.
-// It is FNV-1a, written out so that issuing a token allocates nothing for
-// it.
-func pairTag(username, clientID string) uint32 {
+// pairTag is a short hash of an instance's salt, a user and a client,
+// which a jti carries. It is FNV-1a, written out so that issuing a token
+// allocates nothing for it.
+func pairTag(salt, username, clientID string) uint32 {
 	const offset, prime = 2166136261, 16777619
 	h := uint32(offset)
+	for i := range len(salt) {
+		h = (h ^ uint32(salt[i])) * prime
+	}
+	h *= prime // the 0 byte between
 	for i := range len(username) {
 		h = (h ^ uint32(username[i])) * prime
 	}

@@ -23,6 +23,10 @@ type Config struct {
 	// Sequence stamps every token; one per process, shared by every
 	// instance.
 	Sequence clock.Sequence
+	// Salt makes the jti tags of this instance differ from another's, so
+	// that the admin API refuses another instance's jti: the issuer, which
+	// replicas behind one URL share.
+	Salt string
 	// WithdrawRefresh, when set, also withdraws a revoked refresh token in
 	// the dialect's own state (its store family, say), so that state agrees
 	// with Check. Check does not depend on it. It runs with the lifecycle's
@@ -66,12 +70,16 @@ func (l *Lifecycle) Reset() {
 
 func (l *Lifecycle) now() time.Time { return l.cfg.Clock.Now() }
 
+func (l *Lifecycle) tag(username, clientID string) uint32 {
+	return pairTag(l.cfg.Salt, username, clientID)
+}
+
 // pairOf returns the tally of a user at a client, creating it. mu is held.
 func (l *Lifecycle) pairOf(username, clientID string) *pair {
 	k := pairKey{username, clientID}
 	p := l.pairs[k]
 	if p == nil {
-		p = newPair(k)
+		p = newPair(k, l.tag(k.username, k.clientID))
 		l.pairs[k] = p
 		l.tags[p.tag] = append(l.tags[p.tag], p)
 	}
@@ -152,7 +160,7 @@ func (l *Lifecycle) AccessFacts(jti, username, clientID, family string, exp time
 	if !ok {
 		return Facts{}, false
 	}
-	if pairTag(username, clientID) != tag {
+	if l.tag(username, clientID) != tag {
 		l.mu.Lock()
 		for _, p := range l.tags[tag] {
 			if p.clientID == clientID {
@@ -176,6 +184,11 @@ func (l *Lifecycle) Check(ctx context.Context, f Facts) (State, error) {
 	}
 	return l.judge(ctx, f)
 }
+
+// Judge is Check without the clock: what revocations and the admin API
+// made of a token, for a dialect that accepts a token past its exp (a
+// FastAPI refresh pairing with an expired access token).
+func (l *Lifecycle) Judge(ctx context.Context, f Facts) (State, error) { return l.judge(ctx, f) }
 
 // judge is Check without the clock.
 func (l *Lifecycle) judge(ctx context.Context, f Facts) (State, error) {

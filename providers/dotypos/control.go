@@ -15,7 +15,7 @@ import (
 // it; the lifecycle's mark keeps it dead either way.
 func newLifecycle(deps provider.Deps) *lifecycle.Lifecycle {
 	return lifecycle.New(lifecycle.Config{
-		Store: deps.Store, Clock: deps.Clock, Sequence: deps.Sequence,
+		Store: deps.Store, Clock: deps.Clock, Sequence: deps.Sequence, Salt: deps.Issuer,
 		WithdrawRefresh: func(ctx context.Context, f lifecycle.Facts) error {
 			return deps.Store.DeleteRecord(ctx, refreshKey(f.Family))
 		},

@@ -7,44 +7,32 @@ import (
 
 	"github.com/authmock/authmock/fixtures"
 	"github.com/authmock/authmock/internal/directory"
-	"github.com/authmock/authmock/internal/ledger"
+	"github.com/authmock/authmock/internal/lifecycle"
 	"github.com/authmock/authmock/internal/provider"
 	"github.com/authmock/authmock/internal/store"
 )
+
+// newLifecycle builds the instance's lifecycle. A revoked refresh token's
+// family is revoked in the store too.
+func newLifecycle(deps provider.Deps) *lifecycle.Lifecycle {
+	return lifecycle.New(lifecycle.Config{
+		Store: deps.Store, Families: deps.Store, Clock: deps.Clock, Sequence: deps.Sequence, Salt: deps.Issuer,
+		WithdrawRefresh: func(ctx context.Context, f lifecycle.Facts) error {
+			return deps.Store.RevokeFamily(ctx, f.Family)
+		},
+	})
+}
 
 // Revoke implements provider.Revoker. The selected tokens fail from now on
 // as revoked tokens do here: 401 {"detail":"Unauthorized"} on /users/me and
 // /auth/jwt/logout, 401 "Refresh token expired; Please login again" on the
 // refresh routes, and 401 "Invalid Access token" for a revoked access token
-// presented to /auth/jwt/refresh with refresh_requires_access_token.
-//
-// Refresh tokens die in the store too (their families are revoked), and a
-// user's revocation is the one reuse detection does (revokeUser: a new
-// epoch), so that nothing issued to the user before the call survives.
-// Tokens issued afterwards are untouched, even in the same second.
+// presented to /auth/jwt/refresh with refresh_requires_access_token. A
+// user's revocation is the one reuse detection does: one cut-off, so that
+// nothing issued to the user before the call survives, and tokens issued
+// afterwards are untouched, even in the same second.
 func (p *Provider) Revoke(ctx context.Context, sel provider.TokenSelector) (provider.Selected, error) {
-	entries, err := p.ledger.Resolve(ctx, sel, p.resolve)
-	if err != nil {
-		return provider.Selected{}, err
-	}
-	for _, e := range entries {
-		if e.Kind == ledger.Refresh {
-			if err := p.deps.Store.RevokeFamily(ctx, e.ID); err != nil {
-				return provider.Selected{}, err
-			}
-		}
-	}
-	// A deleted user (the fixture editor revokes after deleting) has no
-	// subject left to move to a new epoch; its tokens fail without one, and
-	// the ledger keeps them failing if the user comes back.
-	if sel.Username != "" {
-		if u, ok := p.dir.User(sel.Username); ok {
-			if err := p.revokeUser(ctx, u.SubjectOrUsername(), ""); err != nil {
-				return provider.Selected{}, err
-			}
-		}
-	}
-	return p.ledger.Revoke(ctx, entries)
+	return p.life.Revoke(ctx, sel, p.resolve)
 }
 
 // Expire implements provider.Revoker. The selected access tokens fail from
@@ -53,47 +41,32 @@ func (p *Provider) Revoke(ctx context.Context, sel provider.TokenSelector) (prov
 // the refresh endpoint asks for it. A refresh token named by its value is
 // expired itself: 401 "Refresh token expired; Please login again".
 func (p *Provider) Expire(ctx context.Context, sel provider.TokenSelector) (provider.Selected, error) {
-	entries, err := p.ledger.Resolve(ctx, sel, p.resolve)
-	if err != nil {
-		return provider.Selected{}, err
-	}
-	if sel.Token == "" {
-		entries = ledger.AccessOnly(entries)
-	}
-	return p.ledger.Expire(ctx, entries)
+	return p.life.Expire(ctx, sel, p.resolve)
 }
 
-// resolve finds the ledger entry of a token as issued: an access token by
-// its session (JWT or opaque, whether or not past its exp while the
-// session lasts), a refresh token by its store record. A refresh token
-// that was already used or whose family was revoked is ours but dead:
-// nothing to do. Anything else is unknown.
-func (p *Provider) resolve(ctx context.Context, token string) ([]ledger.Entry, error) {
+// resolve reads a token as issued: an access token by its session (JWT or
+// opaque, whether or not past its exp while the session lasts), a refresh
+// token by its store record. A refresh token that was already used or
+// whose family was revoked is ours but dead: nothing to do. Anything else
+// is unknown.
+func (p *Provider) resolve(ctx context.Context, token string) (lifecycle.Facts, error) {
 	s, found, err := p.lookupSession(ctx, token)
 	if err != nil {
-		return nil, err
+		return lifecycle.Facts{}, err
 	}
 	if found {
-		e, err := p.ledger.Lookup(ctx, ledger.Access, s.ID)
-		if err != nil {
-			return nil, err
-		}
-		return []ledger.Entry{e}, nil
+		return s.facts(), nil
 	}
 	rec, err := p.deps.Store.LookupRefresh(ctx, token)
 	switch {
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrExpired):
-		return nil, provider.ErrUnknownToken
+		return lifecycle.Facts{}, provider.ErrUnknownToken
 	case errors.Is(err, store.ErrReused), errors.Is(err, store.ErrRevoked):
-		return nil, nil
+		return lifecycle.Facts{}, nil
 	case err != nil:
-		return nil, err
+		return lifecycle.Facts{}, err
 	}
-	e, err := p.ledger.Lookup(ctx, ledger.Refresh, rec.Grant.FamilyID)
-	if err != nil {
-		return nil, err
-	}
-	return []ledger.Entry{e}, nil
+	return lifecycle.RefreshFacts(rec), nil
 }
 
 // FixtureKinds implements provider.FixtureEditor: users only.

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/authmock/authmock/fixtures"
-	"github.com/authmock/authmock/internal/ledger"
+	"github.com/authmock/authmock/internal/lifecycle"
 	"github.com/authmock/authmock/internal/provider"
 	"github.com/authmock/authmock/internal/store"
 )
@@ -124,8 +124,14 @@ func TestRevoke(t *testing.T) {
 				}
 				if tc.refreshDies {
 					assertRefreshFails(t, ts, tok.RefreshToken)
-					_, err := ts.p.deps.Store.LookupRefresh(t.Context(), tok.RefreshToken)
-					assert.ErrorIs(t, err, store.ErrRevoked, "the family is revoked in the store too")
+					rec, err := ts.p.deps.Store.LookupRefresh(t.Context(), tok.RefreshToken)
+					if err == nil { // a cut-off leaves the store alone
+						st, err := ts.p.life.Check(t.Context(), lifecycle.RefreshFacts(rec))
+						require.NoError(t, err)
+						assert.Equal(t, lifecycle.Revoked, st)
+					} else {
+						assert.ErrorIs(t, err, store.ErrRevoked, "a revoked family is revoked in the store too")
+					}
 				} else {
 					ts.tokens(ts.refreshResp(tok.RefreshToken))
 				}
@@ -158,9 +164,7 @@ func TestRevokeUserEverywhere(t *testing.T) {
 	got, err := ts.p.Revoke(t.Context(), provider.TokenSelector{Username: aliceEmail})
 	require.NoError(t, err)
 	assert.Equal(t, provider.Selected{AccessTokens: 3, RefreshTokens: 2}, got)
-	st, err := ts.p.user(t.Context(), aliceID)
-	require.NoError(t, err)
-	assert.Equal(t, int64(1), st.Epoch, "the user's revocation is reuse detection's")
+	assert.Equal(t, lifecycle.Revoked, ts.accessState(t, device2.AccessToken), "one cut-off, as reuse detection makes")
 	for _, access := range []string{first.AccessToken, device2.AccessToken, rotated.AccessToken} {
 		assertAccessFails(t, ts, access)
 	}
@@ -274,9 +278,7 @@ func TestRevokeAfterExpire(t *testing.T) {
 	got, err = ts.p.Revoke(t.Context(), provider.TokenSelector{Username: aliceEmail})
 	require.NoError(t, err)
 	assert.Equal(t, provider.Selected{AccessTokens: 1, RefreshTokens: 1}, got, "revoking upgrades an expired token")
-	st, err := ts.p.ledger.Status(t.Context(), ledger.Access, ts.jti(tok.AccessToken))
-	require.NoError(t, err)
-	assert.Equal(t, ledger.Revoked, st)
+	assert.Equal(t, lifecycle.Revoked, ts.accessState(t, tok.AccessToken))
 	got, err = ts.p.Revoke(t.Context(), provider.TokenSelector{Username: aliceEmail})
 	require.NoError(t, err)
 	assert.Equal(t, provider.Selected{}, got, "already revoked")
@@ -295,7 +297,8 @@ func TestSameStringSharesJTI(t *testing.T) {
 	b, err := ts.p.Mint(t.Context(), provider.MintRequest{Username: aliceEmail})
 	require.NoError(t, err)
 	require.Equal(t, a.AccessToken, b.AccessToken)
-	assert.Equal(t, tokenHash(a.AccessToken), a.JTI, "the first id of a token is its hash")
+	_, _, _, ok := lifecycle.ParseJTI(a.JTI)
+	assert.True(t, ok, "the jti is the lifecycle's stamp")
 	assert.Equal(t, a.JTI, b.JTI)
 
 	got, err := ts.p.Revoke(t.Context(), provider.TokenSelector{JTI: a.JTI})
@@ -317,10 +320,10 @@ func TestSameStringSharesJTI(t *testing.T) {
 	assertAccessWorks(t, ts, c.AccessToken)
 }
 
-// TestLedgerRecordsEveryIssuance: login, both refresh routes and Mint each
-// record their access token, and the refresh family with the expiry of its
-// latest token, under the user's email.
-func TestLedgerRecordsEveryIssuance(t *testing.T) {
+// TestLifecycleStampsEveryIssuance: login, both refresh routes and Mint
+// each stamp their access token, and the refresh family keeps its stamp
+// and follows the expiry of its latest token, under the user's email.
+func TestLifecycleStampsEveryIssuance(t *testing.T) {
 	t.Parallel()
 	for _, format := range []string{FormatJWT, FormatOpaque} {
 		t.Run(format, func(t *testing.T) {
@@ -328,7 +331,8 @@ func TestLedgerRecordsEveryIssuance(t *testing.T) {
 			ts := newTestServer(t, func(c *Config) { c.TokenFormat = format })
 			ctx := t.Context()
 			login := ts.login(aliceEmail, alicePassword)
-			family := ts.p.lookupFamily(t, login.RefreshToken)
+			first, err := ts.p.deps.Store.LookupRefresh(ctx, login.RefreshToken)
+			require.NoError(t, err)
 			ts.clk.Advance(time.Second)
 			refreshed := ts.tokens(ts.refreshResp(login.RefreshToken))
 			ts.clk.Advance(time.Second)
@@ -339,17 +343,17 @@ func TestLedgerRecordsEveryIssuance(t *testing.T) {
 			assert.Equal(t, ts.jti(minted.AccessToken), minted.JTI)
 
 			for i, access := range []string{login.AccessToken, refreshed.AccessToken, postman.AccessToken} {
-				e, err := ts.p.ledger.Lookup(ctx, ledger.Access, ts.jti(access))
-				require.NoError(t, err)
-				assert.Equal(t, ledger.Entry{Kind: ledger.Access, ID: ts.jti(access), Username: aliceEmail, ExpiresAt: t0.Add(time.Duration(i)*time.Second + time.Hour)}, e)
+				f := ts.sessionFacts(t, access)
+				assert.Equal(t, aliceEmail, f.Username)
+				assert.Equal(t, t0.Add(time.Duration(i)*time.Second+time.Hour).Unix(), f.ExpiresAt.Unix())
 			}
-			e, err := ts.p.ledger.Lookup(ctx, ledger.Access, minted.JTI)
+			assert.Equal(t, t0.Add(3*time.Second+time.Minute).Unix(), ts.sessionFacts(t, minted.AccessToken).ExpiresAt.Unix())
+			latest, err := ts.p.deps.Store.LookupRefresh(ctx, postman.RefreshToken)
 			require.NoError(t, err)
-			assert.Equal(t, t0.Add(3*time.Second+time.Minute), e.ExpiresAt)
-			e, err = ts.p.ledger.Lookup(ctx, ledger.Refresh, family)
-			require.NoError(t, err)
-			assert.Equal(t, ledger.Entry{Kind: ledger.Refresh, ID: family, Username: aliceEmail, ExpiresAt: t0.Add(2*time.Second + 7*24*time.Hour)}, e,
-				"the family's expiry follows its rotations")
+			assert.NotZero(t, first.Grant.Seq)
+			assert.Equal(t, first.Grant.Seq, latest.Grant.Seq, "a family keeps its stamp through rotations")
+			assert.Equal(t, aliceEmail, latest.Grant.Username)
+			assert.Equal(t, t0.Add(2*time.Second+7*24*time.Hour), latest.ExpiresAt, "the family's expiry follows its rotations")
 
 			got, err := ts.p.Revoke(ctx, provider.TokenSelector{Username: aliceEmail})
 			require.NoError(t, err)
@@ -360,26 +364,39 @@ func TestLedgerRecordsEveryIssuance(t *testing.T) {
 	}
 }
 
-func (p *Provider) lookupFamily(t *testing.T, refresh string) string {
+// sessionFacts are the lifecycle's facts of an access token's session.
+func (ts *testServer) sessionFacts(t testing.TB, access string) lifecycle.Facts {
 	t.Helper()
-	rec, err := p.deps.Store.LookupRefresh(t.Context(), refresh)
+	s, found, err := ts.p.lookupSession(t.Context(), access)
 	require.NoError(t, err)
-	return rec.Grant.FamilyID
+	require.True(t, found)
+	return s.facts()
 }
 
-// TestLedgerNeverExpiringRefresh: with refresh_token_ttl 0 the family's
-// entry has no expiry, and with refresh_requires_access_token the access
-// token's lasts as long as its session.
-func TestLedgerNeverExpiringRefresh(t *testing.T) {
+// accessState is what the lifecycle says of an access token.
+func (ts *testServer) accessState(t testing.TB, access string) lifecycle.State {
+	t.Helper()
+	st, err := ts.p.life.Check(t.Context(), ts.sessionFacts(t, access))
+	require.NoError(t, err)
+	return st
+}
+
+// TestNeverExpiringRefresh: with refresh_token_ttl 0 the family never
+// expires, and with refresh_requires_access_token the access token can be
+// acted on (and its marks last) as long as its session, for ever.
+func TestNeverExpiringRefresh(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, func(c *Config) { c.RefreshTokenTTL = 0; c.RefreshRequiresAccessToken = true })
 	tok := ts.login(aliceEmail, alicePassword)
-	e, err := ts.p.ledger.Lookup(t.Context(), ledger.Refresh, ts.p.lookupFamily(t, tok.RefreshToken))
+	rec, err := ts.p.deps.Store.LookupRefresh(t.Context(), tok.RefreshToken)
 	require.NoError(t, err)
-	assert.True(t, e.ExpiresAt.IsZero())
-	e, err = ts.p.ledger.Lookup(t.Context(), ledger.Access, ts.jti(tok.AccessToken))
+	assert.True(t, rec.ExpiresAt.IsZero())
+	ts.clk.Advance(10 * 365 * 24 * time.Hour)
+	got, err := ts.p.Revoke(t.Context(), provider.TokenSelector{Token: tok.AccessToken})
 	require.NoError(t, err)
-	assert.True(t, e.ExpiresAt.IsZero())
+	assert.Equal(t, provider.Selected{AccessTokens: 1}, got, "years past its exp, the token still pairs, so it can be revoked")
+	resp := ts.pairRefresh(tok)
+	assert.JSONEq(t, bodyInvalidAccess, resp.body)
 }
 
 func TestRevokeExpireUnknownAndBadSelectors(t *testing.T) {
@@ -653,4 +670,11 @@ func TestConcurrentRevokeAndIssuance(t *testing.T) {
 	after := ts.login(aliceEmail, alicePassword)
 	assertAccessWorks(t, ts, after.AccessToken)
 	ts.tokens(ts.refreshResp(after.RefreshToken))
+}
+
+func (p *Provider) lookupFamily(t *testing.T, refresh string) string {
+	t.Helper()
+	rec, err := p.deps.Store.LookupRefresh(t.Context(), refresh)
+	require.NoError(t, err)
+	return rec.Grant.FamilyID
 }

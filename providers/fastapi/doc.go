@@ -8,7 +8,7 @@
 // docs/providers/fastapi.md; it follows the UniPoll API documentation
 // (seeds/003) and, where that says nothing, what fastapi-users itself does.
 //
-// Every token it issues is named in the instance's ledger, so that the
+// Every token it issues is stamped by the instance's lifecycle, so that the
 // admin API can revoke or expire it, and its users can be changed at
 // runtime (control.go).
 package fastapi

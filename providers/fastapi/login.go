@@ -20,7 +20,7 @@ type tokenResponse struct {
 	TokenType    string `json:"token_type"`
 	ClientID     string `json:"client_id,omitempty"`
 	ExpiresIn    int64  `json:"expires_in"`
-	// jti is the access token's ledger id, for Mint; never sent.
+	// jti is the access token's lifecycle jti, for Mint; never sent.
 	jti string
 }
 
@@ -86,15 +86,12 @@ func (p *Provider) login(ctx context.Context, user fixtures.User, ttl int64, ext
 	if err != nil {
 		return tokenResponse{}, err
 	}
-	st, err := p.user(ctx, sub)
-	if err != nil {
-		return tokenResponse{}, err
-	}
-	pr, err := p.mint(sub, user.Username, family, st.Epoch, secondsToDuration(ttl), extra)
+	pr, err := p.mint(sub, user.Username, family, true, secondsToDuration(ttl), extra)
 	if err != nil {
 		return tokenResponse{}, err
 	}
 	if err := p.deps.Store.IssueRefresh(ctx, pr.refresh, pr.refreshRecord); err != nil {
+		p.discard(pr, true)
 		return tokenResponse{}, err
 	}
 	if err := p.storeSession(ctx, &pr); err != nil {
@@ -109,7 +106,7 @@ func (p *Provider) response(pr pair) tokenResponse {
 		RefreshToken: pr.refresh,
 		TokenType:    p.cfg.TokenType,
 		ExpiresIn:    int64(pr.accessTTL.Seconds()),
-		jti:          pr.accessID,
+		jti:          pr.session.ID,
 	}
 	if p.cfg.LoginClientID {
 		resp.ClientID = pr.session.Subject

@@ -12,16 +12,16 @@ import (
 // and the refresh token issued with it (with every refresh token issued
 // with the same access token string: see session).
 func (p *Provider) serveLogout(w http.ResponseWriter, r *http.Request) error {
-	_, s, token, err := p.authenticate(r.Context(), r)
+	_, s, _, err := p.authenticate(r.Context(), r)
 	if err != nil {
 		return err
 	}
 	if p.cfg.LogoutRevokes || p.cfg.TokenFormat == FormatOpaque {
-		if err := p.deps.Store.DeleteRecord(r.Context(), sessionPrefix+tokenHash(token)); err != nil {
+		if _, err := p.life.RevokeToken(r.Context(), s.facts()); err != nil {
 			return err
 		}
 		for _, family := range s.Families {
-			if err := p.deps.Store.RevokeFamily(r.Context(), family); err != nil {
+			if err := p.life.RevokeGrant(r.Context(), family); err != nil {
 				return err
 			}
 		}

@@ -36,10 +36,12 @@ func (p *Provider) Mint(ctx context.Context, req provider.MintRequest) (provider
 	return provider.MintResult{AccessToken: resp.AccessToken, RefreshToken: resp.RefreshToken, ExpiresIn: resp.ExpiresIn, JTI: resp.jti}, nil
 }
 
-// Reset implements provider.Resetter: the configured users come back; the
-// server resets the store namespace (sessions, refresh tokens, epochs).
+// Reset implements provider.Resetter: the configured users come back and
+// the lifecycle's tally starts afresh; the server resets the store
+// namespace (sessions, refresh tokens, marks and cut-offs).
 func (p *Provider) Reset(context.Context) error {
 	p.dir.Reset()
+	p.life.Reset()
 	return nil
 }
 

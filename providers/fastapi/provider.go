@@ -12,7 +12,7 @@ import (
 	"github.com/authmock/authmock/fixtures"
 	"github.com/authmock/authmock/internal/directory"
 	"github.com/authmock/authmock/internal/keyload"
-	"github.com/authmock/authmock/internal/ledger"
+	"github.com/authmock/authmock/internal/lifecycle"
 	"github.com/authmock/authmock/internal/provider"
 	"github.com/authmock/authmock/jwtutil"
 )
@@ -59,15 +59,15 @@ type Provider struct {
 	log  *slog.Logger
 	keys *jwtutil.KeySet // nil with opaque tokens
 	dir  *directory.Directory
-	// ledger names every issued token for the admin API's revoke and
-	// expire; editor changes the users at runtime (control.go).
-	ledger *ledger.Ledger
+	// life says whether each issued token still works, and revokes and
+	// expires them; editor changes the users at runtime (control.go).
+	life   *lifecycle.Lifecycle
 	editor *directory.Editor
 }
 
 // New builds an instance.
 func New(deps provider.Deps, cfg Config) (*Provider, error) {
-	p := &Provider{cfg: cfg, deps: deps, log: deps.Logger, dir: directory.New(nil, cfg.Users), ledger: ledger.New(deps.Store)}
+	p := &Provider{cfg: cfg, deps: deps, log: deps.Logger, dir: directory.New(nil, cfg.Users), life: newLifecycle(deps)}
 	p.editor = &directory.Editor{
 		Dir:       p.dir,
 		NoClients: true,

@@ -12,7 +12,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/authmock/authmock/internal/ledger"
+	"github.com/authmock/authmock/internal/lifecycle"
 	"github.com/authmock/authmock/internal/store"
 	"github.com/authmock/authmock/jwtutil"
 )
@@ -59,15 +59,15 @@ func (p *Provider) serveRefresh(w http.ResponseWriter, r *http.Request) error {
 		if !found {
 			return httpError(http.StatusUnauthorized, detailInvalidAccess)
 		}
-		// An access token the admin API revoked is as good as deleted (the
-		// UniPoll code's revocation deletes it); one it expired still pairs,
-		// as an access token past its exp does.
-		status, err := p.ledger.Status(r.Context(), ledger.Access, s.ID)
+		// A revoked access token is as good as deleted (the UniPoll code's
+		// revocation deletes it); an expired one still pairs, as an access
+		// token past its exp does.
+		status, err := p.life.Judge(r.Context(), s.facts())
 		if err != nil {
 			return err
 		}
-		if status == ledger.Revoked {
-			return &apiError{status: http.StatusUnauthorized, detail: detailInvalidAccess, cause: errors.New("access token revoked by the admin API")}
+		if status == lifecycle.Revoked {
+			return &apiError{status: http.StatusUnauthorized, detail: detailInvalidAccess, cause: errors.New("access token revoked")}
 		}
 		accessHash := tokenHash(access)
 		check = func(rec store.RefreshRecord) error {
@@ -180,7 +180,7 @@ func (p *Provider) refresh(ctx context.Context, presented, unknown string, check
 	case errors.Is(err, store.ErrNotFound):
 		return tokenResponse{}, httpError(http.StatusUnauthorized, unknown)
 	case errors.Is(err, store.ErrReused):
-		if err := p.revokeUser(ctx, rec.Grant.Subject, rec.Grant.FamilyID); err != nil {
+		if err := p.revokeUser(ctx, rec.Grant.Subject, rec.Grant.Username, rec.Grant.FamilyID); err != nil {
 			return tokenResponse{}, err
 		}
 		expired.cause = err
@@ -191,14 +191,14 @@ func (p *Provider) refresh(ctx context.Context, presented, unknown string, check
 	case err != nil:
 		return tokenResponse{}, err
 	}
-	// What the admin API did to the family: revoked (its family is revoked
-	// in the store too) or expired; both answer as an expired token.
-	status, err := p.ledger.Status(ctx, ledger.Refresh, rec.Grant.FamilyID)
+	// Revoked (by the admin API, logout, or the user's reuse detection) or
+	// expired by the admin API: both answer as an expired token.
+	status, err := p.life.Check(ctx, lifecycle.RefreshFacts(rec))
 	if err != nil {
 		return tokenResponse{}, err
 	}
-	if status != ledger.Live {
-		expired.cause = fmt.Errorf("refresh token %s by the admin API", status)
+	if status != lifecycle.Live {
+		expired.cause = fmt.Errorf("refresh token %s", status)
 		return tokenResponse{}, expired
 	}
 	if check != nil {
@@ -214,23 +214,22 @@ func (p *Provider) refresh(ctx context.Context, presented, unknown string, check
 	if user.Disabled {
 		return tokenResponse{}, httpError(http.StatusBadRequest, detailBadCredentials)
 	}
-	st, err := p.user(ctx, sub)
-	if err != nil {
-		return tokenResponse{}, err
-	}
-	if grantEpoch(rec.Grant) != st.Epoch {
-		return tokenResponse{}, expired // the user's tokens were revoked
-	}
-	if p.cfg.RefreshNewestOnly && st.Newest != tokenHash(presented) {
-		// The UniPoll code's check: not the user's newest refresh token
-		// counts as reuse.
-		if err := p.revokeUser(ctx, sub, rec.Grant.FamilyID); err != nil {
+	if p.cfg.RefreshNewestOnly {
+		st, err := p.user(ctx, sub)
+		if err != nil {
 			return tokenResponse{}, err
 		}
-		return tokenResponse{}, expired
+		if st.Newest != tokenHash(presented) {
+			// The UniPoll code's check: not the user's newest refresh token
+			// counts as reuse.
+			if err := p.revokeUser(ctx, sub, user.Username, rec.Grant.FamilyID); err != nil {
+				return tokenResponse{}, err
+			}
+			return tokenResponse{}, expired
+		}
 	}
 
-	pr, err := p.mint(sub, user.Username, rec.Grant.FamilyID, st.Epoch, 0, nil)
+	pr, err := p.mint(sub, user.Username, rec.Grant.FamilyID, false, 0, nil)
 	if err != nil {
 		return tokenResponse{}, err
 	}
@@ -240,12 +239,17 @@ func (p *Provider) refresh(ctx context.Context, presented, unknown string, check
 				return store.RefreshRecord{}, err
 			}
 		}
-		return pr.refreshRecord, nil
+		succ := pr.refreshRecord
+		succ.Grant.Seq = cur.Grant.Seq // the family keeps its stamp
+		return succ, nil
 	})
+	if err != nil {
+		p.discard(pr, false)
+	}
 	switch {
 	case errors.Is(err, store.ErrReused):
 		// Another request used the token first (or it is being replayed).
-		if err := p.revokeUser(ctx, sub, rec.Grant.FamilyID); err != nil {
+		if err := p.revokeUser(ctx, sub, user.Username, rec.Grant.FamilyID); err != nil {
 			return tokenResponse{}, err
 		}
 		expired.cause = err
@@ -258,6 +262,7 @@ func (p *Provider) refresh(ctx context.Context, presented, unknown string, check
 	case err != nil:
 		return tokenResponse{}, err
 	}
+	p.life.Rotated(lifecycle.RefreshFacts(rec), pr.refreshRecord.ExpiresAt)
 	if err := p.storeSession(ctx, &pr); err != nil {
 		return tokenResponse{}, err
 	}

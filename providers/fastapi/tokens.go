@@ -6,12 +6,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"strconv"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/authmock/authmock/internal/ledger"
+	"github.com/authmock/authmock/internal/lifecycle"
+	"github.com/authmock/authmock/internal/provider"
 	"github.com/authmock/authmock/internal/store"
 	"github.com/authmock/authmock/jwtutil"
 )
@@ -25,9 +25,8 @@ const (
 
 // Store keys and refresh-grant extras.
 const (
-	sessionPrefix = "at:"   // + tokenHash(access token): its session
-	userPrefix    = "user:" // + account id: the user's token state
-	extraEpoch    = "epoch"
+	sessionPrefix = "at:"    // + tokenHash(access token): its session
+	userPrefix    = "user:"  // + account id: the user's newest refresh token
 	extraAccess   = "access" // tokenHash of the access token issued with the refresh token
 )
 
@@ -63,35 +62,47 @@ func (c refreshClaims) GetSubject() (string, error)                  { return c.
 func (c refreshClaims) GetAudience() (jwt.ClaimStrings, error)       { return c.Audience, nil }
 
 // session is what the store keeps about one access token: whose it is,
-// the user's revocation epoch it was issued in, and its refresh families.
-// Every access token has one, JWTs included, because reuse detection must
-// be able to revoke a user's access tokens, which stateless JWTs cannot be.
+// its lifecycle stamp and its refresh families. fastapi-users' JWTs hold
+// only sub, aud and exp, with no jti to carry a stamp, so every access
+// token has a session, JWTs included.
 //
-// fastapi-users' JWTs hold only sub, aud and exp, so two logins of one
-// user in the same second get the same access token string: its session
-// then names both families, and the latest epoch.
-//
-// ID names the token in the ledger (its "jti" for the admin API): see
-// renewAccessID.
+// Two logins of one user in the same second get the same access token
+// string: its session then names both families, and one stamp (see
+// storeSession).
 type session struct {
 	Subject   string   `json:"sub"`
-	Epoch     int64    `json:"epoch"`
+	Username  string   `json:"username"`
 	Families  []string `json:"families"`
-	ExpiresAt int64    `json:"exp"` // Unix seconds
-	ID        string   `json:"id"`
+	ExpiresAt int64    `json:"exp"`   // Unix seconds
+	Until     int64    `json:"until"` // Unix seconds the session is kept until; 0: for ever
+	Seq       uint64   `json:"seq"`
+	// ID is the lifecycle's jti of the token: the admin API's "jti".
+	ID string `json:"id"`
 }
+
+// facts are the lifecycle's facts of the session's access token. The
+// dialect has no clients.
+func (s session) facts() lifecycle.Facts {
+	until := sessionForever
+	if s.Until != 0 {
+		until = time.Unix(s.Until, 0)
+	}
+	return lifecycle.Facts{Kind: lifecycle.Access, Seq: s.Seq, JTI: s.ID, Username: s.Username,
+		ExpiresAt: time.Unix(s.ExpiresAt, 0), Until: until}
+}
+
+// sessionForever stands for a session kept for ever (a refresh token that
+// never expires pairs with its access token for ever).
+var sessionForever = time.Unix(1<<40, 0)
 
 // maxSessionFamilies bounds a session's families when many logins share a
 // token string; the oldest are forgotten (their refresh tokens still work
 // unless refresh_requires_access_token pairs them with this token).
 const maxSessionFamilies = 16
 
-// userState is a user's token state. Epoch counts the user-wide
-// revocations: a token issued in an older epoch is dead. Newest is the
-// tokenHash of the user's latest refresh token (kept with
-// refresh_newest_only).
+// userState is a user's newest refresh token (its tokenHash), kept with
+// refresh_newest_only.
 type userState struct {
-	Epoch  int64  `json:"epoch"`
 	Newest string `json:"newest,omitempty"`
 }
 
@@ -108,16 +119,18 @@ type pair struct {
 	session         session
 	refreshRecord   store.RefreshRecord
 	accessTTL       time.Duration
-	// accessID is the access token's ledger id, set by storeSession.
-	accessID string
+	// stamp is the access token's lifecycle stamp; storeSession may adopt
+	// the one a live session of the same token string already has.
+	stamp lifecycle.Facts
 }
 
 func (p *Provider) now() time.Time { return p.deps.Clock.Now().Truncate(time.Second) }
 
-// mint signs (or draws) an access and a refresh token for sub in family
-// and epoch. ttl overrides the access lifetime when positive; extra claims
-// go into a JWT access token under fastapi-users' own.
-func (p *Provider) mint(sub, username, family string, epoch int64, ttl time.Duration, extra map[string]any) (pair, error) {
+// mint signs (or draws) an access and a refresh token for sub in family,
+// stamped by the lifecycle (a new family's stamp only when newFamily).
+// ttl overrides the access lifetime when positive; extra claims go into a
+// JWT access token under fastapi-users' own.
+func (p *Provider) mint(sub, username, family string, newFamily bool, ttl time.Duration, extra map[string]any) (out pair, err error) {
 	now := p.now()
 	if ttl <= 0 {
 		ttl = p.cfg.AccessTokenTTL.D()
@@ -127,8 +140,7 @@ func (p *Provider) mint(sub, username, family string, epoch int64, ttl time.Dura
 	if d := p.cfg.RefreshTokenTTL.D(); d > 0 {
 		refreshExp = now.Add(d)
 	}
-	out := pair{accessTTL: ttl}
-	var err error
+	out.accessTTL = ttl
 	if p.cfg.TokenFormat == FormatOpaque {
 		if out.access, err = p.deps.RandomToken(); err != nil {
 			return pair{}, err
@@ -152,16 +164,28 @@ func (p *Provider) mint(sub, username, family string, epoch int64, ttl time.Dura
 			return pair{}, err
 		}
 	}
-	out.session = session{Subject: sub, Epoch: epoch, Families: []string{family}, ExpiresAt: accessExp.Unix()}
+	out.stamp = p.life.NewAccess(username, "", "", accessExp)
+	out.session = session{Subject: sub, Username: username, Families: []string{family}, ExpiresAt: accessExp.Unix(), Seq: out.stamp.Seq, ID: out.stamp.JTI}
 	out.refreshRecord = store.RefreshRecord{
 		Grant: store.Grant{
 			FamilyID: family, Subject: sub, Username: username,
-			Extra: map[string]string{extraEpoch: strconv.FormatInt(epoch, 10), extraAccess: tokenHash(out.access)},
+			Extra: map[string]string{extraAccess: tokenHash(out.access)},
 		},
 		IssuedAt:  now,
 		ExpiresAt: refreshExp,
 	}
+	if newFamily {
+		out.refreshRecord.Grant.Seq = p.life.NewFamily(username, "", refreshExp)
+	}
 	return out, nil
+}
+
+// discard takes back the stamps of a pair that was not handed out.
+func (p *Provider) discard(pr pair, newFamily bool) {
+	p.life.Discard(pr.stamp)
+	if newFamily {
+		p.life.Discard(lifecycle.RefreshFacts(pr.refreshRecord))
+	}
 }
 
 func (p *Provider) signAccess(sub string, exp time.Time, extra map[string]any) (string, error) {
@@ -178,9 +202,15 @@ func (p *Provider) signAccess(sub string, exp time.Time, extra map[string]any) (
 }
 
 // storeSession records a minted access token (after its refresh token was
-// stored) in its session and in the ledger, with its refresh token, and,
-// with refresh_newest_only, makes its refresh token the user's newest. It
-// sets pr.accessID.
+// stored) in its session and, with refresh_newest_only, makes its refresh
+// token the user's newest.
+//
+// fastapi-users' claims have nothing random, so the same access token
+// string comes back for a login or refresh in the same second (on a frozen
+// clock, for ever). While the session's stamp is live the issuances share
+// it, as they share the token; once it has been revoked or expired, the
+// new issuance's own stamp replaces it, so that a token issued after an
+// admin call works.
 func (p *Provider) storeSession(ctx context.Context, pr *pair) error {
 	// The session outlives the access token when refresh needs the old
 	// access token, which may be presented expired (the UniPoll code does
@@ -192,9 +222,26 @@ func (p *Provider) storeSession(ctx context.Context, pr *pair) error {
 			until = time.Unix(pr.session.ExpiresAt, 0)
 		}
 	}
+	if !until.IsZero() {
+		pr.session.Until = until.Unix()
+	}
 	key := sessionPrefix + tokenHash(pr.access)
+	// Judged before the update: the lifecycle reads the store, which the
+	// update's callback must not.
+	dead := ""
+	if prev, found, err := p.lookupSession(ctx, pr.access); err != nil {
+		return err
+	} else if found {
+		if st, err := p.life.Check(ctx, prev.facts()); err != nil {
+			return err
+		} else if st != lifecycle.Live {
+			dead = prev.ID
+		}
+	}
+	adopted := false
 	err := p.deps.Store.UpdateRecord(ctx, key, func(old []byte, found bool) ([]byte, time.Time, error) {
 		s := pr.session
+		adopted = false
 		if found {
 			var prev session
 			if err := json.Unmarshal(old, &prev); err == nil && prev.Subject == s.Subject {
@@ -202,87 +249,28 @@ func (p *Provider) storeSession(ctx context.Context, pr *pair) error {
 				if n := len(s.Families); n > maxSessionFamilies {
 					s.Families = s.Families[n-maxSessionFamilies:]
 				}
-				s.ID = prev.ID
+				if prev.ID != "" && prev.ID != dead {
+					s.Seq, s.ID, adopted = prev.Seq, prev.ID, true
+				}
 			}
 		}
-		if s.ID == "" {
-			s.ID = tokenHash(pr.access)
-		}
-		pr.accessID = s.ID
 		b, err := json.Marshal(s)
+		if err == nil {
+			pr.session = s
+		}
 		return b, until, err
 	})
 	if err != nil {
 		return err
 	}
-	if err := p.renewAccessID(ctx, key, pr, until); err != nil {
-		return err
-	}
-	if err := p.record(ctx, pr, until); err != nil {
-		return err
+	if adopted {
+		p.life.Discard(pr.stamp) // one token, one stamp
 	}
 	if !p.cfg.RefreshNewestOnly {
 		return nil
 	}
 	newest := tokenHash(pr.refresh)
-	return p.updateUser(ctx, pr.session.Subject, func(st *userState) {
-		if st.Epoch == pr.session.Epoch {
-			st.Newest = newest
-		}
-	})
-}
-
-// renewAccessID gives a freshly stored access token a new ledger id when
-// the one its session has is revoked or expired.
-//
-// An access token's ledger id is first its hash (what its session is
-// stored under). fastapi-users' claims have nothing random, so the same
-// string comes back for a login or refresh in the same second (on a frozen
-// clock, for ever): while the string's id is live the issuances share it,
-// as they share the token; once the admin API has revoked or expired it,
-// the new issuance gets a fresh random id, so that a token issued after
-// the call works.
-func (p *Provider) renewAccessID(ctx context.Context, key string, pr *pair, until time.Time) error {
-	st, err := p.ledger.Status(ctx, ledger.Access, pr.accessID)
-	if err != nil || st == ledger.Live {
-		return err
-	}
-	dead := pr.accessID
-	fresh, err := p.deps.RandomHex(16)
-	if err != nil {
-		return err
-	}
-	return p.deps.Store.UpdateRecord(ctx, key, func(old []byte, found bool) ([]byte, time.Time, error) {
-		s := pr.session
-		if found {
-			if err := json.Unmarshal(old, &s); err != nil {
-				return nil, time.Time{}, err
-			}
-		}
-		// A concurrent issuance of the same string may have renewed it
-		// already: keep its id.
-		if s.ID == dead || s.ID == "" {
-			s.ID = fresh
-		}
-		pr.accessID = s.ID
-		b, err := json.Marshal(s)
-		return b, until, err
-	})
-}
-
-// record puts a minted pair in the ledger: the access token under its id
-// until its session ends (with refresh_requires_access_token, the refresh
-// endpoint takes it until then), the refresh token under its family, whose
-// expiry follows each rotation.
-func (p *Provider) record(ctx context.Context, pr *pair, accessUntil time.Time) error {
-	username := pr.refreshRecord.Grant.Username
-	err := p.ledger.Record(ctx, ledger.Entry{Kind: ledger.Access, ID: pr.accessID, Username: username, ExpiresAt: accessUntil})
-	if err != nil {
-		return err
-	}
-	return p.ledger.Record(ctx, ledger.Entry{
-		Kind: ledger.Refresh, ID: pr.refreshRecord.Grant.FamilyID, Username: username, ExpiresAt: pr.refreshRecord.ExpiresAt,
-	})
+	return p.updateUser(ctx, pr.session.Subject, func(st *userState) { st.Newest = newest })
 }
 
 // lookupSession returns an access token's session, whether or not the
@@ -332,21 +320,16 @@ func (p *Provider) updateUser(ctx context.Context, sub string, change func(*user
 
 // revokeUser revokes every token of a user, on every device: the reuse
 // detection of the UniPoll code, which deletes the user's whole token
-// family. Tokens issued afterwards (a new login) are not affected.
-func (p *Provider) revokeUser(ctx context.Context, sub, family string) error {
+// family. It is the lifecycle's cut-off, the admin API's revoke of the
+// user; tokens issued afterwards (a new login) are not affected.
+func (p *Provider) revokeUser(ctx context.Context, sub, username, family string) error {
 	if family != "" {
 		if err := p.deps.Store.RevokeFamily(ctx, family); err != nil {
 			return err
 		}
 	}
-	return p.updateUser(ctx, sub, func(st *userState) {
-		st.Epoch++
-		st.Newest = ""
-	})
-}
-
-// grantEpoch reads the epoch a refresh token was issued in.
-func grantEpoch(g store.Grant) int64 {
-	n, _ := strconv.ParseInt(g.Extra[extraEpoch], 10, 64)
-	return n
+	if _, err := p.life.Revoke(ctx, provider.TokenSelector{Username: username}, nil); err != nil {
+		return err
+	}
+	return p.updateUser(ctx, sub, func(st *userState) { st.Newest = "" })
 }

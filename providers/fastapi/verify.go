@@ -7,7 +7,7 @@ import (
 
 	"github.com/authmock/authmock/fixtures"
 	"github.com/authmock/authmock/internal/httpx"
-	"github.com/authmock/authmock/internal/ledger"
+	"github.com/authmock/authmock/internal/lifecycle"
 	"github.com/authmock/authmock/jwtutil"
 )
 
@@ -20,9 +20,9 @@ func unauthorized(cause error) *apiError {
 
 // authenticate checks the request's bearer access token and returns its
 // user (active) and session: the signature, audience and expiry of a JWT,
-// then the session the token was issued with, its user's revocation epoch,
-// what the admin API did to it (revoked and expired both give fastapi-users'
-// 401, as an expired JWT does) and the user's state.
+// then the session the token was issued with, what the lifecycle says of
+// it (revoked and expired both give fastapi-users' 401, as an expired JWT
+// does) and the user.
 func (p *Provider) authenticate(ctx context.Context, r *http.Request) (fixtures.User, session, string, error) {
 	token, ok := httpx.BearerToken(r)
 	if !ok {
@@ -42,19 +42,12 @@ func (p *Provider) authenticate(ctx context.Context, r *http.Request) (fixtures.
 	if !found || p.now().Unix() >= s.ExpiresAt {
 		return fixtures.User{}, session{}, "", unauthorized(nil)
 	}
-	st, err := p.user(ctx, s.Subject)
+	status, err := p.life.Check(ctx, s.facts())
 	if err != nil {
 		return fixtures.User{}, session{}, "", err
 	}
-	if st.Epoch != s.Epoch {
-		return fixtures.User{}, session{}, "", unauthorized(nil) // revoked by reuse detection
-	}
-	status, err := p.ledger.Status(ctx, ledger.Access, s.ID)
-	if err != nil {
-		return fixtures.User{}, session{}, "", err
-	}
-	if status != ledger.Live {
-		return fixtures.User{}, session{}, "", unauthorized(fmt.Errorf("access token %s by the admin API", status))
+	if status != lifecycle.Live {
+		return fixtures.User{}, session{}, "", unauthorized(fmt.Errorf("access token %s", status))
 	}
 	u, ok := p.dir.UserBySubject(s.Subject)
 	if !ok || u.Disabled {

@@ -23,7 +23,7 @@ import (
 // family is revoked in the store too, so that rotating it fails atomically.
 func newLifecycle(deps provider.Deps) *lifecycle.Lifecycle {
 	return lifecycle.New(lifecycle.Config{
-		Store: deps.Store, Families: deps.Store, Clock: deps.Clock, Sequence: deps.Sequence,
+		Store: deps.Store, Families: deps.Store, Clock: deps.Clock, Sequence: deps.Sequence, Salt: deps.Issuer,
 		WithdrawRefresh: func(ctx context.Context, f lifecycle.Facts) error {
 			return deps.Store.RevokeFamily(ctx, f.Family)
 		},
