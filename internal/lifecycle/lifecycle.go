@@ -7,6 +7,7 @@ import (
 
 	"github.com/authmock/authmock/internal/clock"
 	"github.com/authmock/authmock/internal/store"
+	"github.com/authmock/authmock/jwtutil"
 )
 
 // Config is what a Lifecycle is built from.
@@ -24,14 +25,24 @@ type Config struct {
 	// instance.
 	Sequence clock.Sequence
 	// Salt makes the jti tags of this instance differ from another's, so
-	// that the admin API refuses another instance's jti: the issuer, which
-	// replicas behind one URL share.
+	// that the admin API refuses another instance's jti. Salt gives the
+	// usual one.
 	Salt string
 	// WithdrawRefresh, when set, also withdraws a revoked refresh token in
 	// the dialect's own state (its store family, say), so that state agrees
 	// with Check. Check does not depend on it. It runs with the lifecycle's
 	// lock held and must not call back into the Lifecycle.
 	WithdrawRefresh func(ctx context.Context, f Facts) error
+}
+
+// Salt is an instance's usual Config.Salt: its name and the kid of the
+// key it signs with (keys may be nil), which replicas of one instance share
+// and a reproducible run keeps, but another instance does not.
+func Salt(name string, keys *jwtutil.KeySet) string {
+	if keys == nil || keys.Active() == nil {
+		return name
+	}
+	return name + "|" + keys.Active().KID()
 }
 
 // Lifecycle is one provider instance's token lifecycle. It is safe for

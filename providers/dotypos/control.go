@@ -13,9 +13,9 @@ import (
 // newLifecycle builds the instance's lifecycle. A revoked refresh token's
 // record is deleted, as a user disconnecting the application would have
 // it; the lifecycle's mark keeps it dead either way.
-func newLifecycle(deps provider.Deps) *lifecycle.Lifecycle {
+func newLifecycle(deps provider.Deps, keys *jwtutil.KeySet) *lifecycle.Lifecycle {
 	return lifecycle.New(lifecycle.Config{
-		Store: deps.Store, Clock: deps.Clock, Sequence: deps.Sequence, Salt: deps.Issuer,
+		Store: deps.Store, Clock: deps.Clock, Sequence: deps.Sequence, Salt: lifecycle.Salt(deps.Name, keys),
 		WithdrawRefresh: func(ctx context.Context, f lifecycle.Facts) error {
 			return deps.Store.DeleteRecord(ctx, refreshKey(f.Family))
 		},

@@ -93,7 +93,7 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 		dir:    directory.New(cfg.Clients, cfg.Users),
 		clouds: newCloudDirectory(cfg.Clouds, cfg.UserClouds),
 		pages:  pages,
-		life:   newLifecycle(deps),
+		life:   newLifecycle(deps, keys),
 	}
 	p.editor = &directory.Editor{
 		Dir:         p.dir,

@@ -67,7 +67,7 @@ type Provider struct {
 
 // New builds an instance.
 func New(deps provider.Deps, cfg Config) (*Provider, error) {
-	p := &Provider{cfg: cfg, deps: deps, log: deps.Logger, dir: directory.New(nil, cfg.Users), life: newLifecycle(deps)}
+	p := &Provider{cfg: cfg, deps: deps, log: deps.Logger, dir: directory.New(nil, cfg.Users)}
 	p.editor = &directory.Editor{
 		Dir:       p.dir,
 		NoClients: true,
@@ -87,6 +87,7 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 		}
 		p.keys = keys
 	}
+	p.life = newLifecycle(deps, p.keys)
 	return p, nil
 }
 

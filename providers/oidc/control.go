@@ -21,9 +21,9 @@ import (
 
 // newLifecycle builds the instance's lifecycle. A revoked refresh token's
 // family is revoked in the store too, so that rotating it fails atomically.
-func newLifecycle(deps provider.Deps) *lifecycle.Lifecycle {
+func newLifecycle(deps provider.Deps, keys *jwtutil.KeySet) *lifecycle.Lifecycle {
 	return lifecycle.New(lifecycle.Config{
-		Store: deps.Store, Families: deps.Store, Clock: deps.Clock, Sequence: deps.Sequence, Salt: deps.Issuer,
+		Store: deps.Store, Families: deps.Store, Clock: deps.Clock, Sequence: deps.Sequence, Salt: lifecycle.Salt(deps.Name, keys),
 		WithdrawRefresh: func(ctx context.Context, f lifecycle.Facts) error {
 			return deps.Store.RevokeFamily(ctx, f.Family)
 		},

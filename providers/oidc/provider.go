@@ -89,7 +89,7 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 		log:      deps.Logger,
 		keys:     keys,
 		dir:      directory.New(cfg.Clients, cfg.Users),
-		life:     newLifecycle(deps),
+		life:     newLifecycle(deps, keys),
 		scopes:   cfg.supportedScopes(),
 		renderer: oauth.RFC6749Renderer{Realm: deps.Issuer},
 		bearer:   oauth.BearerRenderer{Realm: deps.Issuer},
