@@ -38,8 +38,8 @@ func (l *Lifecycle) Expire(ctx context.Context, sel provider.TokenSelector, reso
 
 // RevokeToken revokes one token the dialect has in hand, for its own
 // revocation paths (a revocation endpoint, logout, a reused refresh
-// token): a refresh token revokes its whole grant, with every access token
-// issued under it.
+// token): a refresh token revokes its whole grant when
+// Config.RefreshRevokesGrant says so.
 func (l *Lifecycle) RevokeToken(ctx context.Context, f Facts) (provider.Selected, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -141,15 +141,16 @@ func (l *Lifecycle) jtiFacts(jti string) (Facts, error) {
 		return Facts{}, provider.ErrUnknownToken
 	}
 	f := Facts{Kind: Access, Seq: seq, JTI: jti, ExpiresAt: exp}
-	if ps := l.tags[tag]; len(ps) > 0 {
-		// A tag shared by two pairs is a 32-bit hash collision among this
-		// instance's users and clients; the first is taken.
-		f.Username, f.ClientID = ps[0].username, ps[0].clientID
-	} else if seq >= l.startSeq {
-		// Issued since the tally began, yet by no pair: not this
-		// instance's (or a jti made up).
+	ps := l.tags[tag]
+	if len(ps) == 0 {
+		// No pair of this instance's tally has the tag: another instance's
+		// jti, a made-up one, or one issued before a reset (which forgot
+		// it, as it forgot the marks).
 		return Facts{}, provider.ErrUnknownToken
 	}
+	// A tag shared by two pairs is a 32-bit hash collision among this
+	// instance's users and clients; the first is taken.
+	f.Username, f.ClientID = ps[0].username, ps[0].clientID
 	return f, nil
 }
 
@@ -161,7 +162,7 @@ func (l *Lifecycle) one(ctx context.Context, f Facts, level uint8) (provider.Sel
 	if until := f.until(); !until.IsZero() && !l.now().Before(until) {
 		return provider.Selected{}, provider.ErrUnknownToken // over anyway: nothing to act on
 	}
-	if f.Kind == Refresh && level == store.MarkRevoked {
+	if f.Kind == Refresh && level == store.MarkRevoked && l.cfg.RefreshRevokesGrant {
 		return l.revokeGrant(ctx, f)
 	}
 	before, err := l.judge(ctx, f)
@@ -177,6 +178,11 @@ func (l *Lifecycle) one(ctx context.Context, f Facts, level uint8) (provider.Sel
 	}
 	if prev, err := l.cfg.Store.Mark(ctx, key, level, until); err != nil || prev >= level {
 		return provider.Selected{}, err
+	}
+	if f.Kind == Refresh && level == store.MarkRevoked && l.cfg.WithdrawRefresh != nil {
+		if err := l.cfg.WithdrawRefresh(ctx, f); err != nil {
+			return provider.Selected{}, err
+		}
 	}
 	l.settle(f, before, level)
 	var n provider.Selected

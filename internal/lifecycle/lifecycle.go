@@ -28,6 +28,12 @@ type Config struct {
 	// that the admin API refuses another instance's jti. Salt gives the
 	// usual one.
 	Salt string
+	// RefreshRevokesGrant makes revoking a refresh token (by the admin API
+	// or RevokeToken) revoke its whole grant, every access token issued
+	// under it included, as RFC 7009 §2.1 allows; otherwise the refresh
+	// token's family dies alone and the access tokens live out their exp.
+	// RevokeGrant always takes the whole grant.
+	RefreshRevokesGrant bool
 	// WithdrawRefresh, when set, also withdraws a revoked refresh token in
 	// the dialect's own state (its store family, say), so that state agrees
 	// with Check. Check does not depend on it. It runs with the lifecycle's
@@ -53,11 +59,10 @@ type Lifecycle struct {
 	// mu serialises the admin operations with each other and with the
 	// tally's updates at issuance, so that a count and a cut-off always
 	// agree on which tokens came before the call.
-	mu       sync.Mutex
-	pairs    map[pairKey]*pair
-	tags     map[uint32][]*pair
-	startSeq uint64        // tokens from before this (another process, a reset) may have no pair
-	maxTTL   time.Duration // the longest access-token lifetime issued
+	mu     sync.Mutex
+	pairs  map[pairKey]*pair
+	tags   map[uint32][]*pair
+	maxTTL time.Duration // the longest access-token lifetime issued
 }
 
 // New returns a Lifecycle.
@@ -76,7 +81,6 @@ func (l *Lifecycle) Reset() {
 	defer l.mu.Unlock()
 	l.pairs = make(map[pairKey]*pair)
 	l.tags = make(map[uint32][]*pair)
-	l.startSeq = l.cfg.Sequence.Next()
 }
 
 func (l *Lifecycle) now() time.Time { return l.cfg.Clock.Now() }

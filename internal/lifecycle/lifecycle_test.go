@@ -33,7 +33,7 @@ func newWorld(t testing.TB) *world {
 	be := memory.New(clk, memory.WithSweepInterval(0))
 	t.Cleanup(func() { _ = be.Close() })
 	w := &world{st: be.Namespace("n"), clk: clk, families: map[string]store.RefreshRecord{}}
-	w.l = lifecycle.New(lifecycle.Config{Store: w.st, Clock: clk, Sequence: clock.NewCounterSequence()})
+	w.l = lifecycle.New(lifecycle.Config{Store: w.st, Clock: clk, Sequence: clock.NewCounterSequence(), RefreshRevokesGrant: true})
 	return w
 }
 

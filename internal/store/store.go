@@ -1,6 +1,7 @@
 // Package store holds the server-side state every dialect needs: single-use
 // authorization codes, refresh-token families with rotation and reuse
-// detection, revocations, and a key-value area for dialect-specific records.
+// detection, the token lifecycle's marks and cut-offs, and a key-value area
+// for dialect-specific records.
 //
 // It is separate from the dialects so that the guarantees that matter for
 // security (a code is consumed once, a refresh token rotates once, a replay
@@ -194,16 +195,6 @@ type Liveness interface {
 	ReadLiveness(ctx context.Context, markKeys, cutoffKeys []string, cutoffs []uint64) (level uint8, err error)
 }
 
-// Revocations records revoked identifiers (an access token's jti, a family
-// id) until they no longer matter, that is until the tokens they name expire.
-type Revocations interface {
-	// Revoke marks key revoked until the given time, after which the entry
-	// may be forgotten.
-	Revoke(ctx context.Context, key string, until time.Time) error
-	// Revoked reports whether any of keys is revoked.
-	Revoked(ctx context.Context, keys ...string) (bool, error)
-}
-
 // Records is a key-value area for dialect-specific state (a Dotypos refresh
 // token's cloud binding, a connector session). Values are opaque bytes,
 // usually JSON, so that any backend can hold them.
@@ -235,7 +226,6 @@ type Record struct {
 type Store interface {
 	Codes
 	RefreshTokens
-	Revocations
 	Liveness
 	Records
 }

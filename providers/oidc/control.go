@@ -23,7 +23,8 @@ import (
 // family is revoked in the store too, so that rotating it fails atomically.
 func newLifecycle(deps provider.Deps, keys *jwtutil.KeySet) *lifecycle.Lifecycle {
 	return lifecycle.New(lifecycle.Config{
-		Store: deps.Store, Families: deps.Store, Clock: deps.Clock, Sequence: deps.Sequence, Salt: lifecycle.Salt(deps.Name, keys),
+		RefreshRevokesGrant: true,
+		Store:               deps.Store, Families: deps.Store, Clock: deps.Clock, Sequence: deps.Sequence, Salt: lifecycle.Salt(deps.Name, keys),
 		WithdrawRefresh: func(ctx context.Context, f lifecycle.Facts) error {
 			return deps.Store.RevokeFamily(ctx, f.Family)
 		},

@@ -10,33 +10,31 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/authmock/authmock/fixtures"
-	"github.com/authmock/authmock/internal/ledger"
+	"github.com/authmock/authmock/internal/lifecycle"
 	"github.com/authmock/authmock/internal/provider"
 	"github.com/authmock/authmock/internal/store"
 	"github.com/authmock/authmock/jwtutil"
 )
 
+// newLifecycle builds the instance's lifecycle. A revoked refresh token's
+// family is revoked in the store too, as reuse detection would.
+func newLifecycle(deps provider.Deps, keys *jwtutil.KeySet) *lifecycle.Lifecycle {
+	return lifecycle.New(lifecycle.Config{
+		Store: deps.Store, Families: deps.Store, Clock: deps.Clock, Sequence: deps.Sequence, Salt: lifecycle.Salt(deps.Name, keys),
+		WithdrawRefresh: func(ctx context.Context, f lifecycle.Facts) error {
+			return deps.Store.RevokeFamily(ctx, f.Family)
+		},
+	})
+}
+
 // Revoke implements provider.Revoker. A revoked access token fails on every
 // resource route as a revoked grant's does (401 invalid_token, "the access
-// token has been revoked"); a revoked refresh token's family is revoked in
-// the store, as reuse detection would, so it fails with invalid_grant.
-// Revoking a refresh token by itself leaves the access tokens already issued
-// from it working until they expire or are revoked (RFC 7009 §2.1 allows
-// either).
+// token has been revoked"); a revoked refresh token's family is revoked, as
+// reuse detection would, so it fails with invalid_grant. Revoking a refresh
+// token by itself leaves the access tokens already issued from it working
+// until they expire or are revoked (RFC 7009 §2.1 allows either).
 func (p *Provider) Revoke(ctx context.Context, sel provider.TokenSelector) (provider.Selected, error) {
-	entries, err := p.ledger.Resolve(ctx, sel, ledger.One(p.resolveToken))
-	if err != nil {
-		return provider.Selected{}, err
-	}
-	for _, e := range entries {
-		if e.Kind != ledger.Refresh {
-			continue
-		}
-		if err := p.deps.Store.RevokeFamily(ctx, e.ID); err != nil {
-			return provider.Selected{}, err
-		}
-	}
-	return p.ledger.Revoke(ctx, entries)
+	return p.life.Revoke(ctx, sel, p.resolveToken)
 }
 
 // Expire implements provider.Revoker. An expired access token fails as one
@@ -45,35 +43,37 @@ func (p *Provider) Revoke(ctx context.Context, sel provider.TokenSelector) (prov
 // refresh; a refresh token named by Token is expired itself, and fails as
 // an expired one does (400 invalid_grant).
 func (p *Provider) Expire(ctx context.Context, sel provider.TokenSelector) (provider.Selected, error) {
-	entries, err := p.ledger.Resolve(ctx, sel, ledger.One(p.resolveToken))
-	if err != nil {
-		return provider.Selected{}, err
-	}
-	if sel.Token == "" {
-		entries = ledger.AccessOnly(entries)
-	}
-	return p.ledger.Expire(ctx, entries)
+	return p.life.Expire(ctx, sel, p.resolveToken)
 }
 
-// resolveToken finds the ledger entry of a token the instance issued: a JWT
-// access token by its jti (its signature checked, its expiry not), an
-// opaque one by its hash, a refresh token by its family.
-func (p *Provider) resolveToken(ctx context.Context, token string) (ledger.Entry, error) {
+// resolveToken reads a token the instance issued: a JWT access token by its
+// claims (its signature checked, its expiry not), an opaque one by its
+// record, a refresh token by its family's record.
+func (p *Provider) resolveToken(ctx context.Context, token string) (lifecycle.Facts, error) {
 	if len(token) > maxTokenLen {
-		return ledger.Entry{}, provider.ErrUnknownToken
+		return lifecycle.Facts{}, provider.ErrUnknownToken
 	}
 	if p.keys != nil && strings.Count(token, ".") == 2 {
 		// Refresh tokens are base64url: a JWS can only be an access token.
-		jti, err := p.jwtID(token)
+		claims, err := p.jwtClaims(token)
 		if err != nil {
-			return ledger.Entry{}, provider.ErrUnknownToken
+			return lifecycle.Facts{}, provider.ErrUnknownToken
 		}
-		return p.ledger.Lookup(ctx, ledger.Access, jti)
+		return p.factsOrUnknown(p.jwtAccess(claims))
 	}
 	if p.keys == nil {
-		e, err := p.ledger.Lookup(ctx, ledger.Access, accessID(token))
-		if !errors.Is(err, provider.ErrUnknownToken) {
-			return e, err
+		b, err := p.deps.Store.GetRecord(ctx, accessKeyPrefix+accessID(token))
+		switch {
+		case err == nil:
+			var a access
+			if err := json.Unmarshal(b, &a); err != nil {
+				return lifecycle.Facts{}, err
+			}
+			return p.factsOrUnknown(a)
+		case errors.Is(err, store.ErrExpired):
+			return lifecycle.Facts{}, provider.ErrUnknownToken
+		case !errors.Is(err, store.ErrNotFound):
+			return lifecycle.Facts{}, err
 		}
 	}
 	rec, err := p.deps.Store.LookupRefresh(ctx, token)
@@ -86,34 +86,41 @@ func (p *Provider) resolveToken(ctx context.Context, token string) (ledger.Entry
 		errors.Is(err, store.ErrRevoked), errors.Is(err, store.ErrReused):
 		// A retired (rotated-away) token is no longer one the instance
 		// knows: its successor is.
-		return ledger.Entry{}, provider.ErrUnknownToken
+		return lifecycle.Facts{}, provider.ErrUnknownToken
 	default:
-		return ledger.Entry{}, err
+		return lifecycle.Facts{}, err
 	}
-	return p.ledger.Lookup(ctx, ledger.Refresh, rec.Grant.FamilyID)
+	return lifecycle.RefreshFacts(rec), nil
 }
 
-// jwtID verifies a JWT access token of this instance, as of the moment it
-// was issued so that an expired one is still recognised, and returns its
-// jti.
-func (p *Provider) jwtID(token string) (string, error) {
+func (p *Provider) factsOrUnknown(a access) (lifecycle.Facts, error) {
+	f, ok := p.accessFacts(a)
+	if !ok {
+		return lifecycle.Facts{}, provider.ErrUnknownToken
+	}
+	return f, nil
+}
+
+// jwtClaims verifies a JWT access token of this instance, as of the moment
+// it was issued so that an expired one is still recognised.
+func (p *Provider) jwtClaims(token string) (*jwtClaims, error) {
 	var unverified jwtClaims
 	if _, _, err := jwt.NewParser().ParseUnverified(token, &unverified); err != nil {
-		return "", err
+		return nil, err
 	}
 	if unverified.IssuedAt == nil {
-		return "", errors.New("the token has no iat")
+		return nil, errors.New("the token has no iat")
 	}
 	issued := unverified.IssuedAt.Time
 	claims := &jwtClaims{}
 	opts := jwtutil.VerifyOptions{Now: func() time.Time { return issued }, Issuer: p.deps.Issuer, Type: accessTokenJWTType}
 	if _, err := p.keys.Verify(token, claims, opts); err != nil {
-		return "", err
+		return nil, err
 	}
 	if claims.ID == "" {
-		return "", errors.New("the token has no jti")
+		return nil, errors.New("the token has no jti")
 	}
-	return claims.ID, nil
+	return claims, nil
 }
 
 // FixtureKinds implements provider.FixtureEditor: "clients" and "users".

@@ -10,9 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/authmock/authmock/internal/ledger"
+	"github.com/authmock/authmock/internal/lifecycle"
 	"github.com/authmock/authmock/internal/provider"
-	"github.com/authmock/authmock/internal/store"
 )
 
 // The exact errors an admin-revoked or -expired token gets.
@@ -307,21 +306,22 @@ func (ts *testServer) checkControlCase(t *testing.T, tc controlCase, it issuedTo
 	}
 }
 
-// TestRevokeKillsTheStoreFamily: a revoked refresh token is dead in the
-// store itself, as the dialect's own revocation leaves it, not only in the
-// ledger.
-func TestRevokeKillsTheStoreFamily(t *testing.T) {
+// TestRevokeByCutoffKillsFamilies: revoking a user is one cut-off: her
+// families stay in the store as they were, and the lifecycle refuses them
+// by their stamps; another user's family lives.
+func TestRevokeByCutoffKillsFamilies(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, nil)
 	it := ts.issueAll(t)
 	_, err := ts.p.Revoke(t.Context(), provider.TokenSelector{Username: "alice"})
 	require.NoError(t, err)
-	for _, rt := range []string{it.alice.RefreshToken, it.minted.RefreshToken} {
-		_, err := ts.p.deps.Store.LookupRefresh(t.Context(), rt)
-		assert.ErrorIs(t, err, store.ErrRevoked)
+	for rt, want := range map[string]lifecycle.State{it.alice.RefreshToken: lifecycle.Revoked, it.minted.RefreshToken: lifecycle.Revoked, it.bob.RefreshToken: lifecycle.Live} {
+		rec, err := ts.p.deps.Store.LookupRefresh(t.Context(), rt)
+		require.NoError(t, err, "nothing was written per token")
+		st, err := ts.p.life.Check(t.Context(), lifecycle.RefreshFacts(rec))
+		require.NoError(t, err)
+		assert.Equal(t, want, st)
 	}
-	_, err = ts.p.deps.Store.LookupRefresh(t.Context(), it.bob.RefreshToken)
-	assert.NoError(t, err)
 }
 
 // TestTokensIssuedAfterACallWork: on a frozen clock every token has the
@@ -373,15 +373,10 @@ func TestControlUnknownTokens(t *testing.T) {
 			require.NoError(t, err)
 			retired := it.alice.RefreshToken
 			ts.tokens(ts.refresh(retired), true)
-			var family string // a refresh entry's id
-			entries, err := ts.p.ledger.Select(t.Context(), provider.TokenSelector{ClientID: webID})
+			rec, err := ts.p.deps.Store.LookupRefresh(t.Context(), it.minted.RefreshToken)
 			require.NoError(t, err)
-			for _, e := range entries {
-				if e.Kind == ledger.Refresh {
-					family = e.ID
-				}
-			}
-			require.NotEmpty(t, family)
+			family := rec.Grant.FamilyID // 32 hex characters, as a jti
+			require.Len(t, family, 32)
 			ts.clk.Advance(time.Minute) // short is now past its exp, and forgotten
 
 			tampered := it.alice.AccessToken + "x"
@@ -431,70 +426,58 @@ func TestControlUnknownTokens(t *testing.T) {
 	}
 }
 
-// TestLedgerEntries: every path records its tokens under the ids the admin
-// API is told, with the username (not the accountId), the client and the
-// token's own expiry; a rotation moves the refresh entry's expiry on.
-func TestLedgerEntries(t *testing.T) {
+// TestLifecycleStamps: every path stamps its tokens under the ids the
+// admin API is told, with the username (not the accountId), the client and
+// the token's own expiry; a family keeps its stamp through rotations.
+func TestLifecycleStamps(t *testing.T) {
 	t.Parallel()
 	for _, mode := range controlModes[:2] {
 		t.Run(mode.name, func(t *testing.T) {
 			t.Parallel()
 			ts := newTestServer(t, mode.mutate)
-			l := ts.p.ledger
+			type stamp struct {
+				Kind             lifecycle.Kind
+				Username, Client string
+				Expires          int64
+			}
+			stampOf := func(token string) stamp {
+				f, err := ts.p.resolveToken(t.Context(), token)
+				require.NoError(t, err)
+				return stamp{f.Kind, f.Username, f.ClientID, f.ExpiresAt.Unix()}
+			}
 			minted, err := ts.p.Mint(t.Context(), provider.MintRequest{ClientID: webID, Username: "alice", TTLSeconds: 60})
 			require.NoError(t, err)
+			_, _, _, ok := lifecycle.ParseJTI(minted.JTI)
+			assert.True(t, ok, "MintResult.JTI is the lifecycle's stamp")
 			if mode.name == "jwt" {
 				_, claims := decodeJWT(t, minted.AccessToken)
 				assert.Equal(t, claims["jti"], minted.JTI, "MintResult.JTI is the jti")
-			} else {
-				assert.Equal(t, accessID(minted.AccessToken), minted.JTI, "MintResult.JTI is the hash the token is stored under")
-				assert.Len(t, minted.JTI, 64)
 			}
-			e, err := l.Lookup(t.Context(), ledger.Access, minted.JTI)
-			require.NoError(t, err)
-			assert.Equal(t, ledger.Entry{Kind: ledger.Access, ID: minted.JTI, Username: "alice", ClientID: webID, ExpiresAt: t0.Add(time.Minute)}, e)
-
+			assert.Equal(t, stamp{lifecycle.Access, "alice", webID, t0.Add(time.Minute).Unix()}, stampOf(minted.AccessToken))
 			ccMinted, err := ts.p.Mint(t.Context(), provider.MintRequest{ClientID: svcID})
 			require.NoError(t, err)
-			e, err = l.Lookup(t.Context(), ledger.Access, ccMinted.JTI)
+			assert.Equal(t, stamp{lifecycle.Access, "", svcID, t0.Add(time.Hour).Unix()}, stampOf(ccMinted.AccessToken), "client credentials: no username")
+
+			first, err := ts.p.deps.Store.LookupRefresh(t.Context(), minted.RefreshToken)
 			require.NoError(t, err)
-			assert.Equal(t, ledger.Entry{Kind: ledger.Access, ID: ccMinted.JTI, ClientID: svcID, ExpiresAt: t0.Add(time.Hour)}, e, "client credentials: no username")
+			assert.Equal(t, stamp{lifecycle.Refresh, "alice", webID, t0.Add(30 * 24 * time.Hour).Unix()}, stampOf(minted.RefreshToken))
+			ts.clk.Advance(time.Hour)
+			next := ts.tokens(ts.refresh(minted.RefreshToken), true)
+			rotated, err := ts.p.deps.Store.LookupRefresh(t.Context(), next.RefreshToken)
+			require.NoError(t, err)
+			assert.Equal(t, first.Grant.FamilyID, rotated.Grant.FamilyID, "one family")
+			assert.Equal(t, first.Grant.Seq, rotated.Grant.Seq, "one stamp")
+			assert.Equal(t, stamp{lifecycle.Refresh, "alice", webID, t0.Add(time.Hour + 30*24*time.Hour).Unix()}, stampOf(next.RefreshToken))
+			assert.Len(t, rotated.Access, 1, "the minted access token expired; the refreshed one joined the family")
 
 			ts.codeFlow(url.Values{"login_hint": {"bob"}})
 			ts.clientToken()
-			bob, err := l.Select(t.Context(), provider.TokenSelector{Username: "bob"})
+			n, err := ts.p.Revoke(t.Context(), provider.TokenSelector{Username: "bob"})
 			require.NoError(t, err)
-			require.Len(t, bob, 2, "the code grant records an access and a refresh token")
-			svc, err := l.Select(t.Context(), provider.TokenSelector{ClientID: svcID})
+			assert.Equal(t, provider.Selected{AccessTokens: 1, RefreshTokens: 1}, n, "the code grant stamps an access and a refresh token")
+			n, err = ts.p.Revoke(t.Context(), provider.TokenSelector{ClientID: svcID})
 			require.NoError(t, err)
-			assert.Len(t, svc, 2, "both client-credentials tokens")
-
-			refreshEntry := func() ledger.Entry {
-				entries, err := l.Select(t.Context(), provider.TokenSelector{Username: "alice"})
-				require.NoError(t, err)
-				for _, e := range entries {
-					if e.Kind == ledger.Refresh {
-						return e
-					}
-				}
-				t.Fatal("no refresh entry for alice")
-				return ledger.Entry{}
-			}
-			first := refreshEntry()
-			assert.Equal(t, t0.Add(30*24*time.Hour), first.ExpiresAt)
-			assert.Len(t, first.ID, 32, "a family id")
-
-			ts.clk.Advance(time.Hour)
-			next := ts.tokens(ts.refresh(minted.RefreshToken), true)
-			rotated := refreshEntry()
-			assert.Equal(t, first.ID, rotated.ID, "one family")
-			assert.Equal(t, t0.Add(time.Hour+30*24*time.Hour), rotated.ExpiresAt, "recorded again on rotation")
-			entries, err := l.Select(t.Context(), provider.TokenSelector{Username: "alice"})
-			require.NoError(t, err)
-			assert.Len(t, entries, 2, "the minted access token expired and was forgotten; the refreshed one is in")
-			resolved, err := ts.p.resolveToken(t.Context(), next.AccessToken)
-			require.NoError(t, err)
-			assert.Equal(t, ledger.Access, resolved.Kind)
+			assert.Equal(t, provider.Selected{AccessTokens: 1}, n, "the fresh client-credentials token; the minted one has expired")
 		})
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/authmock/authmock/fixtures"
+	"github.com/authmock/authmock/internal/lifecycle"
 	"github.com/authmock/authmock/internal/provider"
 )
 
@@ -116,8 +117,11 @@ func TestFixturesTakeEffect(t *testing.T) {
 			resp = ts.token(url.Values{"grant_type": {"refresh_token"}, "client_id": {newAppID}, "client_secret": {"rotated-secret"}, "refresh_token": {appTok.RefreshToken}})
 			assert.Equal(t, http.StatusUnauthorized, resp.status)
 			assert.JSONEq(t, errJSON("invalid_client", "client authentication failed"), resp.String())
-			_, err := ts.p.deps.Store.LookupRefresh(t.Context(), appTok.RefreshToken)
-			assert.Error(t, err, "the app's refresh family is revoked in the store too")
+			rec, err := ts.p.deps.Store.LookupRefresh(t.Context(), appTok.RefreshToken)
+			require.NoError(t, err)
+			st, err := ts.p.life.Check(t.Context(), lifecycle.RefreshFacts(rec))
+			require.NoError(t, err)
+			assert.Equal(t, lifecycle.Revoked, st, "the app's refresh family is revoked by its cut-off")
 			assert.Equal(t, http.StatusBadRequest, ts.authorizeResp(url.Values{"response_type": {"code"}, "client_id": {newAppID}, "redirect_uri": {newAppRedir}}).status)
 
 			// Other users' tokens were not touched.

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 
-	"github.com/authmock/authmock/internal/ledger"
+	"github.com/authmock/authmock/internal/lifecycle"
 	"github.com/authmock/authmock/internal/oauth"
 	"github.com/authmock/authmock/internal/store"
 )
@@ -47,7 +47,7 @@ func (g codeGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oauth.
 	switch {
 	case errors.Is(err, store.ErrConsumed):
 		// RFC 6749 §4.1.2: a replayed code revokes what it issued.
-		if rerr := p.revokeGrant(ctx, grant.FamilyID); rerr != nil {
+		if rerr := p.life.RevokeGrant(ctx, grant.FamilyID); rerr != nil {
 			return nil, rerr
 		}
 		p.log.InfoContext(ctx, "authorization code replayed; its grant is revoked", "client_id", req.Client.ID)
@@ -87,15 +87,15 @@ func (g refreshGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oau
 	if !p.cfg.RefreshTokenRotation {
 		return g.reissue(ctx, req, presented, requested)
 	}
-	// A token the admin API revoked or expired must fail before it is
-	// rotated, and the ledger cannot be read from inside the rotation. A
-	// token the store already refuses is left to the rotation, which
-	// detects reuse.
-	if old, err := p.deps.Store.LookupRefresh(ctx, presented); err == nil {
-		if _, err := g.check(old, req, requested); err != nil {
+	// A token the lifecycle refuses must fail before it is rotated, and the
+	// lifecycle cannot be asked from inside the rotation. A token the store
+	// already refuses is left to the rotation, which detects reuse.
+	old, err := p.deps.Store.LookupRefresh(ctx, presented)
+	if err == nil {
+		if err := g.checkLifecycle(ctx, old, req); err != nil {
 			return nil, err
 		}
-		if err := g.checkLedger(ctx, old); err != nil {
+		if _, err := g.check(old, req, requested); err != nil {
 			return nil, err
 		}
 	}
@@ -105,6 +105,9 @@ func (g refreshGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oau
 	}
 	now := p.now()
 	expiry := now.Add(p.refreshTTL(req.Client))
+	// The access token is stamped before the rotation, so that its stamp
+	// joins the family in the same atomic step.
+	stamp := p.life.NewAccess(old.Grant.Username, req.Client.ID, old.Grant.FamilyID, now.Add(p.accessTTL(req.Client)))
 	var accessScopes []string
 	rec, err := p.deps.Store.RotateRefresh(ctx, presented, next, func(old store.RefreshRecord) (store.RefreshRecord, error) {
 		scopes, err := g.check(old, req, requested)
@@ -114,12 +117,15 @@ func (g refreshGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oau
 		accessScopes = scopes
 		// The successor keeps the whole grant and a fresh lifetime; only
 		// this access token is narrowed (RFC 6749 §6).
-		return store.RefreshRecord{Grant: old.Grant, IssuedAt: now, ExpiresAt: expiry}, nil
+		return store.RefreshRecord{Grant: old.Grant, IssuedAt: now, ExpiresAt: expiry, Access: []store.AccessStamp{stamp.Stamp()}}, nil
 	})
+	if err != nil {
+		p.life.Discard(stamp)
+	}
 	switch {
 	case errors.Is(err, store.ErrReused):
 		// The store revoked the family; its access tokens go too.
-		if rerr := p.revokeGrant(ctx, rec.Grant.FamilyID); rerr != nil {
+		if rerr := p.life.RevokeGrant(ctx, rec.Grant.FamilyID); rerr != nil {
 			return nil, rerr
 		}
 		p.log.InfoContext(ctx, "refresh token reused; its grant is revoked", "client_id", req.Client.ID)
@@ -127,7 +133,8 @@ func (g refreshGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oau
 	case err != nil:
 		return nil, refreshError(err)
 	}
-	return p.issueTokens(ctx, rec.Grant, req.Client, issueOptions{refreshToken: next, refreshExpiry: expiry, accessScopes: accessScopes})
+	p.life.Rotated(lifecycle.RefreshFacts(rec), expiry)
+	return p.issueTokens(ctx, rec.Grant, req.Client, issueOptions{refreshToken: next, stamp: &stamp, accessScopes: accessScopes})
 }
 
 // reissue is refresh without rotation: the presented token stays valid
@@ -137,11 +144,11 @@ func (g refreshGrant) reissue(ctx context.Context, req *oauth.TokenRequest, pres
 	if err != nil {
 		return nil, refreshError(err)
 	}
-	scopes, err := g.check(rec, req, requested)
-	if err != nil {
+	if err := g.checkLifecycle(ctx, rec, req); err != nil {
 		return nil, err
 	}
-	if err := g.checkLedger(ctx, rec); err != nil {
+	scopes, err := g.check(rec, req, requested)
+	if err != nil {
 		return nil, err
 	}
 	out, err := g.p.issueTokens(ctx, rec.Grant, req.Client, issueOptions{refresh: true, accessScopes: scopes})
@@ -165,16 +172,21 @@ func (g refreshGrant) check(rec store.RefreshRecord, req *oauth.TokenRequest, re
 	return oauth.Narrow(rec.Grant.Scopes, requested)
 }
 
-// checkLedger refuses a refresh token whose family the admin API revoked
-// or expired, with the error of any dead refresh token.
-func (g refreshGrant) checkLedger(ctx context.Context, rec store.RefreshRecord) error {
-	st, err := g.p.ledger.Status(ctx, ledger.Refresh, rec.Grant.FamilyID)
+// checkLifecycle refuses a refresh token the lifecycle says is revoked or
+// expired, with the error of any dead refresh token: after the client
+// check, which a token of another client always fails first, and before
+// the user's, so that a deleted user's revoked token reads as revoked.
+func (g refreshGrant) checkLifecycle(ctx context.Context, rec store.RefreshRecord, req *oauth.TokenRequest) error {
+	if rec.Grant.ClientID != req.Client.ID {
+		return oauth.InvalidGrant("the refresh token was issued to another client")
+	}
+	st, err := g.p.life.Check(ctx, lifecycle.RefreshFacts(rec))
 	switch {
 	case err != nil:
 		return err
-	case st == ledger.Revoked:
+	case st == lifecycle.Revoked:
 		return refreshError(store.ErrRevoked)
-	case st == ledger.Expired:
+	case st == lifecycle.Expired:
 		return refreshError(store.ErrExpired)
 	}
 	return nil

@@ -55,6 +55,7 @@ func (p *Provider) Mint(ctx context.Context, req provider.MintRequest) (provider
 // resets the store namespace; this keeps Reset right on its own).
 func (p *Provider) Reset(ctx context.Context) error {
 	p.dir.Reset()
+	p.life.Reset()
 	recs, err := p.deps.Store.ListRecords(ctx, "fav:")
 	if err != nil {
 		return err

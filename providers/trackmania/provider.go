@@ -8,14 +8,13 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
-	"sync/atomic"
 
 	"github.com/gorilla/mux"
 
 	"github.com/authmock/authmock/fixtures"
 	"github.com/authmock/authmock/internal/directory"
 	"github.com/authmock/authmock/internal/keyload"
-	"github.com/authmock/authmock/internal/ledger"
+	"github.com/authmock/authmock/internal/lifecycle"
 	"github.com/authmock/authmock/internal/oauth"
 	"github.com/authmock/authmock/internal/provider"
 	"github.com/authmock/authmock/jwtutil"
@@ -71,17 +70,14 @@ type Provider struct {
 	token    *oauth.TokenEndpoint
 	pages    *template.Template
 	maps     map[string]Map // the catalogue, by uid
-	// ledger names every access and refresh token issued, for the admin
-	// API's revoke and expire calls.
-	ledger *ledger.Ledger
+	// life says whether each issued token still works, and revokes and
+	// expires them.
+	life *lifecycle.Lifecycle
 	// editor changes clients and users at runtime; fixtureMu makes its
 	// checks against the other users (unique display names) and the
 	// change one step.
 	editor    *directory.Editor
 	fixtureMu sync.Mutex
-	// longestAccessTTL is the longest access-token lifetime issued so far,
-	// in nanoseconds; a grant's revocation must outlast its tokens.
-	longestAccessTTL atomic.Int64
 }
 
 // New builds an instance.
@@ -99,7 +95,6 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 		bearer:   oauth.BearerRenderer{Realm: deps.Issuer},
 		pages:    pages,
 		maps:     make(map[string]Map, len(cfg.Maps)),
-		ledger:   ledger.New(deps.Store),
 	}
 	p.editor = &directory.Editor{
 		Dir: p.dir, CheckClient: checkClient, CheckUser: p.checkUser,
@@ -115,6 +110,7 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 		}
 		p.keys = keys
 	}
+	p.life = newLifecycle(deps, p.keys)
 	for _, m := range cfg.Maps {
 		p.maps[m.UID] = m
 	}

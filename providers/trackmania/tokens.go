@@ -11,7 +11,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/authmock/authmock/fixtures"
-	"github.com/authmock/authmock/internal/ledger"
+	"github.com/authmock/authmock/internal/lifecycle"
 	"github.com/authmock/authmock/internal/oauth"
 	"github.com/authmock/authmock/internal/store"
 	"github.com/authmock/authmock/jwtutil"
@@ -29,13 +29,18 @@ const accessTokenJWTType = "at+jwt"
 // parsed; real tokens are far shorter.
 const maxTokenLen = 4096
 
-// access is what an access token grants, whatever its format.
+// access is what an access token grants, whatever its format: an opaque
+// token's store record, or read from a JWT's claims.
 type access struct {
 	ClientID string   `json:"client_id"`
 	Subject  string   `json:"sub,omitempty"` // accountId; empty for client credentials
 	Scopes   []string `json:"scopes,omitempty"`
 	FamilyID string   `json:"sid,omitempty"`
 	Expiry   int64    `json:"exp"`
+	// JTI is the lifecycle's stamp, a JWT's jti; Username names the user
+	// in it (kept in an opaque token's record).
+	JTI      string `json:"jti"`
+	Username string `json:"username,omitempty"`
 }
 
 // jwtClaims are an access token's claims in jwt mode.
@@ -60,10 +65,10 @@ func (p *Provider) refreshTTL(c fixtures.Client) time.Duration {
 type issueOptions struct {
 	// refresh issues a new refresh token into the grant's family.
 	refresh bool
-	// refreshToken is a successor already stored by rotation, expiring at
-	// refreshExpiry.
-	refreshToken  string
-	refreshExpiry time.Time
+	// refreshToken is a successor already stored by rotation, with stamp
+	// the access token stamped for it before the rotation.
+	refreshToken string
+	stamp        *lifecycle.Facts
 	// accessScopes narrows the access token; nil means the grant's scopes.
 	accessScopes []string
 	ttl          time.Duration
@@ -79,31 +84,37 @@ func (p *Provider) issueTokens(ctx context.Context, g store.Grant, c fixtures.Cl
 	return resp, err
 }
 
-// issue is issueTokens that also returns the access token's ledger id.
-// Every token goes into the ledger before it leaves, so an admin call can
-// find whatever a client holds.
-func (p *Provider) issue(ctx context.Context, g store.Grant, c fixtures.Client, opt issueOptions) (*oauth.TokenResponse, string, error) {
+// issue is issueTokens that also returns the access token's jti. The
+// lifecycle stamps the access token (opt.stamp when the rotation already
+// did); a refresh token that starts a family stamps the family.
+func (p *Provider) issue(ctx context.Context, g store.Grant, c fixtures.Client, opt issueOptions) (_ *oauth.TokenResponse, _ string, err error) {
 	now := p.now()
-	ttl := opt.ttl
-	if ttl <= 0 {
-		ttl = p.accessTTL(c)
+	var f lifecycle.Facts
+	if opt.stamp != nil {
+		f = *opt.stamp
+	} else {
+		ttl := opt.ttl
+		if ttl <= 0 {
+			ttl = p.accessTTL(c)
+		}
+		f = p.life.NewAccess(g.Username, c.ID, g.FamilyID, now.Add(ttl))
 	}
-	p.noteAccessTTL(ttl)
+	defer func() {
+		if err != nil {
+			p.life.Discard(f)
+		}
+	}()
+	ttl := f.ExpiresAt.Sub(now)
 	scopes := g.Scopes
 	if opt.accessScopes != nil {
 		scopes = opt.accessScopes
 	}
-	a := access{ClientID: c.ID, Subject: g.Subject, Scopes: scopes, FamilyID: g.FamilyID, Expiry: now.Add(ttl).Unix()}
-	token, id, err := p.mintAccess(ctx, a, now, opt.extraClaims)
+	a := access{ClientID: c.ID, Subject: g.Subject, Scopes: scopes, FamilyID: g.FamilyID, Expiry: f.ExpiresAt.Unix(), JTI: f.JTI, Username: g.Username}
+	token, err := p.mintAccess(ctx, a, now, opt.extraClaims)
 	if err != nil {
 		return nil, "", err
 	}
-	entry := ledger.Entry{Kind: ledger.Access, ID: id, Username: g.Username, ClientID: c.ID, ExpiresAt: time.Unix(a.Expiry, 0)}
-	if err := p.ledger.Record(ctx, entry); err != nil {
-		return nil, "", err
-	}
 	resp := &oauth.TokenResponse{AccessToken: token, TokenType: tokenType, ExpiresIn: int64(ttl / time.Second)}
-	refreshExpiry := opt.refreshExpiry
 	switch {
 	case opt.refreshToken != "":
 		resp.RefreshToken = opt.refreshToken
@@ -112,43 +123,35 @@ func (p *Provider) issue(ctx context.Context, g store.Grant, c fixtures.Client, 
 		if err != nil {
 			return nil, "", err
 		}
-		rec := store.RefreshRecord{Grant: g, IssuedAt: now, ExpiresAt: now.Add(p.refreshTTL(c))}
+		rec := store.RefreshRecord{Grant: g, IssuedAt: now, ExpiresAt: now.Add(p.refreshTTL(c)), Access: []store.AccessStamp{f.Stamp()}}
+		newFamily := g.Seq == 0 // a reissue joins its family, stamped already
+		if newFamily {
+			rec.Grant.Seq = p.life.NewFamily(g.Username, c.ID, rec.ExpiresAt)
+		}
 		if err := p.deps.Store.IssueRefresh(ctx, rt, rec); err != nil {
+			if newFamily {
+				p.life.Discard(lifecycle.RefreshFacts(rec))
+			}
 			return nil, "", err
 		}
-		resp.RefreshToken, refreshExpiry = rt, rec.ExpiresAt
+		resp.RefreshToken = rt
 	}
-	if resp.RefreshToken != "" {
-		// A refresh token is named by its family, the login it belongs
-		// to; recording it again on rotation moves the entry's expiry on.
-		entry := ledger.Entry{Kind: ledger.Refresh, ID: g.FamilyID, Username: g.Username, ClientID: c.ID, ExpiresAt: refreshExpiry}
-		if err := p.ledger.Record(ctx, entry); err != nil {
-			return nil, "", err
-		}
-	}
-	return resp, id, nil
+	return resp, f.JTI, nil
 }
 
 // mintAccess makes the access token itself: a random string whose grant is
-// kept in the store (opaque), or a signed JWT carrying it. It also returns
-// the token's ledger id: the hash an opaque token is stored under, or the
-// JWT's jti.
-func (p *Provider) mintAccess(ctx context.Context, a access, now time.Time, extra map[string]any) (token, id string, err error) {
+// kept in the store (opaque), or a signed JWT carrying it.
+func (p *Provider) mintAccess(ctx context.Context, a access, now time.Time, extra map[string]any) (string, error) {
 	if p.keys == nil {
 		token, err := p.deps.RandomToken()
 		if err != nil {
-			return "", "", err
+			return "", err
 		}
 		b, err := json.Marshal(a)
 		if err != nil {
-			return "", "", err
+			return "", err
 		}
-		id := accessID(token)
-		return token, id, p.deps.Store.PutRecord(ctx, accessKeyPrefix+id, b, time.Unix(a.Expiry, 0))
-	}
-	jti, err := p.deps.RandomHex(16)
-	if err != nil {
-		return "", "", err
+		return token, p.deps.Store.PutRecord(ctx, accessKeyPrefix+accessID(token), b, time.Unix(a.Expiry, 0))
 	}
 	sub := a.Subject
 	if sub == "" {
@@ -158,48 +161,42 @@ func (p *Provider) mintAccess(ctx context.Context, a access, now time.Time, extr
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer: p.deps.Issuer, Subject: sub, Audience: jwt.ClaimStrings{a.ClientID},
 			ExpiresAt: jwt.NewNumericDate(time.Unix(a.Expiry, 0)), IssuedAt: jwt.NewNumericDate(now),
-			NotBefore: jwt.NewNumericDate(now), ID: jti,
+			NotBefore: jwt.NewNumericDate(now), ID: a.JTI,
 		},
 		ClientID: a.ClientID, Scope: oauth.FormatScope(a.Scopes), SID: a.FamilyID,
 	}
 	if len(extra) == 0 {
-		token, err = p.keys.SignWithType(accessTokenJWTType, claims)
-		return token, jti, err
+		return p.keys.SignWithType(accessTokenJWTType, claims)
 	}
 	// The standard claims win, so extras cannot forge iss, sub or exp.
 	merged, err := jwtutil.MergeClaims(claims, extra)
 	if err != nil {
-		return "", "", err
+		return "", err
 	}
-	token, err = p.keys.SignWithType(accessTokenJWTType, merged)
-	return token, jti, err
+	return p.keys.SignWithType(accessTokenJWTType, merged)
 }
 
 // accessKeyPrefix begins the store key of an opaque access token's record.
 const accessKeyPrefix = "at:"
 
 // accessID names an opaque access token: the hex SHA-256 of the token, so
-// that neither the store nor the ledger holds a usable token. The store
-// keeps the token's record under accessKeyPrefix+accessID.
+// that the store holds no usable token. The store keeps the token's record
+// under accessKeyPrefix+accessID.
 func accessID(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(sum[:])
 }
 
-// verifyAccess checks a presented access token: known (or validly signed,
-// with the algorithm pinned), unexpired by the instance clock, its grant
-// not revoked, and not revoked or expired through the admin API.
+// verifyAccess checks a presented access token (known, or validly signed
+// with the algorithm pinned; unexpired by the instance clock), then asks the
+// lifecycle whether it still works.
 func (p *Provider) verifyAccess(ctx context.Context, token string) (access, error) {
 	if len(token) > maxTokenLen {
 		return access{}, oauth.InvalidToken("the access token is invalid")
 	}
-	var (
-		a  access
-		id string // the ledger's name for the token
-	)
+	var a access
 	if p.keys == nil {
-		id = accessID(token)
-		b, err := p.deps.Store.GetRecord(ctx, accessKeyPrefix+id)
+		b, err := p.deps.Store.GetRecord(ctx, accessKeyPrefix+accessID(token))
 		switch {
 		case errors.Is(err, store.ErrExpired):
 			return access{}, errAccessExpired()
@@ -210,9 +207,6 @@ func (p *Provider) verifyAccess(ctx context.Context, token string) (access, erro
 		}
 		if err := json.Unmarshal(b, &a); err != nil {
 			return access{}, err
-		}
-		if !p.deps.Clock.Now().Before(time.Unix(a.Expiry, 0)) {
-			return access{}, errAccessExpired()
 		}
 	} else {
 		claims := &jwtClaims{}
@@ -226,64 +220,44 @@ func (p *Provider) verifyAccess(ctx context.Context, token string) (access, erro
 		if typ, _ := parsed.Header["typ"].(string); typ != accessTokenJWTType {
 			return access{}, oauth.InvalidToken("the token is not an access token")
 		}
-		a = access{ClientID: claims.ClientID, Scopes: oauth.ParseScope(claims.Scope), FamilyID: claims.SID, Expiry: claims.ExpiresAt.Unix()}
-		if claims.Subject != claims.ClientID {
-			a.Subject = claims.Subject
-		}
-		id = claims.ID
+		a = p.jwtAccess(claims)
 	}
-	if a.FamilyID != "" { // client credentials have no grant to revoke
-		revoked, err := p.deps.Store.Revoked(ctx, "sid:"+a.FamilyID)
-		if err != nil {
-			return access{}, err
-		}
-		if revoked {
-			return access{}, errAccessRevoked()
-		}
+	f, ok := p.accessFacts(a)
+	if !ok {
+		return access{}, oauth.InvalidToken("the access token is invalid")
 	}
-	if id == "" {
-		return a, nil // every JWT this instance signs has a jti; no other is in the ledger
-	}
-	switch st, err := p.ledger.Status(ctx, ledger.Access, id); {
+	switch st, err := p.life.Check(ctx, f); {
 	case err != nil:
 		return access{}, err
-	case st == ledger.Revoked:
+	case st == lifecycle.Revoked:
 		return access{}, errAccessRevoked()
-	case st == ledger.Expired:
+	case st == lifecycle.Expired:
 		return access{}, errAccessExpired()
 	}
 	return a, nil
+}
+
+// jwtAccess reads what a verified JWT access token grants.
+func (p *Provider) jwtAccess(claims *jwtClaims) access {
+	a := access{ClientID: claims.ClientID, Scopes: oauth.ParseScope(claims.Scope), FamilyID: claims.SID, JTI: claims.ID}
+	if claims.ExpiresAt != nil {
+		a.Expiry = claims.ExpiresAt.Unix()
+	}
+	if claims.Subject != claims.ClientID {
+		a.Subject = claims.Subject
+		if u, ok := p.dir.UserBySubject(a.Subject); ok {
+			a.Username = u.Username
+		}
+	}
+	return a
+}
+
+// accessFacts are the lifecycle's facts of an access token.
+func (p *Provider) accessFacts(a access) (lifecycle.Facts, bool) {
+	return p.life.AccessFacts(a.JTI, a.Username, a.ClientID, a.FamilyID, time.Unix(a.Expiry, 0))
 }
 
 // errAccessRevoked and errAccessExpired are the resource routes' errors for
 // a revoked and an expired access token, whoever revoked or expired it.
 func errAccessRevoked() error { return oauth.InvalidToken("the access token has been revoked") }
 func errAccessExpired() error { return oauth.InvalidToken("the access token expired") }
-
-// revokeGrant revokes a grant's refresh-token family and every access
-// token issued under it (a replayed code, a reused refresh token).
-func (p *Provider) revokeGrant(ctx context.Context, familyID string) error {
-	if familyID == "" {
-		return nil
-	}
-	if err := p.deps.Store.RevokeFamily(ctx, familyID); err != nil {
-		return err
-	}
-	return p.deps.Store.Revoke(ctx, "sid:"+familyID, p.now().Add(p.maxAccessTTL()))
-}
-
-// maxAccessTTL is how long a grant's revocation must be remembered: the
-// longest lifetime of any access token issued, or a revoked token would
-// come back to life when its revocation is forgotten.
-func (p *Provider) maxAccessTTL() time.Duration {
-	return max(p.cfg.AccessTokenTTL.D(), time.Duration(p.longestAccessTTL.Load()))
-}
-
-func (p *Provider) noteAccessTTL(ttl time.Duration) {
-	for {
-		cur := p.longestAccessTTL.Load()
-		if int64(ttl) <= cur || p.longestAccessTTL.CompareAndSwap(cur, int64(ttl)) {
-			return
-		}
-	}
-}

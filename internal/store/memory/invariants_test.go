@@ -54,11 +54,7 @@ func TestBookkeepingInvariants(t *testing.T) {
 				case 7:
 					err = ns.RevokeFamily(ctx, key("f"))
 				case 8:
-					if rng.IntN(2) == 0 {
-						err = ns.Revoke(ctx, key("j"), exp())
-					} else {
-						_, err = ns.Mark(ctx, key("j"), uint8(1+rng.IntN(2)), exp())
-					}
+					_, err = ns.Mark(ctx, key("j"), uint8(1+rng.IntN(2)), exp())
 				case 9:
 					err = ns.PutRecord(ctx, key("r"), []byte("v"), exp())
 				case 10:

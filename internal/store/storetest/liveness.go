@@ -46,6 +46,28 @@ func testLiveness(t *testing.T, newBackend factory) {
 		}
 	})
 
+	t.Run("marking again never shortens a mark's life", func(t *testing.T) {
+		for _, tc := range []struct {
+			name          string
+			first, second time.Duration
+		}{
+			{"later then earlier", 2 * time.Hour, time.Hour},
+			{"earlier then later", time.Hour, 2 * time.Hour},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				f := setup(t, newBackend)
+				_, err := f.st.Mark(f.ctx, "a:1", store.MarkRevoked, t0.Add(tc.first))
+				require.NoError(t, err)
+				_, err = f.st.Mark(f.ctx, "a:1", store.MarkRevoked, t0.Add(tc.second))
+				require.NoError(t, err)
+				f.clk.Set(t0.Add(90 * time.Minute))
+				got, err := f.st.ReadLiveness(f.ctx, []string{"a:1"}, nil, nil)
+				require.NoError(t, err)
+				assert.Equal(t, store.MarkRevoked, got, "the longer of the two lives holds")
+			})
+		}
+	})
+
 	t.Run("a past until is not kept", func(t *testing.T) {
 		f := setup(t, newBackend)
 		_, err := f.st.Mark(f.ctx, "a:1", store.MarkRevoked, t0.Add(-time.Second))

@@ -36,7 +36,6 @@ type factory = func(t *testing.T, clk clock.Clock) store.Backend
 func Run(t *testing.T, newBackend func(t *testing.T, clk clock.Clock) store.Backend) {
 	t.Run("Codes", func(t *testing.T) { testCodes(t, newBackend) })
 	t.Run("RefreshTokens", func(t *testing.T) { testRefresh(t, newBackend) })
-	t.Run("Revocations", func(t *testing.T) { testRevocations(t, newBackend) })
 	t.Run("Liveness", func(t *testing.T) { testLiveness(t, newBackend) })
 	t.Run("Records", func(t *testing.T) { testRecords(t, newBackend) })
 	t.Run("Namespaces", func(t *testing.T) { testNamespaces(t, newBackend) })
