@@ -120,10 +120,10 @@ func testConfig(tb testing.TB, mutate func(*Config)) Config {
 // newInstance builds a provider for issuer and mounts it the way the server
 // does: a root router with SkipClean and UseEncodedPath, and a subrouter at
 // the instance prefix.
-func newInstance(tb testing.TB, issuer string, cfg Config, logger *slog.Logger) (*Provider, *clock.Controlled, *memory.Backend, *mux.Router) {
+func newInstance(tb testing.TB, issuer string, cfg Config, logger *slog.Logger, opts ...memory.Option) (*Provider, *clock.Controlled, *memory.Backend, *mux.Router) {
 	tb.Helper()
 	clk := clock.NewFrozen(t0)
-	backend := memory.New(clk)
+	backend := memory.New(clk, opts...)
 	tb.Cleanup(func() { _ = backend.Close() })
 	st := backend.Namespace("oidc")
 	p, err := New(provider.Deps{
@@ -149,12 +149,12 @@ func newTestServer(tb testing.TB, mutate func(*Config)) *testServer {
 	return newTestServerWithLogger(tb, mutate, slog.New(slog.NewTextHandler(tb.Output(), &slog.HandlerOptions{Level: slog.LevelDebug})))
 }
 
-func newTestServerWithLogger(tb testing.TB, mutate func(*Config), logger *slog.Logger) *testServer {
+func newTestServerWithLogger(tb testing.TB, mutate func(*Config), logger *slog.Logger, opts ...memory.Option) *testServer {
 	tb.Helper()
 	srv := httptest.NewUnstartedServer(http.NotFoundHandler())
 	issuer := "http://" + srv.Listener.Addr().String() + pathPrefix
 	cfg := testConfig(tb, mutate)
-	p, clk, backend, root := newInstance(tb, issuer, cfg, logger)
+	p, clk, backend, root := newInstance(tb, issuer, cfg, logger, opts...)
 	srv.Config.Handler = root
 	srv.Start()
 	tb.Cleanup(srv.Close)
