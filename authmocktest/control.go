@@ -26,7 +26,7 @@ func capability[C any](s *Server, name, what string) C {
 	if p == nil {
 		s.fatalf("no provider instance %q", name)
 	}
-	c, ok := p.(C)
+	c, ok := provider.As[C](p)
 	if !ok {
 		s.fatalf("provider %q cannot %s", name, what)
 	}

@@ -120,7 +120,7 @@ func findMinter(srv *server.Server, name string) (provider.Minter, error) {
 	if p == nil {
 		return nil, fmt.Errorf("no provider named %q (have: %s)", name, strings.Join(names, ", "))
 	}
-	m, ok := p.(provider.Minter)
+	m, ok := provider.As[provider.Minter](p)
 	if !ok {
 		return nil, fmt.Errorf("provider %q cannot mint tokens outside a flow", name)
 	}

@@ -17,7 +17,7 @@ func instance[C any](a *Admin, r *http.Request, capability string) (C, error) {
 	if p == nil {
 		return none, notFound("no provider instance %q; GET /_authmock/providers lists them", name)
 	}
-	c, ok := p.(C)
+	c, ok := provider.As[C](p)
 	if !ok {
 		return none, &apiError{status: http.StatusNotImplemented, code: "not_supported", description: "provider instance " + name + " cannot " + capability}
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/authmock/authmock/fixtures"
@@ -30,9 +31,16 @@ type Editor struct {
 	// to the item; nil accepts whatever the directory does.
 	CheckClient func(fixtures.Client) fixtures.Problems
 	CheckUser   func(fixtures.User) fixtures.Problems
+	// FillUser, when set, completes a decoded user before it is checked (a
+	// dialect's derived account id, say).
+	FillUser func(*fixtures.User)
 	// Revoke, when set, is called for a deleted client or user so that its
 	// tokens stop working with it.
 	Revoke func(ctx context.Context, sel provider.TokenSelector) error
+
+	// mu makes each change one step with the checks that read the other
+	// items (a display name no other user has, say).
+	mu sync.Mutex
 }
 
 // FixtureKinds implements provider.FixtureEditor.
@@ -84,6 +92,8 @@ func (e *Editor) PutFixture(_ context.Context, kind, id string, item json.RawMes
 	if !e.has(kind) {
 		return false, provider.ErrNoFixture
 	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	if kind == KindClients {
 		var c fixtures.Client
 		if err := DecodeFixture(item, &c); err != nil {
@@ -105,6 +115,9 @@ func (e *Editor) PutFixture(_ context.Context, kind, id string, item json.RawMes
 	if err := matchID("username", &u.Username, id); err != nil {
 		return false, err
 	}
+	if e.FillUser != nil {
+		e.FillUser(&u)
+	}
 	_, existed := e.Dir.User(id)
 	if err := check(e.CheckUser, u, func() fixtures.Problems { return e.Dir.PutUser(u) }, KindUsers); err != nil {
 		return false, err
@@ -119,6 +132,8 @@ func (e *Editor) DeleteFixture(ctx context.Context, kind, id string) error {
 	if !e.has(kind) {
 		return provider.ErrNoFixture
 	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	var sel provider.TokenSelector
 	if kind == KindClients {
 		if !e.Dir.DeleteClient(id) {
@@ -214,4 +229,13 @@ func marshalAll[T any](items []T) ([]json.RawMessage, error) {
 		out[i] = b
 	}
 	return out, nil
+}
+
+// Revoking adapts a provider.Revoker (a dialect's lifecycle) to
+// Editor.Revoke.
+func Revoking(r provider.Revoker) func(context.Context, provider.TokenSelector) error {
+	return func(ctx context.Context, sel provider.TokenSelector) error {
+		_, err := r.Revoke(ctx, sel)
+		return err
+	}
 }

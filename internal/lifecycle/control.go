@@ -9,6 +9,8 @@ import (
 	"github.com/authmock/authmock/internal/store"
 )
 
+var _ provider.Revoker = (*Lifecycle)(nil)
+
 // Resolver reads a token the admin API names by value: a dialect alone
 // can parse its tokens. It returns the token's facts, with its store
 // record's when it is a refresh token, whatever its state; a token the
@@ -23,8 +25,8 @@ type Resolver func(ctx context.Context, token string) (Facts, error)
 // grant's access tokens too. It counts the tokens it changed: live ones,
 // and ones the admin API had expired (they now answer as revoked), but
 // not those already revoked or past their exp.
-func (l *Lifecycle) Revoke(ctx context.Context, sel provider.TokenSelector, resolve Resolver) (provider.Selected, error) {
-	return l.act(ctx, sel, resolve, store.MarkRevoked)
+func (l *Lifecycle) Revoke(ctx context.Context, sel provider.TokenSelector) (provider.Selected, error) {
+	return l.act(ctx, sel, store.MarkRevoked)
 }
 
 // Expire implements provider.Revoker for a dialect: the selected access
@@ -32,8 +34,8 @@ func (l *Lifecycle) Revoke(ctx context.Context, sel provider.TokenSelector, reso
 // tokens keep working, so a client can exercise its refresh path; a refresh
 // token named by value is expired itself, and its grant's access tokens are
 // left alone.
-func (l *Lifecycle) Expire(ctx context.Context, sel provider.TokenSelector, resolve Resolver) (provider.Selected, error) {
-	return l.act(ctx, sel, resolve, store.MarkExpired)
+func (l *Lifecycle) Expire(ctx context.Context, sel provider.TokenSelector) (provider.Selected, error) {
+	return l.act(ctx, sel, store.MarkExpired)
 }
 
 // RevokeToken revokes one token the dialect has in hand, for its own
@@ -76,7 +78,7 @@ func (l *Lifecycle) RevokeGrant(ctx context.Context, family string) error {
 	return nil
 }
 
-func (l *Lifecycle) act(ctx context.Context, sel provider.TokenSelector, resolve Resolver, level uint8) (provider.Selected, error) {
+func (l *Lifecycle) act(ctx context.Context, sel provider.TokenSelector, level uint8) (provider.Selected, error) {
 	if err := sel.Validate(); err != nil {
 		return provider.Selected{}, err
 	}
@@ -94,7 +96,10 @@ func (l *Lifecycle) act(ctx context.Context, sel provider.TokenSelector, resolve
 		}
 		return l.one(ctx, f, level)
 	}
-	f, err := resolve(ctx, sel.Token)
+	if l.cfg.Resolve == nil {
+		return provider.Selected{}, provider.ErrUnknownToken
+	}
+	f, err := l.cfg.Resolve(ctx, sel.Token)
 	if err != nil {
 		return provider.Selected{}, err
 	}

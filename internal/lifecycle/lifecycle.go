@@ -34,6 +34,8 @@ type Config struct {
 	// token's family dies alone and the access tokens live out their exp.
 	// RevokeGrant always takes the whole grant.
 	RefreshRevokesGrant bool
+	// Resolve reads a token the admin API names by value (see Resolver).
+	Resolve Resolver
 	// WithdrawRefresh, when set, also withdraws a revoked refresh token in
 	// the dialect's own state (its store family, say), so that state agrees
 	// with Check. Check does not depend on it. It runs with the lifecycle's

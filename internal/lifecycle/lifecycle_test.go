@@ -26,6 +26,8 @@ type world struct {
 	// families are the refresh records by family id, as a dialect's store
 	// would hold them.
 	families map[string]store.RefreshRecord
+	// known are the tokens Resolve finds, by made-up value.
+	known map[string]lifecycle.Facts
 }
 
 func newWorld(t testing.TB) *world {
@@ -33,7 +35,7 @@ func newWorld(t testing.TB) *world {
 	be := memory.New(clk, memory.WithSweepInterval(0))
 	t.Cleanup(func() { _ = be.Close() })
 	w := &world{st: be.Namespace("n"), clk: clk, families: map[string]store.RefreshRecord{}}
-	w.l = lifecycle.New(lifecycle.Config{Store: w.st, Clock: clk, Sequence: clock.NewCounterSequence(), RefreshRevokesGrant: true})
+	w.l = lifecycle.New(lifecycle.Config{Store: w.st, Clock: clk, Sequence: clock.NewCounterSequence(), RefreshRevokesGrant: true, Resolve: w.resolve})
 	return w
 }
 
@@ -68,17 +70,16 @@ func (w *world) state(t *testing.T, f lifecycle.Facts) lifecycle.State {
 	return s
 }
 
-// resolve finds facts by a made-up token value: "<family>" or "at:<jti>".
-func (w *world) resolver(known map[string]lifecycle.Facts) lifecycle.Resolver {
-	return func(_ context.Context, token string) (lifecycle.Facts, error) {
-		if f, ok := known[token]; ok {
-			if f.Kind == lifecycle.Refresh {
-				return w.refresh(f.Family), nil
-			}
-			return f, nil
+// resolve finds the facts of a made-up token value in w.known; a refresh
+// token's as its family is now.
+func (w *world) resolve(_ context.Context, token string) (lifecycle.Facts, error) {
+	if f, ok := w.known[token]; ok {
+		if f.Kind == lifecycle.Refresh {
+			return w.refresh(f.Family), nil
 		}
-		return lifecycle.Facts{}, provider.ErrUnknownToken
+		return f, nil
 	}
+	return lifecycle.Facts{}, provider.ErrUnknownToken
 }
 
 func TestJTI(t *testing.T) {
@@ -137,13 +138,13 @@ func TestRevokeAndExpireOne(t *testing.T) {
 				if step == "expire" {
 					act = w.l.Expire
 				}
-				n, err := act(ctx, sel(at), nil)
+				n, err := act(ctx, sel(at))
 				require.NoError(t, err)
 				assert.Equal(t, provider.Selected{AccessTokens: tc.counts[i]}, n, "step %d: %s", i, step)
 			}
 			assert.Equal(t, tc.final, w.state(t, at))
 			assert.Equal(t, lifecycle.Live, w.state(t, other), "its sibling is untouched")
-			n, err := w.l.Revoke(ctx, provider.TokenSelector{Username: "alice"}, nil)
+			n, err := w.l.Revoke(ctx, provider.TokenSelector{Username: "alice"})
 			require.NoError(t, err)
 			assert.Equal(t, provider.Selected{AccessTokens: tc.user}, n, "the user's count follows the token acted on alone")
 		})
@@ -155,7 +156,7 @@ func TestUnknownJTI(t *testing.T) {
 	w := newWorld(t)
 	at := w.access("alice", "web", "")
 	for _, jti := range []string{"nope", "00000000000000000000000000000000"} {
-		_, err := w.l.Revoke(ctx, provider.TokenSelector{JTI: jti}, nil)
+		_, err := w.l.Revoke(ctx, provider.TokenSelector{JTI: jti})
 		assert.ErrorIs(t, err, provider.ErrUnknownToken, jti)
 	}
 	// A jti laid out right but of no pair this instance has seen since
@@ -164,11 +165,11 @@ func TestUnknownJTI(t *testing.T) {
 	for range 3 {
 		other.access("x", "y", "")
 	}
-	_, err := w.l.Revoke(ctx, provider.TokenSelector{JTI: other.access("x", "y", "").JTI}, nil)
+	_, err := w.l.Revoke(ctx, provider.TokenSelector{JTI: other.access("x", "y", "").JTI})
 	assert.ErrorIs(t, err, provider.ErrUnknownToken)
 
 	w.clk.Advance(time.Hour)
-	_, err = w.l.Revoke(ctx, provider.TokenSelector{JTI: at.JTI}, nil)
+	_, err = w.l.Revoke(ctx, provider.TokenSelector{JTI: at.JTI})
 	assert.ErrorIs(t, err, provider.ErrUnknownToken, "an expired token is over: nothing to revoke")
 }
 
@@ -182,7 +183,7 @@ func TestCutoffs(t *testing.T) {
 	bob := w.access("bob", "web", "")
 	svc := w.access("", "svc", "")
 
-	n, err := w.l.Expire(ctx, provider.TokenSelector{Username: "alice"}, nil)
+	n, err := w.l.Expire(ctx, provider.TokenSelector{Username: "alice"})
 	require.NoError(t, err)
 	assert.Equal(t, provider.Selected{AccessTokens: 3}, n, "expire acts on access tokens only")
 	for _, f := range []lifecycle.Facts{alice1, alice2, aliceOther} {
@@ -192,11 +193,11 @@ func TestCutoffs(t *testing.T) {
 	fresh := w.access("alice", "web", "fam-a")
 	assert.Equal(t, lifecycle.Live, w.state(t, fresh), "a token issued after the call works, on a frozen clock too")
 
-	n, err = w.l.Expire(ctx, provider.TokenSelector{Username: "alice"}, nil)
+	n, err = w.l.Expire(ctx, provider.TokenSelector{Username: "alice"})
 	require.NoError(t, err)
 	assert.Equal(t, provider.Selected{AccessTokens: 1}, n, "only the fresh one was live")
 
-	n, err = w.l.Revoke(ctx, provider.TokenSelector{ClientID: "web"}, nil)
+	n, err = w.l.Revoke(ctx, provider.TokenSelector{ClientID: "web"})
 	require.NoError(t, err)
 	assert.Equal(t, provider.Selected{AccessTokens: 4, RefreshTokens: 1}, n, "bob's token, alice's three expired ones at web, and her family")
 	for _, f := range []lifecycle.Facts{alice1, alice2, fresh, bob, aliceRT} {
@@ -205,10 +206,10 @@ func TestCutoffs(t *testing.T) {
 	assert.Equal(t, lifecycle.Expired, w.state(t, aliceOther), "another client's token is only expired")
 	assert.Equal(t, lifecycle.Live, w.state(t, svc))
 
-	n, err = w.l.Revoke(ctx, provider.TokenSelector{Username: "alice"}, nil)
+	n, err = w.l.Revoke(ctx, provider.TokenSelector{Username: "alice"})
 	require.NoError(t, err)
 	assert.Equal(t, provider.Selected{AccessTokens: 1}, n, "the client's revocation already took hers at web; the expired one at partner is revoked now")
-	n, err = w.l.Revoke(ctx, provider.TokenSelector{ClientID: "svc"}, nil)
+	n, err = w.l.Revoke(ctx, provider.TokenSelector{ClientID: "svc"})
 	require.NoError(t, err)
 	assert.Equal(t, provider.Selected{AccessTokens: 1}, n)
 }
@@ -223,9 +224,9 @@ func TestRevokeGrantByRefreshToken(t *testing.T) {
 	at3 := w.access("alice", "web", "fam")
 	w.clk.Advance(20 * time.Minute) // at1 and at2 have expired
 	loose := w.access("alice", "web", "")
-	resolve := w.resolver(map[string]lifecycle.Facts{"rt": rt})
+	w.known = map[string]lifecycle.Facts{"rt": rt}
 
-	n, err := w.l.Revoke(ctx, provider.TokenSelector{Token: "rt"}, resolve)
+	n, err := w.l.Revoke(ctx, provider.TokenSelector{Token: "rt"})
 	require.NoError(t, err)
 	assert.Equal(t, provider.Selected{AccessTokens: 1, RefreshTokens: 1}, n, "the grant's live access token and its family")
 	assert.Equal(t, lifecycle.Revoked, w.state(t, rt))
@@ -234,10 +235,10 @@ func TestRevokeGrantByRefreshToken(t *testing.T) {
 	assert.Equal(t, lifecycle.Expired, w.state(t, at2))
 	assert.Equal(t, lifecycle.Live, w.state(t, loose), "a token outside the grant lives on")
 
-	n, err = w.l.Revoke(ctx, provider.TokenSelector{Token: "rt"}, resolve)
+	n, err = w.l.Revoke(ctx, provider.TokenSelector{Token: "rt"})
 	require.NoError(t, err)
 	assert.Equal(t, provider.Selected{}, n)
-	n, err = w.l.Revoke(ctx, provider.TokenSelector{Username: "alice"}, nil)
+	n, err = w.l.Revoke(ctx, provider.TokenSelector{Username: "alice"})
 	require.NoError(t, err)
 	assert.Equal(t, provider.Selected{AccessTokens: 1}, n, "only the loose token was left")
 }
@@ -247,13 +248,13 @@ func TestExpireRefreshToken(t *testing.T) {
 	w := newWorld(t)
 	rt := w.family("alice", "web", "fam")
 	at := w.access("alice", "web", "fam")
-	resolve := w.resolver(map[string]lifecycle.Facts{"rt": rt})
-	n, err := w.l.Expire(ctx, provider.TokenSelector{Token: "rt"}, resolve)
+	w.known = map[string]lifecycle.Facts{"rt": rt}
+	n, err := w.l.Expire(ctx, provider.TokenSelector{Token: "rt"})
 	require.NoError(t, err)
 	assert.Equal(t, provider.Selected{RefreshTokens: 1}, n)
 	assert.Equal(t, lifecycle.Expired, w.state(t, rt))
 	assert.Equal(t, lifecycle.Live, w.state(t, at), "the grant's access tokens are left alone")
-	n, err = w.l.Revoke(ctx, provider.TokenSelector{Username: "alice"}, nil)
+	n, err = w.l.Revoke(ctx, provider.TokenSelector{Username: "alice"})
 	require.NoError(t, err)
 	assert.Equal(t, provider.Selected{AccessTokens: 1, RefreshTokens: 1}, n, "the expired family is revoked and counted")
 	assert.Equal(t, lifecycle.Revoked, w.state(t, rt))
@@ -270,7 +271,7 @@ func TestRotation(t *testing.T) {
 	rec.ExpiresAt = moved
 	w.families["fam"] = rec
 	w.clk.Advance(2 * time.Hour) // past the family's first expiry
-	n, err := w.l.Revoke(ctx, provider.TokenSelector{Username: "alice"}, nil)
+	n, err := w.l.Revoke(ctx, provider.TokenSelector{Username: "alice"})
 	require.NoError(t, err)
 	assert.Equal(t, provider.Selected{RefreshTokens: 1}, n, "counted at its new expiry")
 }
@@ -304,7 +305,7 @@ func TestIssuanceRacingRevoke(t *testing.T) {
 		wg.Go(func() {
 			<-start
 			var err error
-			n, err = w.l.Revoke(context.Background(), provider.TokenSelector{Username: "alice"}, nil)
+			n, err = w.l.Revoke(context.Background(), provider.TokenSelector{Username: "alice"})
 			assert.NoError(t, err)
 		})
 		close(start)
@@ -318,7 +319,7 @@ func TestIssuanceRacingRevoke(t *testing.T) {
 			}
 		}
 		require.Equal(t, revoked, n.AccessTokens, "round %d", round)
-		again, err := w.l.Revoke(context.Background(), provider.TokenSelector{Username: "alice"}, nil)
+		again, err := w.l.Revoke(context.Background(), provider.TokenSelector{Username: "alice"})
 		require.NoError(t, err)
 		require.Equal(t, goroutines*each-revoked, again.AccessTokens, fmt.Sprint("round ", round))
 	}
@@ -328,7 +329,7 @@ func TestReset(t *testing.T) {
 	w := newWorld(t)
 	w.access("alice", "web", "")
 	w.l.Reset()
-	n, err := w.l.Revoke(t.Context(), provider.TokenSelector{Username: "alice"}, nil)
+	n, err := w.l.Revoke(t.Context(), provider.TokenSelector{Username: "alice"})
 	require.NoError(t, err)
 	assert.Equal(t, provider.Selected{}, n)
 }

@@ -18,7 +18,7 @@ func (s *Server) Reset(ctx context.Context) error {
 		errs = append(errs, fmt.Errorf("store: %w", err))
 	}
 	for _, in := range s.instances {
-		if r, ok := in.provider.(provider.Resetter); ok {
+		if r, ok := provider.As[provider.Resetter](in.provider); ok {
 			if err := r.Reset(ctx); err != nil {
 				errs = append(errs, fmt.Errorf("provider %q: %w", in.Name, err))
 			}

@@ -240,7 +240,7 @@ func (s *Server) Providers() []ProviderInfo {
 	out := make([]ProviderInfo, 0, len(s.instances))
 	for _, in := range s.instances {
 		info := ProviderInfo{Name: in.Name, Dialect: in.Dialect, URL: in.issuer, Mount: in.Mount, Root: in.root}
-		if d, ok := in.provider.(provider.Describer); ok {
+		if d, ok := provider.As[provider.Describer](in.provider); ok {
 			desc := d.Describe()
 			info.Description = &desc
 		}

@@ -78,7 +78,7 @@ func BenchmarkRevokeUser(b *testing.B) {
 			}
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := ip.p.Revoke(b.Context(), provider.TokenSelector{Username: "alice"}); err != nil {
+				if _, err := ip.p.life.Revoke(b.Context(), provider.TokenSelector{Username: "alice"}); err != nil {
 					b.Fatal(err)
 				}
 			}

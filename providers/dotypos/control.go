@@ -13,32 +13,13 @@ import (
 // newLifecycle builds the instance's lifecycle. A revoked refresh token's
 // record is deleted, as a user disconnecting the application would have
 // it; the lifecycle's mark keeps it dead either way.
-func newLifecycle(deps provider.Deps, keys *jwtutil.KeySet) *lifecycle.Lifecycle {
+func newLifecycle(deps provider.Deps, keys *jwtutil.KeySet, resolve lifecycle.Resolver) *lifecycle.Lifecycle {
 	return lifecycle.New(lifecycle.Config{
-		Store: deps.Store, Clock: deps.Clock, Sequence: deps.Sequence, Salt: lifecycle.Salt(deps.Name, keys),
+		Store: deps.Store, Clock: deps.Clock, Sequence: deps.Sequence, Salt: lifecycle.Salt(deps.Name, keys), Resolve: resolve,
 		WithdrawRefresh: func(ctx context.Context, f lifecycle.Facts) error {
 			return deps.Store.DeleteRecord(ctx, refreshKey(f.Family))
 		},
 	})
-}
-
-// Revoke implements provider.Revoker. Revoked access tokens get 401
-// INVALID_ACCESS_TOKEN at the API; revoked refresh tokens get 401
-// INVALID_REFRESH_TOKEN at signin. A token named by Token is revoked alone
-// (a refresh token's access tokens live on, as RevokeRefreshToken's do); a
-// user or client loses every token.
-func (p *Provider) Revoke(ctx context.Context, sel provider.TokenSelector) (provider.Selected, error) {
-	return p.life.Revoke(ctx, sel, p.resolveToken)
-}
-
-// Expire implements provider.Revoker. Expired access tokens get 403
-// ACCESS_TOKEN_EXPIRED, exactly as when their exp passes, so a client
-// exchanges its refresh token again; a user's or client's refresh tokens
-// keep working. A refresh token named by Token is expired itself: signin
-// answers 401 INVALID_REFRESH_TOKEN, as for a refresh_token_ttl that ran
-// out.
-func (p *Provider) Expire(ctx context.Context, sel provider.TokenSelector) (provider.Selected, error) {
-	return p.life.Expire(ctx, sel, p.resolveToken)
 }
 
 // resolveToken reads a token by the dialect's own means: a refresh token

@@ -198,7 +198,7 @@ func TestRevoke(t *testing.T) {
 			ts := newTestServer(t, nil)
 			tokens := ts.issueAll()
 			sel := tc.sel(ts, tokens)
-			got, err := ts.p.Revoke(t.Context(), sel)
+			got, err := ts.p.life.Revoke(t.Context(), sel)
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, got)
 
@@ -219,7 +219,7 @@ func TestRevoke(t *testing.T) {
 
 			// Again: nothing more to revoke, and it is not an error (a
 			// revoked refresh token is gone, so naming it is unknown).
-			again, err := ts.p.Revoke(t.Context(), sel)
+			again, err := ts.p.life.Revoke(t.Context(), sel)
 			if sel.Token != "" && slices.Contains(tc.dead, aliceRefresh) {
 				require.ErrorIs(t, err, provider.ErrUnknownToken)
 			} else {
@@ -298,7 +298,7 @@ func TestExpire(t *testing.T) {
 			ts := newTestServer(t, nil)
 			tokens := ts.issueAll()
 			sel := tc.sel(ts, tokens)
-			got, err := ts.p.Expire(t.Context(), sel)
+			got, err := ts.p.life.Expire(t.Context(), sel)
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, got)
 
@@ -310,7 +310,7 @@ func TestExpire(t *testing.T) {
 					assertAccessWorks(t, ts, tokens[name], name)
 				}
 			}
-			again, err := ts.p.Expire(t.Context(), sel)
+			again, err := ts.p.life.Expire(t.Context(), sel)
 			require.NoError(t, err)
 			assert.Equal(t, provider.Selected{}, again, "expired tokens are not counted twice")
 
@@ -334,18 +334,18 @@ func TestExpireThenRevoke(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, nil)
 	tokens := ts.issueAll()
-	n, err := ts.p.Expire(t.Context(), provider.TokenSelector{Username: "alice"})
+	n, err := ts.p.life.Expire(t.Context(), provider.TokenSelector{Username: "alice"})
 	require.NoError(t, err)
 	assert.Equal(t, provider.Selected{AccessTokens: 3}, n)
 	assertAccessFails(t, ts, tokens[aliceBistro], http.StatusForbidden, ReasonAccessTokenExpired, aliceBistro)
 
 	// Revoking takes precedence over expiring, and counts the expired
 	// tokens it revokes.
-	n, err = ts.p.Revoke(t.Context(), provider.TokenSelector{Username: "alice"})
+	n, err = ts.p.life.Revoke(t.Context(), provider.TokenSelector{Username: "alice"})
 	require.NoError(t, err)
 	assert.Equal(t, provider.Selected{AccessTokens: 3, RefreshTokens: 2}, n)
 	assertAccessFails(t, ts, tokens[aliceBistro], http.StatusUnauthorized, ReasonInvalidAccessToken, aliceBistro)
-	n, err = ts.p.Expire(t.Context(), provider.TokenSelector{Username: "alice"})
+	n, err = ts.p.life.Expire(t.Context(), provider.TokenSelector{Username: "alice"})
 	require.NoError(t, err)
 	assert.Equal(t, provider.Selected{}, n)
 	assertAccessFails(t, ts, tokens[aliceBistro], http.StatusUnauthorized, ReasonInvalidAccessToken, aliceBistro)
@@ -357,11 +357,11 @@ func TestControlKeepsTheGarbageErrors(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, nil)
 	tokens := ts.issueAll()
-	_, err := ts.p.Expire(t.Context(), provider.TokenSelector{Token: tokens[aliceBistro]})
+	_, err := ts.p.life.Expire(t.Context(), provider.TokenSelector{Token: tokens[aliceBistro]})
 	require.NoError(t, err)
-	_, err = ts.p.Expire(t.Context(), provider.TokenSelector{Token: tokens[aliceRefresh]})
+	_, err = ts.p.life.Expire(t.Context(), provider.TokenSelector{Token: tokens[aliceRefresh]})
 	require.NoError(t, err)
-	_, err = ts.p.Revoke(t.Context(), provider.TokenSelector{Token: tokens[bobShop]})
+	_, err = ts.p.life.Revoke(t.Context(), provider.TokenSelector{Token: tokens[bobShop]})
 	require.NoError(t, err)
 
 	assertAccessFails(t, ts, tamper(tokens[aliceBistro]), http.StatusUnauthorized, ReasonInvalidAccessToken, "a tampered expired token")
@@ -383,7 +383,7 @@ func TestControlUnknownTokens(t *testing.T) {
 	ts := newTestServer(t, func(c *Config) { c.AccessTokenTTL = durationOf(time.Minute) })
 	tokens := ts.issueAll()
 	revokedRefresh, _ := ts.connectToken(legacyQuery(""))
-	_, err := ts.p.Revoke(t.Context(), provider.TokenSelector{Token: revokedRefresh})
+	_, err := ts.p.life.Revoke(t.Context(), provider.TokenSelector{Token: revokedRefresh})
 	require.NoError(t, err)
 
 	foreignKey, err := jwtutil.GenerateKey(jwtutil.RS256)
@@ -406,9 +406,9 @@ func TestControlUnknownTokens(t *testing.T) {
 		{JTI: refreshID(tokens[aliceRefresh])}, // a jti names access tokens only
 	}
 	for _, sel := range unknown {
-		_, err := ts.p.Revoke(t.Context(), sel)
+		_, err := ts.p.life.Revoke(t.Context(), sel)
 		require.ErrorIs(t, err, provider.ErrUnknownToken, "revoke %+v", sel)
-		_, err = ts.p.Expire(t.Context(), sel)
+		_, err = ts.p.life.Expire(t.Context(), sel)
 		require.ErrorIs(t, err, provider.ErrUnknownToken, "expire %+v", sel)
 	}
 	require.ErrorIs(t, ts.p.RevokeAccessToken(t.Context(), "never-issued"), provider.ErrUnknownToken)
@@ -417,15 +417,15 @@ func TestControlUnknownTokens(t *testing.T) {
 	jti := jtiOf(ts, tokens[aliceBistro])
 	ts.clk.Advance(time.Minute)
 	for _, sel := range []provider.TokenSelector{{Token: tokens[aliceBistro]}, {JTI: jti}} {
-		_, err := ts.p.Revoke(t.Context(), sel)
+		_, err := ts.p.life.Revoke(t.Context(), sel)
 		require.ErrorIs(t, err, provider.ErrUnknownToken, "revoke %+v", sel)
 	}
 
 	for _, sel := range []provider.TokenSelector{{}, {Username: "alice", ClientID: posID}, {Token: tokens[aliceRefresh], JTI: "x"}} {
-		_, err := ts.p.Revoke(t.Context(), sel)
+		_, err := ts.p.life.Revoke(t.Context(), sel)
 		require.Error(t, err)
 		assert.NotErrorIs(t, err, provider.ErrUnknownToken, "a bad selector is not an unknown token")
-		_, err = ts.p.Expire(t.Context(), sel)
+		_, err = ts.p.life.Expire(t.Context(), sel)
 		require.Error(t, err)
 		assert.Equal(t, sel.Validate().Error(), err.Error())
 	}
@@ -477,7 +477,7 @@ func TestLifecycleStampsEveryIssuance(t *testing.T) {
 	assert.Equal(t, stamp{lifecycle.Access, "alice", posID, t0.Add(time.Hour).Unix()}, factsOf(access))
 	assert.Equal(t, stamp{lifecycle.Refresh, "alice", otherID, day}, factsOf(minted.RefreshToken))
 	assert.Equal(t, stamp{lifecycle.Access, "alice", otherID, t0.Add(30 * time.Second).Unix()}, factsOf(minted.AccessToken))
-	n, err := ts.p.Revoke(t.Context(), provider.TokenSelector{Username: "alice"})
+	n, err := ts.p.life.Revoke(t.Context(), provider.TokenSelector{Username: "alice"})
 	require.NoError(t, err)
 	assert.Equal(t, provider.Selected{AccessTokens: 2, RefreshTokens: 3}, n)
 
@@ -507,7 +507,7 @@ func TestRevokeHelpers(t *testing.T) {
 	assert.True(t, live)
 	assertRefreshFails(t, ts, tokens[bobRefresh], bobRefresh)
 	// Both went through the lifecycle: a user revoke has nothing left of bob's.
-	n, err := ts.p.Revoke(t.Context(), provider.TokenSelector{Username: "bob"})
+	n, err := ts.p.life.Revoke(t.Context(), provider.TokenSelector{Username: "bob"})
 	require.NoError(t, err)
 	assert.Equal(t, provider.Selected{}, n)
 	// An access token is not a refresh token.
@@ -559,16 +559,16 @@ func TestRevokeConcurrentWithIssuance(t *testing.T) {
 	for range 2 {
 		wg.Go(func() {
 			for range 10 {
-				_, err := ts.p.Revoke(t.Context(), provider.TokenSelector{Username: "alice"})
+				_, err := ts.p.life.Revoke(t.Context(), provider.TokenSelector{Username: "alice"})
 				assert.NoError(t, err)
-				_, err = ts.p.Expire(t.Context(), provider.TokenSelector{ClientID: posID})
+				_, err = ts.p.life.Expire(t.Context(), provider.TokenSelector{ClientID: posID})
 				assert.NoError(t, err)
 			}
 		})
 	}
 	wg.Wait()
 
-	_, err := ts.p.Revoke(t.Context(), provider.TokenSelector{Username: "alice"})
+	_, err := ts.p.life.Revoke(t.Context(), provider.TokenSelector{Username: "alice"})
 	require.NoError(t, err)
 	require.NotEmpty(t, access)
 	for _, tok := range access {

@@ -2,7 +2,6 @@ package dotypos
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"log/slog"
@@ -38,25 +37,8 @@ const (
 	PathCloudSubtree    = "/v2/clouds/{cloudId}/{rest:.*}"
 )
 
-type factory struct{}
-
 // Factory returns the dotypos dialect's factory.
-func Factory() provider.Factory { return factory{} }
-
-func (factory) Dialect() string { return Dialect }
-
-func (factory) ParseConfig(raw json.RawMessage) (provider.Config, fixtures.Problems) {
-	cfg, ps := parseConfig(raw)
-	return &cfg, ps
-}
-
-func (factory) New(deps provider.Deps, cfg provider.Config) (provider.Provider, error) {
-	c, ok := cfg.(*Config)
-	if !ok {
-		return nil, fmt.Errorf("dotypos: config of type %T", cfg)
-	}
-	return New(deps, *c)
-}
+func Factory() provider.Factory { return provider.NewFactory(Dialect, parseConfig, New) }
 
 // Provider is one dotypos instance.
 type Provider struct {
@@ -93,18 +75,19 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 		dir:    directory.New(cfg.Clients, cfg.Users),
 		clouds: newCloudDirectory(cfg.Clouds, cfg.UserClouds),
 		pages:  pages,
-		life:   newLifecycle(deps, keys),
 	}
+	p.life = newLifecycle(deps, keys, p.resolveToken)
 	p.editor = &directory.Editor{
 		Dir:         p.dir,
 		CheckClient: func(c fixtures.Client) fixtures.Problems { return checkClient(c) },
-		Revoke: func(ctx context.Context, sel provider.TokenSelector) error {
-			_, err := p.Revoke(ctx, sel)
-			return err
-		},
+		Revoke:      directory.Revoking(p.life),
 	}
 	return p, nil
 }
+
+// Parts implements provider.Composite: the lifecycle revokes and expires
+// tokens (the Provider itself edits fixtures, clouds included).
+func (p *Provider) Parts() []any { return []any{p.life} }
 
 // Mount implements provider.Provider.
 func (p *Provider) Mount(r *mux.Router) {
@@ -219,7 +202,7 @@ var (
 	_ provider.Describer = (*Provider)(nil)
 	_ provider.Minter    = (*Provider)(nil)
 	_ provider.Resetter  = (*Provider)(nil)
-	_ provider.Revoker   = (*Provider)(nil)
+	_ provider.Composite = (*Provider)(nil)
 
 	_ provider.FixtureEditor = (*Provider)(nil)
 )

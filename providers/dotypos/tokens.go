@@ -124,7 +124,7 @@ func (p *Provider) RevokeRefreshToken(ctx context.Context, token string) (bool, 
 	if !validRefreshToken(token) {
 		return false, nil
 	}
-	n, err := p.Revoke(ctx, provider.TokenSelector{Token: token})
+	n, err := p.life.Revoke(ctx, provider.TokenSelector{Token: token})
 	if errors.Is(err, provider.ErrUnknownToken) {
 		return false, nil
 	}
@@ -139,7 +139,7 @@ func (p *Provider) RevokeAccessToken(ctx context.Context, jti string) error {
 	if jti == "" {
 		return errors.New("an access token id (jti) is required")
 	}
-	_, err := p.Revoke(ctx, provider.TokenSelector{JTI: jti})
+	_, err := p.life.Revoke(ctx, provider.TokenSelector{JTI: jti})
 	return err
 }
 

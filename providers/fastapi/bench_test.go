@@ -90,7 +90,7 @@ func BenchmarkRevokeUser(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		n, err := ts.p.Revoke(b.Context(), provider.TokenSelector{Username: aliceEmail})
+		n, err := ts.p.life.Revoke(b.Context(), provider.TokenSelector{Username: aliceEmail})
 		if err != nil || n != (provider.Selected{}) {
 			b.Fatal(n, err)
 		}

@@ -113,7 +113,7 @@ func TestRevoke(t *testing.T) {
 				tok := ts.login(aliceEmail, alicePassword)
 				bob := ts.login(bobEmail, bobPassword)
 
-				got, err := ts.p.Revoke(t.Context(), ts.selector(tc.sel, tok))
+				got, err := ts.p.life.Revoke(t.Context(), ts.selector(tc.sel, tok))
 				require.NoError(t, err)
 				assert.Equal(t, tc.want, got)
 
@@ -161,7 +161,7 @@ func TestRevokeUserEverywhere(t *testing.T) {
 	ts.clk.Advance(time.Second)
 	rotated := ts.tokens(ts.refreshResp(first.RefreshToken))
 
-	got, err := ts.p.Revoke(t.Context(), provider.TokenSelector{Username: aliceEmail})
+	got, err := ts.p.life.Revoke(t.Context(), provider.TokenSelector{Username: aliceEmail})
 	require.NoError(t, err)
 	assert.Equal(t, provider.Selected{AccessTokens: 3, RefreshTokens: 2}, got)
 	assert.Equal(t, lifecycle.Revoked, ts.accessState(t, device2.AccessToken), "one cut-off, as reuse detection makes")
@@ -172,7 +172,7 @@ func TestRevokeUserEverywhere(t *testing.T) {
 		assertRefreshFails(t, ts, refresh)
 	}
 
-	again, err := ts.p.Revoke(t.Context(), provider.TokenSelector{Username: aliceEmail})
+	again, err := ts.p.life.Revoke(t.Context(), provider.TokenSelector{Username: aliceEmail})
 	require.NoError(t, err)
 	assert.Equal(t, provider.Selected{}, again, "nothing live is left to revoke")
 }
@@ -187,13 +187,13 @@ func TestRevokeWithPairedRefresh(t *testing.T) {
 	tok := ts.login(aliceEmail, alicePassword)
 	bob := ts.login(bobEmail, bobPassword)
 
-	_, err := ts.p.Expire(t.Context(), provider.TokenSelector{Username: aliceEmail})
+	_, err := ts.p.life.Expire(t.Context(), provider.TokenSelector{Username: aliceEmail})
 	require.NoError(t, err)
 	assertAccessFails(t, ts, tok.AccessToken)
 	next := ts.tokens(ts.pairRefresh(tok))
 	assertAccessWorks(t, ts, next.AccessToken)
 
-	_, err = ts.p.Revoke(t.Context(), provider.TokenSelector{Token: bob.AccessToken})
+	_, err = ts.p.life.Revoke(t.Context(), provider.TokenSelector{Token: bob.AccessToken})
 	require.NoError(t, err)
 	resp := ts.pairRefresh(bob)
 	assert.Equal(t, http.StatusUnauthorized, resp.status)
@@ -204,9 +204,9 @@ func TestRevokeWithPairedRefresh(t *testing.T) {
 	assert.JSONEq(t, bodyInvalidAccess, resp.body)
 
 	// Revoking a token that was expired makes it refuse to pair too.
-	_, err = ts.p.Expire(t.Context(), provider.TokenSelector{Username: aliceEmail})
+	_, err = ts.p.life.Expire(t.Context(), provider.TokenSelector{Username: aliceEmail})
 	require.NoError(t, err)
-	got, err := ts.p.Revoke(t.Context(), provider.TokenSelector{Token: next.AccessToken})
+	got, err := ts.p.life.Revoke(t.Context(), provider.TokenSelector{Token: next.AccessToken})
 	require.NoError(t, err)
 	assert.Equal(t, provider.Selected{AccessTokens: 1}, got)
 	resp = ts.pairRefresh(next)
@@ -237,7 +237,7 @@ func TestExpire(t *testing.T) {
 				tok := ts.login(aliceEmail, alicePassword)
 				bob := ts.login(bobEmail, bobPassword)
 
-				got, err := ts.p.Expire(t.Context(), ts.selector(tc.sel, tok))
+				got, err := ts.p.life.Expire(t.Context(), ts.selector(tc.sel, tok))
 				require.NoError(t, err)
 				assert.Equal(t, tc.want, got)
 				assertAccessWorks(t, ts, bob.AccessToken)
@@ -269,17 +269,17 @@ func TestRevokeAfterExpire(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, nil)
 	tok := ts.login(aliceEmail, alicePassword)
-	got, err := ts.p.Expire(t.Context(), provider.TokenSelector{Username: aliceEmail})
+	got, err := ts.p.life.Expire(t.Context(), provider.TokenSelector{Username: aliceEmail})
 	require.NoError(t, err)
 	assert.Equal(t, provider.Selected{AccessTokens: 1}, got)
-	got, err = ts.p.Expire(t.Context(), provider.TokenSelector{Username: aliceEmail})
+	got, err = ts.p.life.Expire(t.Context(), provider.TokenSelector{Username: aliceEmail})
 	require.NoError(t, err)
 	assert.Equal(t, provider.Selected{}, got, "already expired")
-	got, err = ts.p.Revoke(t.Context(), provider.TokenSelector{Username: aliceEmail})
+	got, err = ts.p.life.Revoke(t.Context(), provider.TokenSelector{Username: aliceEmail})
 	require.NoError(t, err)
 	assert.Equal(t, provider.Selected{AccessTokens: 1, RefreshTokens: 1}, got, "revoking upgrades an expired token")
 	assert.Equal(t, lifecycle.Revoked, ts.accessState(t, tok.AccessToken))
-	got, err = ts.p.Revoke(t.Context(), provider.TokenSelector{Username: aliceEmail})
+	got, err = ts.p.life.Revoke(t.Context(), provider.TokenSelector{Username: aliceEmail})
 	require.NoError(t, err)
 	assert.Equal(t, provider.Selected{}, got, "already revoked")
 	assertAccessFails(t, ts, tok.AccessToken)
@@ -301,7 +301,7 @@ func TestSameStringSharesJTI(t *testing.T) {
 	assert.True(t, ok, "the jti is the lifecycle's stamp")
 	assert.Equal(t, a.JTI, b.JTI)
 
-	got, err := ts.p.Revoke(t.Context(), provider.TokenSelector{JTI: a.JTI})
+	got, err := ts.p.life.Revoke(t.Context(), provider.TokenSelector{JTI: a.JTI})
 	require.NoError(t, err)
 	assert.Equal(t, provider.Selected{AccessTokens: 1}, got)
 	assertAccessFails(t, ts, a.AccessToken)
@@ -315,7 +315,7 @@ func TestSameStringSharesJTI(t *testing.T) {
 	require.Equal(t, a.AccessToken, c.AccessToken)
 	assert.NotEqual(t, a.JTI, c.JTI)
 	assertAccessWorks(t, ts, c.AccessToken)
-	_, err = ts.p.Revoke(t.Context(), provider.TokenSelector{JTI: a.JTI})
+	_, err = ts.p.life.Revoke(t.Context(), provider.TokenSelector{JTI: a.JTI})
 	require.NoError(t, err)
 	assertAccessWorks(t, ts, c.AccessToken)
 }
@@ -355,7 +355,7 @@ func TestLifecycleStampsEveryIssuance(t *testing.T) {
 			assert.Equal(t, aliceEmail, latest.Grant.Username)
 			assert.Equal(t, t0.Add(2*time.Second+7*24*time.Hour), latest.ExpiresAt, "the family's expiry follows its rotations")
 
-			got, err := ts.p.Revoke(ctx, provider.TokenSelector{Username: aliceEmail})
+			got, err := ts.p.life.Revoke(ctx, provider.TokenSelector{Username: aliceEmail})
 			require.NoError(t, err)
 			assert.Equal(t, provider.Selected{AccessTokens: 4, RefreshTokens: 2}, got)
 			assertRefreshFails(t, ts, minted.RefreshToken)
@@ -392,7 +392,7 @@ func TestNeverExpiringRefresh(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, rec.ExpiresAt.IsZero())
 	ts.clk.Advance(10 * 365 * 24 * time.Hour)
-	got, err := ts.p.Revoke(t.Context(), provider.TokenSelector{Token: tok.AccessToken})
+	got, err := ts.p.life.Revoke(t.Context(), provider.TokenSelector{Token: tok.AccessToken})
 	require.NoError(t, err)
 	assert.Equal(t, provider.Selected{AccessTokens: 1}, got, "years past its exp, the token still pairs, so it can be revoked")
 	resp := ts.pairRefresh(tok)
@@ -409,7 +409,7 @@ func TestRevokeExpireUnknownAndBadSelectors(t *testing.T) {
 	ts.tokens(ts.refreshResp(used.RefreshToken))
 
 	type call func(context.Context, provider.TokenSelector) (provider.Selected, error)
-	for name, fn := range map[string]call{"revoke": ts.p.Revoke, "expire": ts.p.Expire} {
+	for name, fn := range map[string]call{"revoke": ts.p.life.Revoke, "expire": ts.p.life.Expire} {
 		t.Run(name, func(t *testing.T) {
 			for _, sel := range []provider.TokenSelector{
 				{Token: "garbage"},
@@ -443,7 +443,7 @@ func TestRevokeExpireUnknownAndBadSelectors(t *testing.T) {
 
 	// A token past its exp is forgotten with its session.
 	ts.clk.Advance(time.Hour + time.Second)
-	_, err := ts.p.Revoke(t.Context(), provider.TokenSelector{Token: tok.AccessToken})
+	_, err := ts.p.life.Revoke(t.Context(), provider.TokenSelector{Token: tok.AccessToken})
 	assert.ErrorIs(t, err, provider.ErrUnknownToken)
 }
 
@@ -453,7 +453,7 @@ func TestRevokeChecksAfterValidity(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, nil)
 	tok := ts.login(aliceEmail, alicePassword)
-	_, err := ts.p.Revoke(t.Context(), provider.TokenSelector{Username: aliceEmail})
+	_, err := ts.p.life.Revoke(t.Context(), provider.TokenSelector{Username: aliceEmail})
 	require.NoError(t, err)
 	assert.JSONEq(t, bodyInvalidRefresh, ts.refreshResp(tok.AccessToken).body)
 	assert.JSONEq(t, bodyInvalidRefresh, ts.refreshResp("garbage").body)
@@ -466,26 +466,26 @@ func TestFixtureKinds(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, nil)
 	ctx := t.Context()
-	assert.Equal(t, []string{"users"}, ts.p.FixtureKinds())
-	_, err := ts.p.ListFixtures(ctx, "clients")
+	assert.Equal(t, []string{"users"}, ts.p.editor.FixtureKinds())
+	_, err := ts.p.editor.ListFixtures(ctx, "clients")
 	assert.ErrorIs(t, err, provider.ErrNoFixture)
-	_, err = ts.p.GetFixture(ctx, "clients", "web")
+	_, err = ts.p.editor.GetFixture(ctx, "clients", "web")
 	assert.ErrorIs(t, err, provider.ErrNoFixture)
-	_, err = ts.p.PutFixture(ctx, "clients", "web", json.RawMessage(`{"secret":"s"}`))
+	_, err = ts.p.editor.PutFixture(ctx, "clients", "web", json.RawMessage(`{"secret":"s"}`))
 	assert.ErrorIs(t, err, provider.ErrNoFixture)
-	assert.ErrorIs(t, ts.p.DeleteFixture(ctx, "clients", "web"), provider.ErrNoFixture)
+	assert.ErrorIs(t, ts.p.editor.DeleteFixture(ctx, "clients", "web"), provider.ErrNoFixture)
 
-	users, err := ts.p.ListFixtures(ctx, "users")
+	users, err := ts.p.editor.ListFixtures(ctx, "users")
 	require.NoError(t, err)
 	require.Len(t, users, 3)
 	assert.JSONEq(t, `{"username":"alice@example.com","password":"alice-password-Qw1","subject":"64b7f3a2c9e1d4f5a6b7c8d9","claims":{"is_verified":true,"is_superuser":true}}`, string(users[0]))
 	assert.JSONEq(t, `{"username":"bob@example.com","password":"bob-password-Er2","subject":"`+deriveID(bobEmail)+`"}`, string(users[1]))
-	got, err := ts.p.GetFixture(ctx, "users", carolEmail)
+	got, err := ts.p.editor.GetFixture(ctx, "users", carolEmail)
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"username":"carol@example.com","password":"carol-password-Ty3","subject":"`+deriveID(carolEmail)+`","disabled":true,"claims":{"is_verified":true}}`, string(got))
-	_, err = ts.p.GetFixture(ctx, "users", "nobody@example.com")
+	_, err = ts.p.editor.GetFixture(ctx, "users", "nobody@example.com")
 	assert.ErrorIs(t, err, provider.ErrNoFixture)
-	assert.ErrorIs(t, ts.p.DeleteFixture(ctx, "users", "nobody@example.com"), provider.ErrNoFixture)
+	assert.ErrorIs(t, ts.p.editor.DeleteFixture(ctx, "users", "nobody@example.com"), provider.ErrNoFixture)
 }
 
 // TestFixtureEffects: a new user logs in with the derived account id, a
@@ -498,16 +498,16 @@ func TestFixtureEffects(t *testing.T) {
 	ctx := t.Context()
 	const dan = "dan@example.com"
 
-	created, err := ts.p.PutFixture(ctx, "users", dan, json.RawMessage(`{"password":"dan-pw","claims":{"is_verified":true}}`))
+	created, err := ts.p.editor.PutFixture(ctx, "users", dan, json.RawMessage(`{"password":"dan-pw","claims":{"is_verified":true}}`))
 	require.NoError(t, err)
 	assert.True(t, created)
 	tok := ts.login(dan, "dan-pw")
 	assert.JSONEq(t, `{"id":"`+deriveID(dan)+`","email":"dan@example.com","is_active":true,"is_superuser":false,"is_verified":true}`, ts.me(tok.AccessToken).body)
-	got, err := ts.p.GetFixture(ctx, "users", dan)
+	got, err := ts.p.editor.GetFixture(ctx, "users", dan)
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"username":"dan@example.com","password":"dan-pw","subject":"`+deriveID(dan)+`","claims":{"is_verified":true}}`, string(got))
 
-	created, err = ts.p.PutFixture(ctx, "users", dan, json.RawMessage(`{"username":"dan@example.com","password":"dan-new-pw","subject":"acc-dan","claims":{"is_superuser":true}}`))
+	created, err = ts.p.editor.PutFixture(ctx, "users", dan, json.RawMessage(`{"username":"dan@example.com","password":"dan-new-pw","subject":"acc-dan","claims":{"is_superuser":true}}`))
 	require.NoError(t, err)
 	assert.False(t, created)
 	assert.JSONEq(t, bodyBadCredentials, ts.loginResp(dan, "dan-pw").body, "the old password no longer works")
@@ -515,18 +515,18 @@ func TestFixtureEffects(t *testing.T) {
 	assert.JSONEq(t, `{"id":"acc-dan","email":"dan@example.com","is_active":true,"is_superuser":true,"is_verified":false}`, ts.me(tok2.AccessToken).body)
 	assert.JSONEq(t, bodyUnauthorized, ts.me(tok.AccessToken).body, "the old account id is gone")
 
-	_, err = ts.p.PutFixture(ctx, "users", aliceEmail, json.RawMessage(`{"password":"alice-password-Qw1","subject":"64b7f3a2c9e1d4f5a6b7c8d9","disabled":true}`))
+	_, err = ts.p.editor.PutFixture(ctx, "users", aliceEmail, json.RawMessage(`{"password":"alice-password-Qw1","subject":"64b7f3a2c9e1d4f5a6b7c8d9","disabled":true}`))
 	require.NoError(t, err)
 	assert.JSONEq(t, bodyBadCredentials, ts.loginResp(aliceEmail, alicePassword).body, "an inactive user cannot log in")
 
-	require.NoError(t, ts.p.DeleteFixture(ctx, "users", dan))
+	require.NoError(t, ts.p.editor.DeleteFixture(ctx, "users", dan))
 	assert.JSONEq(t, bodyBadCredentials, ts.loginResp(dan, "dan-new-pw").body)
 	assertAccessFails(t, ts, tok2.AccessToken)
 	resp := ts.refreshResp(tok2.RefreshToken)
 	assert.Equal(t, http.StatusUnauthorized, resp.status)
 	assert.JSONEq(t, bodyRefreshExpired, resp.body, "deleting a user revokes its tokens")
 	// Coming back does not revive them.
-	_, err = ts.p.PutFixture(ctx, "users", dan, json.RawMessage(`{"password":"dan-new-pw","subject":"acc-dan"}`))
+	_, err = ts.p.editor.PutFixture(ctx, "users", dan, json.RawMessage(`{"password":"dan-new-pw","subject":"acc-dan"}`))
 	require.NoError(t, err)
 	assertAccessFails(t, ts, tok2.AccessToken)
 	assert.JSONEq(t, bodyRefreshExpired, ts.refreshResp(tok2.RefreshToken).body)
@@ -536,7 +536,7 @@ func TestFixtureEffects(t *testing.T) {
 	require.NoError(t, ts.backend.Reset(ctx, "fastapi"))
 	assert.JSONEq(t, bodyBadCredentials, ts.loginResp(dan, "dan-new-pw").body, "reset forgets added users")
 	assertAccessWorks(t, ts, ts.login(aliceEmail, alicePassword).AccessToken)
-	users, err := ts.p.ListFixtures(ctx, "users")
+	users, err := ts.p.editor.ListFixtures(ctx, "users")
 	require.NoError(t, err)
 	assert.Len(t, users, 3)
 }
@@ -547,7 +547,7 @@ func TestFixtureRefusals(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, nil)
 	ctx := t.Context()
-	before, err := ts.p.ListFixtures(ctx, "users")
+	before, err := ts.p.editor.ListFixtures(ctx, "users")
 	require.NoError(t, err)
 	tests := []struct {
 		name, id, item string
@@ -569,7 +569,7 @@ func TestFixtureRefusals(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := ts.p.PutFixture(ctx, "users", tc.id, json.RawMessage(tc.item))
+			_, err := ts.p.editor.PutFixture(ctx, "users", tc.id, json.RawMessage(tc.item))
 			var fe *provider.FixtureError
 			require.ErrorAs(t, err, &fe)
 			assert.Equal(t, tc.want, fe.Problems)
@@ -580,12 +580,12 @@ func TestFixtureRefusals(t *testing.T) {
 		"not an object":  `["x"]`,
 		"two values":     `{"password":"x"} {}`,
 	} {
-		_, err := ts.p.PutFixture(ctx, "users", bobEmail, json.RawMessage(item))
+		_, err := ts.p.editor.PutFixture(ctx, "users", bobEmail, json.RawMessage(item))
 		var fe *provider.FixtureError
 		require.ErrorAs(t, err, &fe, name)
 		assert.NotEmpty(t, fe.Problems, name)
 	}
-	after, err := ts.p.ListFixtures(ctx, "users")
+	after, err := ts.p.editor.ListFixtures(ctx, "users")
 	require.NoError(t, err)
 	assert.Equal(t, before, after)
 	ts.login(bobEmail, bobPassword)
@@ -633,24 +633,24 @@ func TestConcurrentRevokeAndIssuance(t *testing.T) {
 		}()
 		go func() {
 			defer wg.Done()
-			if _, err := ts.p.Revoke(ctx, provider.TokenSelector{Username: aliceEmail}); err != nil {
+			if _, err := ts.p.life.Revoke(ctx, provider.TokenSelector{Username: aliceEmail}); err != nil {
 				errs <- err
 			}
 		}()
 		go func() {
 			defer wg.Done()
-			if _, err := ts.p.Expire(ctx, provider.TokenSelector{Username: aliceEmail}); err != nil {
+			if _, err := ts.p.life.Expire(ctx, provider.TokenSelector{Username: aliceEmail}); err != nil {
 				errs <- err
 			}
 		}()
 		go func() {
 			defer wg.Done()
 			dan := fmt.Sprintf("dan%d@example.com", i)
-			if _, err := ts.p.PutFixture(ctx, "users", dan, json.RawMessage(`{"password":"pw"}`)); err != nil {
+			if _, err := ts.p.editor.PutFixture(ctx, "users", dan, json.RawMessage(`{"password":"pw"}`)); err != nil {
 				errs <- err
 				return
 			}
-			if err := ts.p.DeleteFixture(ctx, "users", dan); err != nil {
+			if err := ts.p.editor.DeleteFixture(ctx, "users", dan); err != nil {
 				errs <- err
 			}
 		}()
@@ -662,7 +662,7 @@ func TestConcurrentRevokeAndIssuance(t *testing.T) {
 		assert.NoError(t, err)
 	}
 
-	_, err := ts.p.Revoke(ctx, provider.TokenSelector{Username: aliceEmail})
+	_, err := ts.p.life.Revoke(ctx, provider.TokenSelector{Username: aliceEmail})
 	require.NoError(t, err)
 	for tok := range issued {
 		assertAccessFails(t, ts, tok.AccessToken)

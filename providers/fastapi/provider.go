@@ -1,8 +1,6 @@
 package fastapi
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -32,25 +30,8 @@ const (
 	PathMe                 = "/users/me"
 )
 
-type factory struct{}
-
 // Factory returns the fastapi dialect's factory.
-func Factory() provider.Factory { return factory{} }
-
-func (factory) Dialect() string { return Dialect }
-
-func (factory) ParseConfig(raw json.RawMessage) (provider.Config, fixtures.Problems) {
-	cfg, ps := parseConfig(raw)
-	return &cfg, ps
-}
-
-func (factory) New(deps provider.Deps, cfg provider.Config) (provider.Provider, error) {
-	c, ok := cfg.(*Config)
-	if !ok {
-		return nil, fmt.Errorf("fastapi: config of type %T", cfg)
-	}
-	return New(deps, *c)
-}
+func Factory() provider.Factory { return provider.NewFactory(Dialect, parseConfig, New) }
 
 // Provider is one fastapi instance.
 type Provider struct {
@@ -68,15 +49,6 @@ type Provider struct {
 // New builds an instance.
 func New(deps provider.Deps, cfg Config) (*Provider, error) {
 	p := &Provider{cfg: cfg, deps: deps, log: deps.Logger, dir: directory.New(nil, cfg.Users)}
-	p.editor = &directory.Editor{
-		Dir:       p.dir,
-		NoClients: true,
-		CheckUser: checkUser,
-		Revoke: func(ctx context.Context, sel provider.TokenSelector) error {
-			_, err := p.Revoke(ctx, sel)
-			return err
-		},
-	}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
@@ -87,9 +59,27 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 		}
 		p.keys = keys
 	}
-	p.life = newLifecycle(deps, p.keys)
+	p.life = newLifecycle(deps, p.keys, p.resolve)
+	p.editor = &directory.Editor{
+		Dir:       p.dir,
+		NoClients: true,
+		CheckUser: checkUser,
+		// Users are keyed by the email login takes; one without a
+		// subject gets the account id derived from it, as the
+		// configuration gives it.
+		FillUser: func(u *fixtures.User) {
+			if u.Subject == "" {
+				u.Subject = deriveID(u.Username)
+			}
+		},
+		Revoke: directory.Revoking(p.life),
+	}
 	return p, nil
 }
+
+// Parts implements provider.Composite: the lifecycle revokes and expires
+// tokens, the directory's editor edits users (there are no clients).
+func (p *Provider) Parts() []any { return []any{p.life, p.editor} }
 
 // Mount implements provider.Provider. Each route answers a wrong method
 // itself, with FastAPI's 405.
@@ -140,7 +130,5 @@ var (
 	_ provider.Describer = (*Provider)(nil)
 	_ provider.Minter    = (*Provider)(nil)
 	_ provider.Resetter  = (*Provider)(nil)
-	_ provider.Revoker   = (*Provider)(nil)
-
-	_ provider.FixtureEditor = (*Provider)(nil)
+	_ provider.Composite = (*Provider)(nil)
 )

@@ -328,7 +328,7 @@ func (p *Provider) revokeUser(ctx context.Context, sub, username, family string)
 			return err
 		}
 	}
-	if _, err := p.life.Revoke(ctx, provider.TokenSelector{Username: username}, nil); err != nil {
+	if _, err := p.life.Revoke(ctx, provider.TokenSelector{Username: username}); err != nil {
 		return err
 	}
 	return p.updateUser(ctx, sub, func(st *userState) { st.Newest = "" })

@@ -21,32 +21,14 @@ import (
 
 // newLifecycle builds the instance's lifecycle. A revoked refresh token's
 // family is revoked in the store too, so that rotating it fails atomically.
-func newLifecycle(deps provider.Deps, keys *jwtutil.KeySet) *lifecycle.Lifecycle {
+func newLifecycle(deps provider.Deps, keys *jwtutil.KeySet, resolve lifecycle.Resolver) *lifecycle.Lifecycle {
 	return lifecycle.New(lifecycle.Config{
 		RefreshRevokesGrant: true,
-		Store:               deps.Store, Families: deps.Store, Clock: deps.Clock, Sequence: deps.Sequence, Salt: lifecycle.Salt(deps.Name, keys),
+		Store:               deps.Store, Families: deps.Store, Clock: deps.Clock, Sequence: deps.Sequence, Salt: lifecycle.Salt(deps.Name, keys), Resolve: resolve,
 		WithdrawRefresh: func(ctx context.Context, f lifecycle.Facts) error {
 			return deps.Store.RevokeFamily(ctx, f.Family)
 		},
 	})
-}
-
-// Revoke implements provider.Revoker. Revoking a refresh token (by token,
-// or among a user's or client's) revokes its whole grant, as the
-// revocation endpoint does: every access token issued under it too. Access
-// tokens then fail with invalid_token "the access token has been revoked",
-// refresh tokens with invalid_grant.
-func (p *Provider) Revoke(ctx context.Context, sel provider.TokenSelector) (provider.Selected, error) {
-	return p.life.Revoke(ctx, sel, p.resolveToken)
-}
-
-// Expire implements provider.Revoker: the selected access tokens fail from
-// now on with invalid_token "the access token expired", and introspect as
-// inactive. A user's or client's refresh tokens stay usable; a refresh
-// token named by Token is expired itself (invalid_grant at the token
-// endpoint), and its grant's access tokens are left alone.
-func (p *Provider) Expire(ctx context.Context, sel provider.TokenSelector) (provider.Selected, error) {
-	return p.life.Expire(ctx, sel, p.resolveToken)
 }
 
 // resolveToken reads a token this instance issued: a refresh token by its

@@ -183,7 +183,7 @@ func TestAdminRevoke(t *testing.T) {
 			t.Parallel()
 			w := newAdminWorld(t)
 			sel := tc.sel(w)
-			n, err := w.ts.p.Revoke(t.Context(), sel)
+			n, err := w.ts.p.life.Revoke(t.Context(), sel)
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, n)
 
@@ -202,7 +202,7 @@ func TestAdminRevoke(t *testing.T) {
 				}
 			}
 
-			again, err := w.ts.p.Revoke(t.Context(), sel)
+			again, err := w.ts.p.life.Revoke(t.Context(), sel)
 			require.NoError(t, err, "a revoked token is still known")
 			assert.Equal(t, provider.Selected{}, again, "nothing live is left to revoke")
 		})
@@ -218,7 +218,7 @@ func TestAdminRevokeCountsOnlyLiveTokens(t *testing.T) {
 	ts.clk.Advance(50 * time.Minute)
 	second := ts.tokens(ts.refresh(first.RefreshToken, nil))
 	ts.clk.Advance(20 * time.Minute) // first.AccessToken has expired
-	n, err := ts.p.Revoke(t.Context(), provider.TokenSelector{Token: second.RefreshToken})
+	n, err := ts.p.life.Revoke(t.Context(), provider.TokenSelector{Token: second.RefreshToken})
 	require.NoError(t, err)
 	assert.Equal(t, provider.Selected{AccessTokens: 1, RefreshTokens: 1}, n)
 	ts.assertAccessFails(t, second.AccessToken, accessRevoked)
@@ -235,7 +235,7 @@ func TestAdminRevokeLongGrant(t *testing.T) {
 		tok = ts.tokens(ts.refresh(tok.RefreshToken, nil))
 		ats = append(ats, tok.AccessToken)
 	}
-	n, err := ts.p.Revoke(t.Context(), provider.TokenSelector{Token: tok.RefreshToken})
+	n, err := ts.p.life.Revoke(t.Context(), provider.TokenSelector{Token: tok.RefreshToken})
 	require.NoError(t, err)
 	assert.Equal(t, provider.Selected{AccessTokens: len(ats), RefreshTokens: 1}, n)
 	for _, at := range ats {
@@ -252,7 +252,7 @@ func TestAdminRevokeIsOneCutoff(t *testing.T) {
 	t.Parallel()
 	w := newAdminWorld(t)
 	ctx := t.Context()
-	_, err := w.ts.p.Revoke(ctx, provider.TokenSelector{Username: "alice"})
+	_, err := w.ts.p.life.Revoke(ctx, provider.TokenSelector{Username: "alice"})
 	require.NoError(t, err)
 
 	assert.Equal(t, lifecycle.Revoked, w.ts.accessState(t, w.tokens["alice1.at"]))
@@ -326,7 +326,7 @@ func TestAdminExpire(t *testing.T) {
 			t.Parallel()
 			w := newAdminWorld(t)
 			sel := tc.sel(w)
-			n, err := w.ts.p.Expire(t.Context(), sel)
+			n, err := w.ts.p.life.Expire(t.Context(), sel)
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, n)
 
@@ -340,7 +340,7 @@ func TestAdminExpire(t *testing.T) {
 					w.assertLive(t, name)
 				}
 			}
-			again, err := w.ts.p.Expire(t.Context(), sel)
+			again, err := w.ts.p.life.Expire(t.Context(), sel)
 			require.NoError(t, err)
 			assert.Equal(t, provider.Selected{}, again, "nothing live is left to expire")
 
@@ -371,10 +371,10 @@ func contains(names []string, name string) bool {
 func TestAdminRevokeAfterExpire(t *testing.T) {
 	t.Parallel()
 	w := newAdminWorld(t)
-	n, err := w.ts.p.Expire(t.Context(), provider.TokenSelector{Username: "alice"})
+	n, err := w.ts.p.life.Expire(t.Context(), provider.TokenSelector{Username: "alice"})
 	require.NoError(t, err)
 	require.Equal(t, provider.Selected{AccessTokens: 3}, n)
-	n, err = w.ts.p.Revoke(t.Context(), provider.TokenSelector{Username: "alice"})
+	n, err = w.ts.p.life.Revoke(t.Context(), provider.TokenSelector{Username: "alice"})
 	require.NoError(t, err)
 	assert.Equal(t, provider.Selected{AccessTokens: 3, RefreshTokens: 2}, n, "the expired access tokens now answer as revoked")
 	w.ts.assertAccessFails(t, w.tokens["alice1.at"], accessRevoked)
@@ -396,16 +396,16 @@ func TestAdminCallsSpareLaterTokens(t *testing.T) {
 	}
 	calls := map[string]func(p *Provider, t *testing.T) (provider.Selected, error){
 		"revoke user": func(p *Provider, t *testing.T) (provider.Selected, error) {
-			return p.Revoke(t.Context(), provider.TokenSelector{Username: "alice"})
+			return p.life.Revoke(t.Context(), provider.TokenSelector{Username: "alice"})
 		},
 		"revoke client": func(p *Provider, t *testing.T) (provider.Selected, error) {
-			return p.Revoke(t.Context(), provider.TokenSelector{ClientID: webID})
+			return p.life.Revoke(t.Context(), provider.TokenSelector{ClientID: webID})
 		},
 		"expire user": func(p *Provider, t *testing.T) (provider.Selected, error) {
-			return p.Expire(t.Context(), provider.TokenSelector{Username: "alice"})
+			return p.life.Expire(t.Context(), provider.TokenSelector{Username: "alice"})
 		},
 		"expire client": func(p *Provider, t *testing.T) (provider.Selected, error) {
-			return p.Expire(t.Context(), provider.TokenSelector{ClientID: webID})
+			return p.life.Expire(t.Context(), provider.TokenSelector{ClientID: webID})
 		},
 	}
 	for callName, call := range calls {
@@ -464,18 +464,18 @@ func TestAdminUnknownTokens(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := ts.p.Revoke(t.Context(), tc.sel)
+			_, err := ts.p.life.Revoke(t.Context(), tc.sel)
 			assert.ErrorIs(t, err, provider.ErrUnknownToken)
-			_, err = ts.p.Expire(t.Context(), tc.sel)
+			_, err = ts.p.life.Expire(t.Context(), tc.sel)
 			assert.ErrorIs(t, err, provider.ErrUnknownToken)
 		})
 	}
 	for _, sel := range []provider.TokenSelector{{}, {Username: "alice", ClientID: webID}, {Token: tok.AccessToken, JTI: "x"}} {
-		_, err := ts.p.Revoke(t.Context(), sel)
+		_, err := ts.p.life.Revoke(t.Context(), sel)
 		require.Error(t, err, "%+v", sel)
 		assert.NotErrorIs(t, err, provider.ErrUnknownToken)
 		assert.EqualError(t, err, sel.Validate().Error())
-		_, err = ts.p.Expire(t.Context(), sel)
+		_, err = ts.p.life.Expire(t.Context(), sel)
 		assert.EqualError(t, err, sel.Validate().Error())
 	}
 	// None of that touched the live tokens.
@@ -632,7 +632,7 @@ func TestDialectRevocationsGoThroughTheLifecycle(t *testing.T) {
 			ts.assertAccessDead(tok.AccessToken)
 			assert.Equal(t, lifecycle.Revoked, ts.accessState(t, tok.AccessToken))
 
-			n, err := ts.p.Revoke(t.Context(), provider.TokenSelector{Username: "alice"})
+			n, err := ts.p.life.Revoke(t.Context(), provider.TokenSelector{Username: "alice"})
 			require.NoError(t, err)
 			assert.Equal(t, tc.wantLeft, n)
 		})
@@ -645,10 +645,10 @@ func TestAdminStatusIsCheckedLast(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, nil)
 	tok := ts.codeFlow(nil)
-	_, err := ts.p.Expire(t.Context(), provider.TokenSelector{Username: "alice"})
+	_, err := ts.p.life.Expire(t.Context(), provider.TokenSelector{Username: "alice"})
 	require.NoError(t, err)
 	ts.assertAccessFails(t, tok.AccessToken[:len(tok.AccessToken)-4]+"AAAA", "the access token is invalid")
-	_, err = ts.p.Revoke(t.Context(), provider.TokenSelector{Username: "alice"})
+	_, err = ts.p.life.Revoke(t.Context(), provider.TokenSelector{Username: "alice"})
 	require.NoError(t, err)
 	ts.clk.Advance(time.Hour)
 	ts.assertAccessFails(t, tok.AccessToken, accessExpired)
@@ -698,16 +698,16 @@ func TestAdminRevokeRacesIssuance(t *testing.T) {
 	}
 	wg.Go(func() {
 		for range revokes {
-			_, err := ts.p.Revoke(t.Context(), provider.TokenSelector{Username: "alice"})
+			_, err := ts.p.life.Revoke(t.Context(), provider.TokenSelector{Username: "alice"})
 			assert.NoError(t, err)
-			_, err = ts.p.Expire(t.Context(), provider.TokenSelector{ClientID: webID})
+			_, err = ts.p.life.Expire(t.Context(), provider.TokenSelector{ClientID: webID})
 			assert.NoError(t, err)
 		}
 	})
 	wg.Wait()
 	require.Len(t, issued, signers*perSigner)
 
-	_, err := ts.p.Revoke(t.Context(), provider.TokenSelector{Username: "alice"})
+	_, err := ts.p.life.Revoke(t.Context(), provider.TokenSelector{Username: "alice"})
 	require.NoError(t, err)
 	for _, tok := range issued {
 		ts.assertActive(tok.AccessToken, false)

@@ -16,7 +16,7 @@ import (
 // fixtureIDs lists the ids ("id" or "username") of a collection.
 func fixtureIDs(t *testing.T, p *Provider, kind string) []string {
 	t.Helper()
-	items, err := p.ListFixtures(t.Context(), kind)
+	items, err := p.editor.ListFixtures(t.Context(), kind)
 	require.NoError(t, err)
 	var ids []string
 	for _, it := range items {
@@ -31,25 +31,25 @@ func TestFixtureListAndGet(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, nil)
 	ctx := t.Context()
-	assert.Equal(t, []string{"clients", "users"}, ts.p.FixtureKinds())
+	assert.Equal(t, []string{"clients", "users"}, ts.p.editor.FixtureKinds())
 	assert.Equal(t, []string{partnerID, serviceID, spaID, webID}, fixtureIDs(t, ts.p, "clients"))
 	assert.Equal(t, []string{"alice", "bob", "carol"}, fixtureIDs(t, ts.p, "users"))
 
-	got, err := ts.p.GetFixture(ctx, "clients", serviceID)
+	got, err := ts.p.editor.GetFixture(ctx, "clients", serviceID)
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"id":"service","secret":"service-secret-4Mz8Pr","name":"Service",
 		"redirect_uris":["https://service.example.com/cb"],
 		"grant_types":["client_credentials"],"scopes":["api:read","api:write"]}`, string(got), "secrets come back plain")
-	got, err = ts.p.GetFixture(ctx, "users", "bob")
+	got, err = ts.p.editor.GetFixture(ctx, "users", "bob")
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"username":"bob","password":"bob-password-Er2",
 		"claims":{"name":"Bob Builder","email":"bob@example.com","email_verified":false}}`, string(got))
 
 	for _, tc := range []struct{ kind, id string }{{"clients", "nope"}, {"users", "nope"}, {"clouds", "1"}} {
-		_, err := ts.p.GetFixture(ctx, tc.kind, tc.id)
+		_, err := ts.p.editor.GetFixture(ctx, tc.kind, tc.id)
 		assert.ErrorIs(t, err, provider.ErrNoFixture, "%s/%s", tc.kind, tc.id)
 	}
-	_, err = ts.p.ListFixtures(ctx, "clouds")
+	_, err = ts.p.editor.ListFixtures(ctx, "clouds")
 	assert.ErrorIs(t, err, provider.ErrNoFixture)
 }
 
@@ -68,14 +68,14 @@ func TestFixtureClientsAtRuntime(t *testing.T) {
 	resp := ts.clientCredentials("robot", "robot-secret")
 	require.Equal(t, http.StatusUnauthorized, resp.status)
 
-	created, err := ts.p.PutFixture(ctx, "clients", "robot", json.RawMessage(`{"secret":"robot-secret","grant_types":["client_credentials"],"scopes":["jobs:run"]}`))
+	created, err := ts.p.editor.PutFixture(ctx, "clients", "robot", json.RawMessage(`{"secret":"robot-secret","grant_types":["client_credentials"],"scopes":["jobs:run"]}`))
 	require.NoError(t, err)
 	assert.True(t, created)
 	tok := ts.tokens(ts.clientCredentials("robot", "robot-secret"))
 	assert.Equal(t, "jobs:run", tok.Scope, "the new client's own scopes")
 	assert.True(t, slices.ContainsFunc(ts.p.Describe().Clients, func(c provider.DescribedClient) bool { return c.ID == "robot" }))
 
-	created, err = ts.p.PutFixture(ctx, "clients", "robot", json.RawMessage(`{"id":"robot","secret":"new-secret","grant_types":["client_credentials"]}`))
+	created, err = ts.p.editor.PutFixture(ctx, "clients", "robot", json.RawMessage(`{"id":"robot","secret":"new-secret","grant_types":["client_credentials"]}`))
 	require.NoError(t, err)
 	assert.False(t, created)
 	resp = ts.clientCredentials("robot", "robot-secret")
@@ -84,12 +84,12 @@ func TestFixtureClientsAtRuntime(t *testing.T) {
 	ts.tokens(ts.clientCredentials("robot", "new-secret"))
 	ts.assertActive(tok.AccessToken, true)
 
-	require.NoError(t, ts.p.DeleteFixture(ctx, "clients", "robot"))
+	require.NoError(t, ts.p.editor.DeleteFixture(ctx, "clients", "robot"))
 	resp = ts.clientCredentials("robot", "new-secret")
 	assert.Equal(t, http.StatusUnauthorized, resp.status)
 	assert.JSONEq(t, badClient, resp.String())
 	ts.assertAccessFails(t, tok.AccessToken, accessRevoked)
-	assert.ErrorIs(t, ts.p.DeleteFixture(ctx, "clients", "robot"), provider.ErrNoFixture)
+	assert.ErrorIs(t, ts.p.editor.DeleteFixture(ctx, "clients", "robot"), provider.ErrNoFixture)
 }
 
 // TestFixtureDeleteClientRevokesItsGrants: a deleted client's users'
@@ -99,7 +99,7 @@ func TestFixtureDeleteClientRevokesItsGrants(t *testing.T) {
 	ts := newTestServer(t, nil)
 	bob := ts.tokens(ts.postForm(PathToken, url.Values{"grant_type": {"password"}, "username": {"bob"}, "password": {bobPassword}, "scope": {"openid"}}, partnerID, partnerSecret))
 	alice := ts.codeFlow(nil)
-	require.NoError(t, ts.p.DeleteFixture(t.Context(), "clients", partnerID))
+	require.NoError(t, ts.p.editor.DeleteFixture(t.Context(), "clients", partnerID))
 	ts.assertAccessFails(t, bob.AccessToken, accessRevoked)
 	ts.assertActive(bob.RefreshToken, false)
 	assert.Equal(t, http.StatusOK, ts.userinfo(alice.AccessToken).status)
@@ -115,7 +115,7 @@ func TestFixtureUsersAtRuntime(t *testing.T) {
 		return ts.postForm(PathToken, url.Values{"grant_type": {"password"}, "username": {user}, "password": {password}, "scope": {"openid email"}}, webID, webSecret)
 	}
 
-	created, err := ts.p.PutFixture(ctx, "users", "dave", json.RawMessage(`{"password":"dave-pw-1","subject":"u-dave","claims":{"email":"dave@example.com","roles":["ops"]}}`))
+	created, err := ts.p.editor.PutFixture(ctx, "users", "dave", json.RawMessage(`{"password":"dave-pw-1","subject":"u-dave","claims":{"email":"dave@example.com","roles":["ops"]}}`))
 	require.NoError(t, err)
 	assert.True(t, created)
 	tok := ts.tokens(login("dave", "dave-pw-1"))
@@ -126,7 +126,7 @@ func TestFixtureUsersAtRuntime(t *testing.T) {
 	code := ts.tokens(ts.redeem(ts.code(url.Values{"login_hint": {"dave"}}), nil))
 	assert.Equal(t, "u-dave", ts.verifyJWT(code.IDToken)["sub"])
 
-	created, err = ts.p.PutFixture(ctx, "users", "dave", json.RawMessage(`{"password":"dave-pw-2","subject":"u-dave"}`))
+	created, err = ts.p.editor.PutFixture(ctx, "users", "dave", json.RawMessage(`{"password":"dave-pw-2","subject":"u-dave"}`))
 	require.NoError(t, err)
 	assert.False(t, created)
 	resp := login("dave", "dave-pw-1")
@@ -134,7 +134,7 @@ func TestFixtureUsersAtRuntime(t *testing.T) {
 	assert.JSONEq(t, badLogin, resp.String(), "the old password is gone")
 	ts.tokens(login("dave", "dave-pw-2"))
 
-	require.NoError(t, ts.p.DeleteFixture(ctx, "users", "dave"))
+	require.NoError(t, ts.p.editor.DeleteFixture(ctx, "users", "dave"))
 	resp = login("dave", "dave-pw-2")
 	assert.JSONEq(t, badLogin, resp.String(), "a deleted user cannot sign in")
 	for _, at := range []string{tok.AccessToken, code.AccessToken} {
@@ -149,8 +149,8 @@ func TestFixtureUsersAtRuntime(t *testing.T) {
 	assert.Equal(t, "access_denied", loc.Query().Get("error"))
 
 	var fe *provider.FixtureError
-	require.ErrorAs(t, ts.p.DeleteFixture(ctx, "users", "alice"), &fe, "web approves as alice")
-	assert.ErrorIs(t, ts.p.DeleteFixture(ctx, "users", "dave"), provider.ErrNoFixture)
+	require.ErrorAs(t, ts.p.editor.DeleteFixture(ctx, "users", "alice"), &fe, "web approves as alice")
+	assert.ErrorIs(t, ts.p.editor.DeleteFixture(ctx, "users", "dave"), provider.ErrNoFixture)
 }
 
 func TestFixtureBadItemsChangeNothing(t *testing.T) {
@@ -184,8 +184,8 @@ func TestFixtureBadItemsChangeNothing(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			before, beforeErr := ts.p.GetFixture(ctx, tc.kind, tc.id)
-			_, err := ts.p.PutFixture(ctx, tc.kind, tc.id, json.RawMessage(tc.item))
+			before, beforeErr := ts.p.editor.GetFixture(ctx, tc.kind, tc.id)
+			_, err := ts.p.editor.PutFixture(ctx, tc.kind, tc.id, json.RawMessage(tc.item))
 			var fe *provider.FixtureError
 			require.ErrorAs(t, err, &fe)
 			var paths []string
@@ -194,7 +194,7 @@ func TestFixtureBadItemsChangeNothing(t *testing.T) {
 			}
 			assert.Equal(t, tc.paths, paths, "%v", fe.Problems)
 
-			after, afterErr := ts.p.GetFixture(ctx, tc.kind, tc.id)
+			after, afterErr := ts.p.editor.GetFixture(ctx, tc.kind, tc.id)
 			assert.Equal(t, beforeErr, afterErr)
 			assert.Equal(t, string(before), string(after), "nothing changed")
 		})
@@ -211,7 +211,7 @@ func TestCheckClientMatchesTheConfigFile(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, func(c *Config) { c.GrantTypes = []string{"authorization_code", "client_credentials"} })
 	item := `{"id":"cli","secret":"s","grant_types":["password"],"scopes":["a b"],"refresh_token_ttl":"1ms"}`
-	_, err := ts.p.PutFixture(t.Context(), "clients", "cli", json.RawMessage(item))
+	_, err := ts.p.editor.PutFixture(t.Context(), "clients", "cli", json.RawMessage(item))
 	var fe *provider.FixtureError
 	require.ErrorAs(t, err, &fe)
 
@@ -227,23 +227,23 @@ func TestResetRestoresFixtures(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, nil)
 	ctx := t.Context()
-	wantClients, err := ts.p.ListFixtures(ctx, "clients")
+	wantClients, err := ts.p.editor.ListFixtures(ctx, "clients")
 	require.NoError(t, err)
-	wantUsers, err := ts.p.ListFixtures(ctx, "users")
+	wantUsers, err := ts.p.editor.ListFixtures(ctx, "users")
 	require.NoError(t, err)
 
-	_, err = ts.p.PutFixture(ctx, "clients", "robot", json.RawMessage(`{"secret":"s"}`))
+	_, err = ts.p.editor.PutFixture(ctx, "clients", "robot", json.RawMessage(`{"secret":"s"}`))
 	require.NoError(t, err)
-	require.NoError(t, ts.p.DeleteFixture(ctx, "clients", serviceID))
-	_, err = ts.p.PutFixture(ctx, "users", "alice", json.RawMessage(`{"password":"changed","subject":"a1b2c3-alice"}`))
+	require.NoError(t, ts.p.editor.DeleteFixture(ctx, "clients", serviceID))
+	_, err = ts.p.editor.PutFixture(ctx, "users", "alice", json.RawMessage(`{"password":"changed","subject":"a1b2c3-alice"}`))
 	require.NoError(t, err)
-	_, err = ts.p.PutFixture(ctx, "users", "dave", json.RawMessage(`{"password":"pw"}`))
+	_, err = ts.p.editor.PutFixture(ctx, "users", "dave", json.RawMessage(`{"password":"pw"}`))
 	require.NoError(t, err)
 
 	require.NoError(t, ts.p.Reset(ctx))
-	gotClients, err := ts.p.ListFixtures(ctx, "clients")
+	gotClients, err := ts.p.editor.ListFixtures(ctx, "clients")
 	require.NoError(t, err)
-	gotUsers, err := ts.p.ListFixtures(ctx, "users")
+	gotUsers, err := ts.p.editor.ListFixtures(ctx, "users")
 	require.NoError(t, err)
 	assert.Equal(t, wantClients, gotClients)
 	assert.Equal(t, wantUsers, gotUsers)

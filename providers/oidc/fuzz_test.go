@@ -251,7 +251,7 @@ func FuzzAdminToken(f *testing.F) {
 		if token == "" {
 			return // the selector is invalid, a 400 before the dialect sees it
 		}
-		for _, call := range []func(context.Context, provider.TokenSelector) (provider.Selected, error){s.p.Expire, s.p.Revoke} {
+		for _, call := range []func(context.Context, provider.TokenSelector) (provider.Selected, error){s.p.life.Expire, s.p.life.Revoke} {
 			n, err := call(t.Context(), provider.TokenSelector{Token: token})
 			if err != nil && !errors.Is(err, provider.ErrUnknownToken) {
 				t.Fatalf("token %q: %v", token, err)

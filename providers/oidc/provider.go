@@ -10,7 +10,6 @@ import (
 
 	"github.com/gorilla/mux"
 
-	"github.com/authmock/authmock/fixtures"
 	"github.com/authmock/authmock/internal/directory"
 	"github.com/authmock/authmock/internal/keyload"
 	"github.com/authmock/authmock/internal/lifecycle"
@@ -36,25 +35,8 @@ const (
 	PathEndSession        = "/end_session"
 )
 
-type factory struct{}
-
 // Factory returns the oidc dialect's factory.
-func Factory() provider.Factory { return factory{} }
-
-func (factory) Dialect() string { return Dialect }
-
-func (factory) ParseConfig(raw json.RawMessage) (provider.Config, fixtures.Problems) {
-	cfg, ps := parseConfig(raw)
-	return &cfg, ps
-}
-
-func (factory) New(deps provider.Deps, cfg provider.Config) (provider.Provider, error) {
-	c, ok := cfg.(*Config)
-	if !ok {
-		return nil, fmt.Errorf("oidc: config of type %T", cfg)
-	}
-	return New(deps, *c)
-}
+func Factory() provider.Factory { return provider.NewFactory(Dialect, parseConfig, New) }
 
 // Provider is one oidc instance.
 type Provider struct {
@@ -89,12 +71,12 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 		log:      deps.Logger,
 		keys:     keys,
 		dir:      directory.New(cfg.Clients, cfg.Users),
-		life:     newLifecycle(deps, keys),
 		scopes:   cfg.supportedScopes(),
 		renderer: oauth.RFC6749Renderer{Realm: deps.Issuer},
 		bearer:   oauth.BearerRenderer{Realm: deps.Issuer},
 		pages:    pages,
 	}
+	p.life = newLifecycle(deps, keys, p.resolveToken)
 	p.editor = p.newEditor()
 	if p.discovery, err = json.Marshal(p.metadata()); err != nil {
 		return nil, err
@@ -173,5 +155,5 @@ var (
 	_ provider.Describer = (*Provider)(nil)
 	_ provider.Minter    = (*Provider)(nil)
 	_ provider.Resetter  = (*Provider)(nil)
-	_ provider.Revoker   = (*Provider)(nil)
+	_ provider.Composite = (*Provider)(nil)
 )

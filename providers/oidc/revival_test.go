@@ -27,7 +27,7 @@ func TestRevokedTokenSurvivesAFloodPastTheCap(t *testing.T) {
 	const limit = 20
 	ts := newTestServerWithLogger(t, nil, slog.New(slog.DiscardHandler), memory.WithMaxEntries(limit))
 	victim := ts.passwordTokens("alice", alicePassword, "openid offline_access")
-	_, err := ts.p.Revoke(t.Context(), provider.TokenSelector{Token: victim.RefreshToken})
+	_, err := ts.p.life.Revoke(t.Context(), provider.TokenSelector{Token: victim.RefreshToken})
 	require.NoError(t, err)
 	ts.assertAccessFails(t, victim.AccessToken, accessRevoked)
 
@@ -73,7 +73,7 @@ func TestRevokedTokenSurvivesAClockRewind(t *testing.T) {
 			t.Parallel()
 			ts := newTestServer(t, nil)
 			tok := ts.passwordTokens("alice", alicePassword, "openid")
-			_, err := ts.p.Revoke(t.Context(), sel(tok))
+			_, err := ts.p.life.Revoke(t.Context(), sel(tok))
 			require.NoError(t, err)
 			ts.clk.Advance(2 * time.Hour)
 			ts.backend.SweepAll()

@@ -118,9 +118,9 @@ func TestConcurrentRevokeAndIssue(t *testing.T) {
 				wg.Go(func() {
 					<-start
 					for range 4 {
-						_, err := ts.p.Revoke(t.Context(), provider.TokenSelector{Username: "alice"})
+						_, err := ts.p.life.Revoke(t.Context(), provider.TokenSelector{Username: "alice"})
 						assert.NoError(t, err)
-						_, err = ts.p.Expire(t.Context(), provider.TokenSelector{ClientID: webID})
+						_, err = ts.p.life.Expire(t.Context(), provider.TokenSelector{ClientID: webID})
 						assert.NoError(t, err)
 					}
 				})
@@ -128,9 +128,9 @@ func TestConcurrentRevokeAndIssue(t *testing.T) {
 					<-start
 					name := "racer" + string(rune('a'+i))
 					sub := fmt.Sprintf("00000000-0000-4000-8000-%012x", i)
-					_, err := ts.p.PutFixture(t.Context(), "users", name, json.RawMessage(`{"subject":"`+sub+`"}`))
+					_, err := ts.p.editor.PutFixture(t.Context(), "users", name, json.RawMessage(`{"subject":"`+sub+`"}`))
 					assert.NoError(t, err)
-					assert.NoError(t, ts.p.DeleteFixture(t.Context(), "users", name))
+					assert.NoError(t, ts.p.editor.DeleteFixture(t.Context(), "users", name))
 				})
 			}
 			close(start)
@@ -142,7 +142,7 @@ func TestConcurrentRevokeAndIssue(t *testing.T) {
 			ts.assertAccessFails(t, before.bob.AccessToken, descExpired) // web's, expired
 			ts.assertAccessWorks(t, before.cc.AccessToken, false)        // svc's, untouched
 
-			_, err := ts.p.Revoke(t.Context(), provider.TokenSelector{Username: "alice"})
+			_, err := ts.p.life.Revoke(t.Context(), provider.TokenSelector{Username: "alice"})
 			require.NoError(t, err)
 			for _, tok := range issued {
 				resp := ts.api(PathUser, "", tok.AccessToken)

@@ -18,32 +18,13 @@ import (
 
 // newLifecycle builds the instance's lifecycle. A revoked refresh token's
 // family is revoked in the store too, as reuse detection would.
-func newLifecycle(deps provider.Deps, keys *jwtutil.KeySet) *lifecycle.Lifecycle {
+func newLifecycle(deps provider.Deps, keys *jwtutil.KeySet, resolve lifecycle.Resolver) *lifecycle.Lifecycle {
 	return lifecycle.New(lifecycle.Config{
-		Store: deps.Store, Families: deps.Store, Clock: deps.Clock, Sequence: deps.Sequence, Salt: lifecycle.Salt(deps.Name, keys),
+		Store: deps.Store, Families: deps.Store, Clock: deps.Clock, Sequence: deps.Sequence, Salt: lifecycle.Salt(deps.Name, keys), Resolve: resolve,
 		WithdrawRefresh: func(ctx context.Context, f lifecycle.Facts) error {
 			return deps.Store.RevokeFamily(ctx, f.Family)
 		},
 	})
-}
-
-// Revoke implements provider.Revoker. A revoked access token fails on every
-// resource route as a revoked grant's does (401 invalid_token, "the access
-// token has been revoked"); a revoked refresh token's family is revoked, as
-// reuse detection would, so it fails with invalid_grant. Revoking a refresh
-// token by itself leaves the access tokens already issued from it working
-// until they expire or are revoked (RFC 7009 §2.1 allows either).
-func (p *Provider) Revoke(ctx context.Context, sel provider.TokenSelector) (provider.Selected, error) {
-	return p.life.Revoke(ctx, sel, p.resolveToken)
-}
-
-// Expire implements provider.Revoker. An expired access token fails as one
-// past its "exp" does (401 invalid_token, "the access token expired"). A
-// user's or client's refresh tokens are left alone so that the client can
-// refresh; a refresh token named by Token is expired itself, and fails as
-// an expired one does (400 invalid_grant).
-func (p *Provider) Expire(ctx context.Context, sel provider.TokenSelector) (provider.Selected, error) {
-	return p.life.Expire(ctx, sel, p.resolveToken)
 }
 
 // resolveToken reads a token the instance issued: a JWT access token by its
@@ -121,38 +102,6 @@ func (p *Provider) jwtClaims(token string) (*jwtClaims, error) {
 		return nil, errors.New("the token has no jti")
 	}
 	return claims, nil
-}
-
-// FixtureKinds implements provider.FixtureEditor: "clients" and "users".
-func (p *Provider) FixtureKinds() []string { return p.editor.FixtureKinds() }
-
-// ListFixtures implements provider.FixtureEditor.
-func (p *Provider) ListFixtures(ctx context.Context, kind string) ([]json.RawMessage, error) {
-	return p.editor.ListFixtures(ctx, kind)
-}
-
-// GetFixture implements provider.FixtureEditor.
-func (p *Provider) GetFixture(ctx context.Context, kind, id string) (json.RawMessage, error) {
-	return p.editor.GetFixture(ctx, kind, id)
-}
-
-// PutFixture implements provider.FixtureEditor with the configuration's own
-// rules: a client is confidential, with grants and scopes the API knows; a
-// user's subject is a UUID accountId and its display name is unique.
-// Edits are serialised, so that two concurrent puts cannot both take one
-// display name.
-func (p *Provider) PutFixture(ctx context.Context, kind, id string, item json.RawMessage) (bool, error) {
-	p.fixtureMu.Lock()
-	defer p.fixtureMu.Unlock()
-	return p.editor.PutFixture(ctx, kind, id, item)
-}
-
-// DeleteFixture implements provider.FixtureEditor; a deleted client's or
-// user's tokens are revoked with it.
-func (p *Provider) DeleteFixture(ctx context.Context, kind, id string) error {
-	p.fixtureMu.Lock()
-	defer p.fixtureMu.Unlock()
-	return p.editor.DeleteFixture(ctx, kind, id)
 }
 
 // checkClient is checkClients for one client, with paths relative to it.

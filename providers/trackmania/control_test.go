@@ -181,10 +181,10 @@ func TestRevoke(t *testing.T) {
 				t.Parallel()
 				ts := newTestServer(t, mode.mutate)
 				it := ts.issueAll(t)
-				got, err := ts.p.Revoke(t.Context(), tc.sel(it))
+				got, err := ts.p.life.Revoke(t.Context(), tc.sel(it))
 				require.NoError(t, err)
 				assert.Equal(t, tc.want, got)
-				again, err := ts.p.Revoke(t.Context(), tc.sel(it))
+				again, err := ts.p.life.Revoke(t.Context(), tc.sel(it))
 				require.NoError(t, err)
 				assert.Equal(t, provider.Selected{}, again, "nothing is revoked twice")
 
@@ -259,10 +259,10 @@ func TestExpire(t *testing.T) {
 				t.Parallel()
 				ts := newTestServer(t, mode.mutate)
 				it := ts.issueAll(t)
-				got, err := ts.p.Expire(t.Context(), tc.sel(it))
+				got, err := ts.p.life.Expire(t.Context(), tc.sel(it))
 				require.NoError(t, err)
 				assert.Equal(t, tc.want, got)
-				again, err := ts.p.Expire(t.Context(), tc.sel(it))
+				again, err := ts.p.life.Expire(t.Context(), tc.sel(it))
 				require.NoError(t, err)
 				assert.Equal(t, provider.Selected{}, again, "nothing is expired twice")
 
@@ -271,7 +271,7 @@ func TestExpire(t *testing.T) {
 				// Revoking an expired token still counts, and wins.
 				if tc.hit != nil {
 					at := tc.hit(it)[0]
-					n, err := ts.p.Revoke(t.Context(), provider.TokenSelector{Token: at})
+					n, err := ts.p.life.Revoke(t.Context(), provider.TokenSelector{Token: at})
 					require.NoError(t, err)
 					assert.Equal(t, provider.Selected{AccessTokens: 1}, n)
 					ts.assertAccessFails(t, at, descRevoked)
@@ -313,7 +313,7 @@ func TestRevokeByCutoffKillsFamilies(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, nil)
 	it := ts.issueAll(t)
-	_, err := ts.p.Revoke(t.Context(), provider.TokenSelector{Username: "alice"})
+	_, err := ts.p.life.Revoke(t.Context(), provider.TokenSelector{Username: "alice"})
 	require.NoError(t, err)
 	for rt, want := range map[string]lifecycle.State{it.alice.RefreshToken: lifecycle.Revoked, it.minted.RefreshToken: lifecycle.Revoked, it.bob.RefreshToken: lifecycle.Live} {
 		rec, err := ts.p.deps.Store.LookupRefresh(t.Context(), rt)
@@ -334,9 +334,9 @@ func TestTokensIssuedAfterACallWork(t *testing.T) {
 				t.Parallel()
 				ts := newTestServer(t, mode.mutate)
 				old := ts.issueAll(t)
-				control := ts.p.Revoke
+				control := ts.p.life.Revoke
 				if call == "expire" {
-					control = ts.p.Expire
+					control = ts.p.life.Expire
 				}
 				for _, sel := range []provider.TokenSelector{{Username: "alice"}, {ClientID: webID}, {ClientID: svcID}} {
 					_, err := control(t.Context(), sel)
@@ -397,27 +397,27 @@ func TestControlUnknownTokens(t *testing.T) {
 				{JTI: family}, // a jti names an access token only
 			}
 			for _, sel := range unknown {
-				_, err := ts.p.Revoke(t.Context(), sel)
+				_, err := ts.p.life.Revoke(t.Context(), sel)
 				assert.ErrorIs(t, err, provider.ErrUnknownToken, "revoke %+v", sel)
-				_, err = ts.p.Expire(t.Context(), sel)
+				_, err = ts.p.life.Expire(t.Context(), sel)
 				assert.ErrorIs(t, err, provider.ErrUnknownToken, "expire %+v", sel)
 			}
 
 			for _, sel := range []provider.TokenSelector{{Username: "nobody"}, {ClientID: "nobody"}, {ClientID: limitedID}, {Username: "carol"}} {
-				n, err := ts.p.Revoke(t.Context(), sel)
+				n, err := ts.p.life.Revoke(t.Context(), sel)
 				require.NoError(t, err, "revoke %+v", sel)
 				assert.Equal(t, provider.Selected{}, n)
-				n, err = ts.p.Expire(t.Context(), sel)
+				n, err = ts.p.life.Expire(t.Context(), sel)
 				require.NoError(t, err, "expire %+v", sel)
 				assert.Equal(t, provider.Selected{}, n)
 			}
 
 			for _, sel := range []provider.TokenSelector{{}, {Username: "alice", ClientID: webID}, {Token: it.alice.AccessToken, JTI: it.minted.JTI}} {
-				_, err := ts.p.Revoke(t.Context(), sel)
+				_, err := ts.p.life.Revoke(t.Context(), sel)
 				require.Error(t, err)
 				assert.NotErrorIs(t, err, provider.ErrUnknownToken)
 				assert.EqualError(t, err, sel.Validate().Error())
-				_, err = ts.p.Expire(t.Context(), sel)
+				_, err = ts.p.life.Expire(t.Context(), sel)
 				assert.EqualError(t, err, sel.Validate().Error())
 			}
 			// None of that touched a live token.
@@ -472,10 +472,10 @@ func TestLifecycleStamps(t *testing.T) {
 
 			ts.codeFlow(url.Values{"login_hint": {"bob"}})
 			ts.clientToken()
-			n, err := ts.p.Revoke(t.Context(), provider.TokenSelector{Username: "bob"})
+			n, err := ts.p.life.Revoke(t.Context(), provider.TokenSelector{Username: "bob"})
 			require.NoError(t, err)
 			assert.Equal(t, provider.Selected{AccessTokens: 1, RefreshTokens: 1}, n, "the code grant stamps an access and a refresh token")
-			n, err = ts.p.Revoke(t.Context(), provider.TokenSelector{ClientID: svcID})
+			n, err = ts.p.life.Revoke(t.Context(), provider.TokenSelector{ClientID: svcID})
 			require.NoError(t, err)
 			assert.Equal(t, provider.Selected{AccessTokens: 1}, n, "the fresh client-credentials token; the minted one has expired")
 		})
@@ -489,7 +489,7 @@ func TestAdminExpiredRefreshDiesBeforeRotation(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, nil)
 	tok := ts.codeFlow(nil)
-	_, err := ts.p.Expire(t.Context(), provider.TokenSelector{Token: tok.RefreshToken})
+	_, err := ts.p.life.Expire(t.Context(), provider.TokenSelector{Token: tok.RefreshToken})
 	require.NoError(t, err)
 	ts.assertRefreshFails(t, tok.RefreshToken)
 	_, err = ts.p.deps.Store.LookupRefresh(t.Context(), tok.RefreshToken)

@@ -26,14 +26,14 @@ const (
 
 func (ts *testServer) put(t *testing.T, kind, id, item string) bool {
 	t.Helper()
-	created, err := ts.p.PutFixture(t.Context(), kind, id, json.RawMessage(item))
+	created, err := ts.p.editor.PutFixture(t.Context(), kind, id, json.RawMessage(item))
 	require.NoError(t, err, "put %s %s", kind, id)
 	return created
 }
 
 func (ts *testServer) list(t *testing.T, kind string) []string {
 	t.Helper()
-	items, err := ts.p.ListFixtures(t.Context(), kind)
+	items, err := ts.p.editor.ListFixtures(t.Context(), kind)
 	require.NoError(t, err)
 	out := make([]string, len(items))
 	for i, it := range items {
@@ -45,7 +45,7 @@ func (ts *testServer) list(t *testing.T, kind string) []string {
 func TestFixtureKindsListGet(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, nil)
-	assert.Equal(t, []string{"clients", "users"}, ts.p.FixtureKinds())
+	assert.Equal(t, []string{"clients", "users"}, ts.p.editor.FixtureKinds())
 
 	users := ts.list(t, "users")
 	require.Len(t, users, 3)
@@ -54,17 +54,17 @@ func TestFixtureKindsListGet(t *testing.T) {
 	require.Len(t, clients, 3)
 	assert.JSONEq(t, `{"id":"limited","secret":"`+limitedSecret+`","redirect_uris":["`+limitedRedir+`"],"scopes":["clubs"],"default_user":"bob"}`, clients[0])
 
-	got, err := ts.p.GetFixture(t.Context(), "clients", svcID)
+	got, err := ts.p.editor.GetFixture(t.Context(), "clients", svcID)
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"id":"svc","secret":"`+svcSecret+`","grant_types":["client_credentials"]}`, string(got))
 
 	for _, tc := range []struct{ kind, id string }{{"users", "nobody"}, {"clients", "nobody"}, {"clouds", "1"}, {"maps", "m1"}} {
-		_, err := ts.p.GetFixture(t.Context(), tc.kind, tc.id)
+		_, err := ts.p.editor.GetFixture(t.Context(), tc.kind, tc.id)
 		assert.ErrorIs(t, err, provider.ErrNoFixture, "%s/%s", tc.kind, tc.id)
 	}
-	_, err = ts.p.ListFixtures(t.Context(), "clubs")
+	_, err = ts.p.editor.ListFixtures(t.Context(), "clubs")
 	assert.ErrorIs(t, err, provider.ErrNoFixture)
-	assert.ErrorIs(t, ts.p.DeleteFixture(t.Context(), "users", "nobody"), provider.ErrNoFixture)
+	assert.ErrorIs(t, ts.p.editor.DeleteFixture(t.Context(), "users", "nobody"), provider.ErrNoFixture)
 }
 
 // TestFixturesTakeEffect: every change works on the next request, and a
@@ -103,7 +103,7 @@ func TestFixturesTakeEffect(t *testing.T) {
 			assert.JSONEq(t, `{"DaveTM":"`+daveID+`"}`, ts.api(PathAccountIDs, "displayName[]=DaveTM", appCC.AccessToken).String())
 
 			// Deleting the user ends its logins and its tokens.
-			require.NoError(t, ts.p.DeleteFixture(t.Context(), "users", "dave"))
+			require.NoError(t, ts.p.editor.DeleteFixture(t.Context(), "users", "dave"))
 			ts.assertAccessFails(t, dave.AccessToken, descRevoked)
 			ts.assertRefreshFails(t, dave.RefreshToken)
 			loc = ts.authorize(merge(webAuthParams(), url.Values{"login_hint": {"dave"}}))
@@ -111,7 +111,7 @@ func TestFixturesTakeEffect(t *testing.T) {
 			assert.JSONEq(t, `{}`, ts.api(PathAccountIDs, "displayName[]=DaveTM", appCC.AccessToken).String())
 
 			// Deleting the app ends its tokens and its logins.
-			require.NoError(t, ts.p.DeleteFixture(t.Context(), "clients", newAppID))
+			require.NoError(t, ts.p.editor.DeleteFixture(t.Context(), "clients", newAppID))
 			ts.assertAccessFails(t, appTok.AccessToken, descRevoked)
 			ts.assertAccessFails(t, appCC.AccessToken, descRevoked)
 			resp = ts.token(url.Values{"grant_type": {"refresh_token"}, "client_id": {newAppID}, "client_secret": {"rotated-secret"}, "refresh_token": {appTok.RefreshToken}})
@@ -129,7 +129,7 @@ func TestFixturesTakeEffect(t *testing.T) {
 			ts.assertAccessWorks(t, alice.AccessToken, true)
 
 			// A user the clients need cannot go.
-			err = ts.p.DeleteFixture(t.Context(), "users", "bob")
+			err = ts.p.editor.DeleteFixture(t.Context(), "users", "bob")
 			var fe *provider.FixtureError
 			require.ErrorAs(t, err, &fe)
 			assert.Equal(t, fixtures.Problems{{Path: "", Message: `client "limited" names this user as its default_user; change or delete the client first`}}, fe.Problems)
@@ -139,7 +139,7 @@ func TestFixturesTakeEffect(t *testing.T) {
 			require.NoError(t, ts.p.Reset(t.Context()))
 			assert.Len(t, ts.list(t, "users"), 3)
 			assert.Len(t, ts.list(t, "clients"), 3)
-			_, err = ts.p.GetFixture(t.Context(), "users", "erin")
+			_, err = ts.p.editor.GetFixture(t.Context(), "users", "erin")
 			assert.ErrorIs(t, err, provider.ErrNoFixture)
 		})
 	}
@@ -225,7 +225,7 @@ func TestFixtureBadItems(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			before := ts.list(t, tc.kind)
-			_, err := ts.p.PutFixture(t.Context(), tc.kind, tc.id, json.RawMessage(tc.item))
+			_, err := ts.p.editor.PutFixture(t.Context(), tc.kind, tc.id, json.RawMessage(tc.item))
 			var fe *provider.FixtureError
 			require.ErrorAs(t, err, &fe)
 			if tc.want != nil {
@@ -254,7 +254,7 @@ func TestConcurrentFixturePutsKeepDisplayNamesUnique(t *testing.T) {
 		wg.Go(func() {
 			<-start
 			sub := fmt.Sprintf("00000000-0000-4000-8000-%012x", i)
-			_, errs[i] = ts.p.PutFixture(t.Context(), "users", fmt.Sprintf("racer%d", i), json.RawMessage(`{"subject":"`+sub+`","claims":{"display_name":"Same"}}`))
+			_, errs[i] = ts.p.editor.PutFixture(t.Context(), "users", fmt.Sprintf("racer%d", i), json.RawMessage(`{"subject":"`+sub+`","claims":{"display_name":"Same"}}`))
 		})
 	}
 	close(start)

@@ -1,17 +1,13 @@
 package trackmania
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
-	"sync"
 
 	"github.com/gorilla/mux"
 
-	"github.com/authmock/authmock/fixtures"
 	"github.com/authmock/authmock/internal/directory"
 	"github.com/authmock/authmock/internal/keyload"
 	"github.com/authmock/authmock/internal/lifecycle"
@@ -38,25 +34,8 @@ const (
 	PathFavoriteRemove    = "/api/user/maps/favorite/remove"
 )
 
-type factory struct{}
-
 // Factory returns the trackmania dialect's factory.
-func Factory() provider.Factory { return factory{} }
-
-func (factory) Dialect() string { return Dialect }
-
-func (factory) ParseConfig(raw json.RawMessage) (provider.Config, fixtures.Problems) {
-	cfg, ps := parseConfig(raw)
-	return &cfg, ps
-}
-
-func (factory) New(deps provider.Deps, cfg provider.Config) (provider.Provider, error) {
-	c, ok := cfg.(*Config)
-	if !ok {
-		return nil, fmt.Errorf("trackmania: config of type %T", cfg)
-	}
-	return New(deps, *c)
-}
+func Factory() provider.Factory { return provider.NewFactory(Dialect, parseConfig, New) }
 
 // Provider is one trackmania instance.
 type Provider struct {
@@ -73,11 +52,8 @@ type Provider struct {
 	// life says whether each issued token still works, and revokes and
 	// expires them.
 	life *lifecycle.Lifecycle
-	// editor changes clients and users at runtime; fixtureMu makes its
-	// checks against the other users (unique display names) and the
-	// change one step.
-	editor    *directory.Editor
-	fixtureMu sync.Mutex
+	// editor changes clients and users at runtime.
+	editor *directory.Editor
 }
 
 // New builds an instance.
@@ -96,13 +72,6 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 		pages:    pages,
 		maps:     make(map[string]Map, len(cfg.Maps)),
 	}
-	p.editor = &directory.Editor{
-		Dir: p.dir, CheckClient: checkClient, CheckUser: p.checkUser,
-		Revoke: func(ctx context.Context, sel provider.TokenSelector) error {
-			_, err := p.Revoke(ctx, sel)
-			return err
-		},
-	}
 	if cfg.AccessTokenFormat == FormatJWT {
 		keys, ps := keyload.LoadKeySet(cfg.Keys, deps.BaseDir)
 		if len(ps) > 0 {
@@ -110,13 +79,25 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 		}
 		p.keys = keys
 	}
-	p.life = newLifecycle(deps, p.keys)
+	p.life = newLifecycle(deps, p.keys, p.resolveToken)
+	// The editor serialises changes, so that two concurrent puts cannot
+	// both take one display name.
+	p.editor = &directory.Editor{
+		Dir: p.dir, CheckClient: checkClient, CheckUser: p.checkUser,
+		Revoke: directory.Revoking(p.life),
+	}
 	for _, m := range cfg.Maps {
 		p.maps[m.UID] = m
 	}
 	p.token = oauth.NewTokenEndpoint(p.dir, p.renderer, p.log, deps.MaxBody, codeGrant{p}, refreshGrant{p}, clientCredentialsGrant{p})
 	return p, nil
 }
+
+// Parts implements provider.Composite: the lifecycle revokes and expires
+// tokens, the directory's editor edits clients and users with the
+// configuration's own rules (a confidential client with grants and scopes
+// the API knows; a UUID accountId and a display name no other user has).
+func (p *Provider) Parts() []any { return []any{p.life, p.editor} }
 
 // Mount implements provider.Provider.
 func (p *Provider) Mount(r *mux.Router) {
@@ -179,6 +160,5 @@ var (
 	_ provider.Minter    = (*Provider)(nil)
 	_ provider.Resetter  = (*Provider)(nil)
 
-	_ provider.Revoker       = (*Provider)(nil)
-	_ provider.FixtureEditor = (*Provider)(nil)
+	_ provider.Composite = (*Provider)(nil)
 )
