@@ -2,7 +2,10 @@ package server
 
 import (
 	"fmt"
+	"net"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"sync"
 
@@ -10,6 +13,7 @@ import (
 
 	adminapi "github.com/authmock/authmock/internal/admin"
 	"github.com/authmock/authmock/internal/httpx"
+	"github.com/authmock/authmock/internal/journal"
 	"github.com/authmock/authmock/internal/oauth"
 	"github.com/authmock/authmock/internal/provider"
 )
@@ -23,7 +27,7 @@ const AdminPrefix = "/_authmock"
 // too (gorilla's Use only runs on matched routes).
 func (s *Server) handler() http.Handler {
 	r := newRouter()
-	prefixRouter(r, AdminPrefix).NewRoute().Handler(s.lazyAdmin())
+	prefixRouter(r, AdminPrefix).NewRoute().Handler(s.adminGate().Wrap(s.lazyAdmin()))
 
 	var rootInst *instance
 	for _, in := range s.instances {
@@ -52,8 +56,46 @@ func (s *Server) handler() http.Handler {
 		httpx.AccessLog(s.logger),
 		httpx.MaxBytes(s.cfg.Server.MaxBodyBytes),
 		s.journal.Middleware(s.clock.Now, s.classify),
-		httpx.CORS(httpx.OriginPolicy{Origins: s.cfg.Server.CORSOrigins}),
+		providersOnly(httpx.CORS(httpx.OriginPolicy{Origins: s.cfg.Server.CORSOrigins})),
 	)
+}
+
+// providersOnly applies mw to provider routes and never to the admin API:
+// the default CORS policy lets any localhost page read answers with
+// credentials, which the control plane must not allow.
+func providersOnly(mw httpx.Middleware) httpx.Middleware {
+	return func(next http.Handler) http.Handler {
+		wrapped := mw(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if isAdminPath(r) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			wrapped.ServeHTTP(w, r)
+		})
+	}
+}
+
+func isAdminPath(r *http.Request) bool {
+	p := r.URL.EscapedPath()
+	return p == AdminPrefix || strings.HasPrefix(p, AdminPrefix+"/")
+}
+
+// adminGate is the Host and cross-site rule of the admin API. The Host
+// check is lifted when the server was bound to a non-loopback address on
+// purpose; issuer_url's host is a name the server is reached by.
+func (s *Server) adminGate() adminapi.Gate {
+	g := adminapi.Gate{Hosts: slices.Clone(s.cfg.Server.AdminHosts), Origins: s.cfg.Server.AdminOrigins}
+	if u, err := url.Parse(s.baseURL); err == nil && u.Hostname() != "" {
+		g.Hosts = append(g.Hosts, u.Hostname())
+	}
+	addr := s.cfg.Server.Addr
+	if s.listener != nil {
+		addr = s.listener.Addr().String()
+	}
+	host, _, err := net.SplitHostPort(addr)
+	g.AnyHost = err == nil && !adminapi.IsLoopbackName(host)
+	return g
 }
 
 // lazyAdmin builds the control plane's router on its first request. Its
@@ -87,10 +129,10 @@ func errorRenderer(p provider.Provider) oauth.ErrorRenderer {
 // classify names the instance a request is for, for the journal; the
 // admin API's own calls are not recorded.
 func (s *Server) classify(r *http.Request) (string, bool) {
-	p := r.URL.EscapedPath()
-	if p == AdminPrefix || strings.HasPrefix(p, AdminPrefix+"/") {
+	if isAdminPath(r) {
 		return "", false
 	}
+	p := r.URL.EscapedPath()
 	var root string
 	for _, in := range s.instances {
 		if p == in.Mount || strings.HasPrefix(p, in.Mount+"/") {
@@ -202,9 +244,34 @@ func health(w http.ResponseWriter, _ *http.Request) {
 }
 
 // listProviders serves every instance's name, dialect, URL and
-// description. The descriptions carry demo credentials, so the response is
-// not cached.
+// description, to anyone: it is the probe endpoint outside the admin
+// guard, so client secrets and user passwords are shown as the fixtures
+// API shows them, as fingerprints (the banner and the guarded fixtures
+// API are where a developer finds them).
 func (s *Server) listProviders(w http.ResponseWriter, _ *http.Request) {
+	infos := s.Providers()
+	for i := range infos {
+		if d := infos[i].Description; d != nil {
+			infos[i].Description = maskDescription(*d)
+		}
+	}
 	httpx.NoStore(w)
-	httpx.WriteJSON(w, http.StatusOK, s.Providers())
+	httpx.WriteJSON(w, http.StatusOK, infos)
+}
+
+// maskDescription returns a copy of d with secrets fingerprinted.
+func maskDescription(d provider.Description) *provider.Description {
+	d.Clients = slices.Clone(d.Clients)
+	for i := range d.Clients {
+		if d.Clients[i].Secret != "" {
+			d.Clients[i].Secret = journal.Fingerprint(d.Clients[i].Secret)
+		}
+	}
+	d.Users = slices.Clone(d.Users)
+	for i := range d.Users {
+		if d.Users[i].Password != "" {
+			d.Users[i].Password = journal.Fingerprint(d.Users[i].Password)
+		}
+	}
+	return &d
 }
