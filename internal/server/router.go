@@ -33,6 +33,7 @@ func (s *Server) handler() http.Handler {
 	for _, in := range s.instances {
 		sub := prefixRouter(r, in.Mount)
 		sub.Use(s.faults.Middleware(in.Name, in.Mount, errorRenderer(in.provider)))
+		sub.Use(oauth.SingleAuthorization(s.logger.With("provider", in.Name), errorRenderer(in.provider)))
 		in.provider.Mount(sub)
 		addWellKnownAliases(r, in.Mount)
 		if in.root {
@@ -46,11 +47,12 @@ func (s *Server) handler() http.Handler {
 		// still a 405, not the root instance's 404.
 		root := newRouter()
 		root.Use(s.faults.Middleware(rootInst.Name, "", errorRenderer(rootInst.provider)))
+		root.Use(oauth.SingleAuthorization(s.logger.With("provider", rootInst.Name), errorRenderer(rootInst.provider)))
 		rootInst.provider.Mount(root)
-		r.NotFoundHandler = missHandler(r, root)
+		r.NotFoundHandler = missHandler(r, headAsGet(root))
 	}
 
-	return httpx.Chain(r,
+	return httpx.Chain(headAsGet(r),
 		httpx.Recover(s.logger),
 		httpx.RequestID(),
 		httpx.AccessLog(s.logger),
@@ -111,7 +113,7 @@ func (s *Server) lazyAdmin() http.Handler {
 			Clock: s.clock, Journal: s.journal, Faults: s.faults, Reset: s.Reset, Providers: s.Provider,
 			Token: s.cfg.Server.AdminToken, Logger: s.logger,
 		}).Mount(admin)
-		return r
+		return headAsGet(r)
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { build().ServeHTTP(w, r) })
 }
@@ -201,7 +203,7 @@ var probeMethods = []string{
 // plain miss.
 func missHandler(router *mux.Router, fallback http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if allowed := allowedMethods(router, r); len(allowed) > 0 {
+		if allowed := withHead(allowedMethods(router, r)); len(allowed) > 0 {
 			w.Header().Set("Allow", strings.Join(allowed, ", "))
 			httpx.WriteJSON(w, http.StatusMethodNotAllowed, map[string]string{
 				"error":             "method_not_allowed",
