@@ -7,15 +7,15 @@ import (
 	"github.com/gorilla/mux"
 )
 
-// headAsGet serves HEAD on a route that takes GET but not HEAD as that GET,
-// as net/http's own mux does (RFC 9110 §9.3.2): the dialects declare GET
-// only, and a monitoring probe or `curl -I` should not get a 405. The
-// handler sees GET; net/http discards the body it writes, since the
-// connection's request is still HEAD, and the journal, outside the router,
-// records HEAD.
+// headAsGet serves HEAD as GET wherever a route takes GET, as net/http's
+// own mux does (RFC 9110 §9.3.2): the dialects declare GET only, or check
+// the method inside the handler, and a monitoring probe or `curl -I`
+// should not get a 405. The handler sees GET; net/http discards the body it
+// writes, since the connection's request is still HEAD, and the journal,
+// outside the router, records HEAD.
 func headAsGet(router *mux.Router) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodHead && !routes(router, r) {
+		if r.Method == http.MethodHead {
 			get := r.Clone(r.Context())
 			get.Method = http.MethodGet
 			if routes(router, get) {

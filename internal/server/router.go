@@ -33,7 +33,7 @@ func (s *Server) handler() http.Handler {
 	for _, in := range s.instances {
 		sub := prefixRouter(r, in.Mount)
 		sub.Use(s.faults.Middleware(in.Name, in.Mount, errorRenderer(in.provider)))
-		sub.Use(oauth.SingleAuthorization(s.logger.With("provider", in.Name), errorRenderer(in.provider)))
+		s.useSingleAuthorization(sub, in)
 		in.provider.Mount(sub)
 		addWellKnownAliases(r, in.Mount)
 		if in.root {
@@ -47,7 +47,7 @@ func (s *Server) handler() http.Handler {
 		// still a 405, not the root instance's 404.
 		root := newRouter()
 		root.Use(s.faults.Middleware(rootInst.Name, "", errorRenderer(rootInst.provider)))
-		root.Use(oauth.SingleAuthorization(s.logger.With("provider", rootInst.Name), errorRenderer(rootInst.provider)))
+		s.useSingleAuthorization(root, rootInst)
 		rootInst.provider.Mount(root)
 		r.NotFoundHandler = missHandler(r, headAsGet(root))
 	}
@@ -116,6 +116,15 @@ func (s *Server) lazyAdmin() http.Handler {
 		return headAsGet(r)
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { build().ServeHTTP(w, r) })
+}
+
+// useSingleAuthorization refuses requests with several Authorization
+// headers on in's routes, unless the dialect does so itself.
+func (s *Server) useSingleAuthorization(r *mux.Router, in *instance) {
+	if _, ok := in.provider.(provider.AuthorizationChecker); ok {
+		return
+	}
+	r.Use(oauth.SingleAuthorization(s.logger.With("provider", in.Name), errorRenderer(in.provider)))
 }
 
 // errorRenderer is how faults injected into p's routes are written: p's
