@@ -63,9 +63,9 @@ func (j *Journal) Middleware(now func() time.Time, classify Classify) httpx.Midd
 			next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), noteKey{}, &fault)))
 
 			e.Status = rec.status
-			if e.Status == 0 && fault == "" {
-				// net/http's implicit status; after a fault wrote nothing,
-				// 0 says the connection was dropped.
+			if e.Status == 0 && fault == "" && !httpx.ClientGone(r.Context()) {
+				// net/http's implicit status. 0 says no answer was sent: a
+				// fault dropped the connection, or the client left first.
 				e.Status = http.StatusOK
 			}
 			e.Fault = fault

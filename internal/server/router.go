@@ -59,6 +59,7 @@ func (s *Server) handler() http.Handler {
 		httpx.MaxBytes(s.cfg.Server.MaxBodyBytes),
 		s.journal.Middleware(s.clock.Now, s.classify),
 		providersOnly(httpx.CORS(httpx.OriginPolicy{Origins: s.cfg.Server.CORSOrigins})),
+		httpx.DropAnswersToGoneClients(),
 	)
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/authmock/authmock/internal/clock"
 	"github.com/authmock/authmock/internal/config"
 	"github.com/authmock/authmock/internal/faults"
+	"github.com/authmock/authmock/internal/httpx"
 	"github.com/authmock/authmock/internal/journal"
 	"github.com/authmock/authmock/internal/provider"
 	"github.com/authmock/authmock/internal/store"
@@ -88,6 +89,9 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
+	// A client that leaves makes store calls fail with "context canceled":
+	// not an error of the server.
+	s.logger = slog.New(httpx.DemoteGoneClients(s.logger.Handler()))
 	if s.clock == nil {
 		s.clock = clock.NewControlled(clock.System{})
 		if t, ok := cfg.Server.Clock.Frozen(); ok {
