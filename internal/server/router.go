@@ -53,6 +53,7 @@ func (s *Server) handler() http.Handler {
 	}
 
 	return httpx.Chain(headAsGet(r),
+		s.countInFlight,
 		httpx.Recover(s.logger),
 		httpx.RequestID(),
 		httpx.AccessLog(s.logger),
@@ -61,6 +62,15 @@ func (s *Server) handler() http.Handler {
 		providersOnly(httpx.CORS(httpx.OriginPolicy{Origins: s.cfg.Server.CORSOrigins})),
 		httpx.DropAnswersToGoneClients(),
 	)
+}
+
+// countInFlight keeps Server.InFlight.
+func (s *Server) countInFlight(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.inFlight.Add(1)
+		defer s.inFlight.Add(-1)
+		next.ServeHTTP(w, r)
+	})
 }
 
 // providersOnly applies mw to provider routes and never to the admin API:

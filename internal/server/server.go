@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/authmock/authmock/internal/clock"
@@ -53,6 +54,10 @@ type Server struct {
 	http        *http.Server
 	journal     *journal.Journal
 	faults      *faults.Queue
+
+	// inFlight counts requests being handled, so that a shutdown that runs
+	// out of grace can say how many it cut off.
+	inFlight atomic.Int64
 
 	mu       sync.Mutex
 	certPEM  []byte
