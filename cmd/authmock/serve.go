@@ -32,6 +32,7 @@ func serveCmd(ctx context.Context, args []string, e *env) int {
 		fmt.Fprintf(e.stderr, "authmock: %v\n", err)
 		return exitError
 	}
+	startReleasing(ctx, srv)
 	printBanner(e.stdout, srv)
 	if e.started != nil {
 		e.started(srv)

@@ -19,22 +19,30 @@ const (
 )
 
 // cutValue returns v, or its first maxValueBytes with a marker saying how
-// many bytes were cut.
+// many bytes were cut. A kept value is copied: it may be a substring of a
+// much longer string (a query parsed from the raw query), which it would
+// otherwise keep alive whole.
 func cutValue(v string) string {
 	if len(v) <= maxValueBytes {
-		return v
+		return strings.Clone(v)
 	}
 	return strings.ToValidUTF8(v[:maxValueBytes], "") + fmt.Sprintf("…[%d bytes cut]", len(v)-maxValueBytes)
 }
 
-// cutValues applies cutValue to every value, in place.
+// cutValues returns m with every value cut by cutValue and every name
+// copied (a parsed query's names are substrings of the raw query too).
 func cutValues(m map[string][]string) map[string][]string {
-	for _, vs := range m {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string][]string, len(m))
+	for name, vs := range m {
 		for i, v := range vs {
 			vs[i] = cutValue(v)
 		}
+		out[cutValue(name)] = vs
 	}
-	return m
+	return out
 }
 
 // cutQuery parses at most maxQueryBytes of a raw query, cut at a parameter

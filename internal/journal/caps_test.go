@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"bufio"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -8,6 +9,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -108,4 +110,33 @@ func TestJournalConcurrentRecord(t *testing.T) {
 	wg.Wait()
 	assert.LessOrEqual(t, j.Bytes(), 32<<10)
 	assert.LessOrEqual(t, len(j.List(Filter{})), 50)
+}
+
+// An entry must not keep the request line alive: net/http's Method, path
+// and parsed query are substrings of it, so a 3-byte method would pin a
+// query of tens of KiB (entries then held ten times their estimate).
+func TestEntryKeepsNoSubstringOfTheRequestLine(t *testing.T) {
+	line := "GET /p/x?a=1&q=" + strings.Repeat("q", 36<<10) + " HTTP/1.1"
+	req, err := http.ReadRequest(bufio.NewReader(strings.NewReader(line + "\r\nHost: x\r\nX-Small: s\r\n\r\n")))
+	require.NoError(t, err)
+	start := uintptr(unsafe.Pointer(unsafe.StringData(req.Method)))
+	inLine := func(s string) bool {
+		if s == "" {
+			return false
+		}
+		p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+		return p >= start && p < start+uintptr(len(line))
+	}
+	require.True(t, inLine(req.Method), "the premise: net/http's method points into the line")
+
+	e, _ := serve(t, req, func(w http.ResponseWriter, _ *http.Request) {})
+	assert.False(t, inLine(e.Method), "method")
+	assert.False(t, inLine(e.Path), "path")
+	for k, vs := range e.Query {
+		assert.False(t, inLine(k), "query name %q", k)
+		for _, v := range vs {
+			assert.False(t, inLine(v), "query value of %q", k)
+		}
+	}
+	assert.Equal(t, []string{"1"}, e.Query["a"])
 }

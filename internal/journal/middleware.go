@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/authmock/authmock/internal/httpx"
@@ -54,7 +55,9 @@ func (j *Journal) Middleware(now func() time.Time, classify Classify) httpx.Midd
 			query, queryNote := cutQuery(r.URL.RawQuery)
 			e := Entry{
 				Time: now(), Provider: provider, RequestID: httpx.RequestIDFrom(r.Context()),
-				Method: r.Method, Path: cutValue(r.URL.EscapedPath()),
+				// Copies: net/http's Method and path are substrings of the
+				// request line, which would keep a long query alive whole.
+				Method: strings.Clone(r.Method), Path: cutValue(r.URL.EscapedPath()),
 				Query: cutValues(redactValues(query)), QueryNote: queryNote,
 				Headers: cutValues(redactHeaders(r.Header)),
 			}

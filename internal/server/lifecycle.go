@@ -141,6 +141,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // that ran out of time, it is how many a Close will cut off.
 func (s *Server) InFlight() int { return int(s.inFlight.Load()) }
 
+// Handled is how many requests the server has received so far.
+func (s *Server) Handled() uint64 { return s.handled.Load() }
+
 // Close stops the server at once, dropping connections in flight.
 func (s *Server) Close() error {
 	started, first := s.markClosed()

@@ -64,10 +64,11 @@ func (s *Server) handler() http.Handler {
 	)
 }
 
-// countInFlight keeps Server.InFlight.
+// countInFlight keeps Server.InFlight and Server.Handled.
 func (s *Server) countInFlight(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.inFlight.Add(1)
+		s.handled.Add(1)
 		defer s.inFlight.Add(-1)
 		next.ServeHTTP(w, r)
 	})

@@ -58,6 +58,7 @@ type Server struct {
 	// inFlight counts requests being handled, so that a shutdown that runs
 	// out of grace can say how many it cut off.
 	inFlight atomic.Int64
+	handled  atomic.Uint64
 
 	mu       sync.Mutex
 	certPEM  []byte
