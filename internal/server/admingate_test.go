@@ -77,6 +77,7 @@ func TestAdminHostRuleLiftedOffLoopback(t *testing.T) {
 	t.Cleanup(func() { _ = s.Close() })
 	assert.False(t, s.adminGate().AnyHost, "listening on 127.0.0.1")
 	assert.Contains(t, s.adminGate().Hosts, "127.0.0.1", "the base URL's host")
+	assert.Contains(t, s.adminGate().Origins, s.URL(), "the base URL's origin")
 	// Judge the configured address alone, as before a non-zero port is
 	// listened on (nothing is bound to 0.0.0.0 here).
 	ln := s.listener
@@ -151,4 +152,19 @@ func TestAdminCrossSiteRule(t *testing.T) {
 		assert.Equal(t, 200, res.status)
 	})
 	assert.True(t, frozenAt.Before(s.Clock().Now()))
+}
+
+// Behind a TLS-terminating proxy, the page's origin is issuer_url's while
+// the request arrives as plain http for that host.
+func TestAdminCrossSiteRuleBehindAProxy(t *testing.T) {
+	s := start(t, `, "issuer_url": "https://auth.test:8443"`)
+	header := map[string]string{"Origin": "https://auth.test:8443", "Sec-Fetch-Site": "same-origin", "Content-Type": "application/json"}
+	addr := s.listener.Addr().String()
+	res := doHost(t, http.MethodPost, "http://"+addr+"/_authmock/clock/freeze", "auth.test:8443", header, "")
+	assert.Equal(t, http.StatusOK, res.status, res.body)
+	assert.True(t, s.Clock().Frozen())
+	header["Origin"] = "https://evil.test"
+	res = doHost(t, http.MethodPost, "http://"+addr+"/_authmock/clock/unfreeze", "auth.test:8443", header, "")
+	assert.Equal(t, http.StatusForbidden, res.status, res.body)
+	assert.True(t, s.Clock().Frozen(), "the refused call changed nothing")
 }

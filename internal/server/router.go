@@ -97,11 +97,15 @@ func isAdminPath(r *http.Request) bool {
 
 // adminGate is the Host and cross-site rule of the admin API. The Host
 // check is lifted when the server was bound to a non-loopback address on
-// purpose; issuer_url's host is a name the server is reached by.
+// purpose; the base URL's (issuer_url's) host and origin are the server's
+// own.
 func (s *Server) adminGate() adminapi.Gate {
-	g := adminapi.Gate{Hosts: slices.Clone(s.cfg.Server.AdminHosts), Origins: s.cfg.Server.AdminOrigins}
+	g := adminapi.Gate{Hosts: slices.Clone(s.cfg.Server.AdminHosts), Origins: slices.Clone(s.cfg.Server.AdminOrigins)}
 	if u, err := url.Parse(s.baseURL); err == nil && u.Hostname() != "" {
+		// The public base URL is the server's own origin even when a
+		// proxy in front terminates TLS (the request then arrives as http).
 		g.Hosts = append(g.Hosts, u.Hostname())
+		g.Origins = append(g.Origins, u.Scheme+"://"+u.Host)
 	}
 	addr := s.cfg.Server.Addr
 	if s.listener != nil {
