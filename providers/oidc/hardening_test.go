@@ -1,8 +1,11 @@
 package oidc_test
 
 import (
+	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,4 +71,31 @@ func TestHardening(t *testing.T) {
 		assert.Equal(t, http.StatusUnauthorized, status)
 		assert.JSONEq(t, `{"error":"invalid_token","error_description":"the access token expired"}`, body, "its own expired token is expired")
 	})
+}
+
+// A client that sends a valid token request and leaves at once is not a
+// server error: the journal records no 5xx (on the old code most such
+// requests were answered 500 "context canceled").
+func TestClientThatLeavesIsNoServerError(t *testing.T) {
+	am := authmocktest.New(t)
+	host := strings.TrimPrefix(am.URL(), "http://")
+	const body = "grant_type=client_credentials&scope=api%3Aread"
+	req := fmt.Sprintf("POST /oidc/token HTTP/1.1\r\nHost: %s\r\nAuthorization: Basic ZGVtby1zZXJ2aWNlOmRlbW8tc2VydmljZS1zZWNyZXQ=\r\n"+
+		"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s", host, len(body), body)
+	const n = 50
+	for range n {
+		c, err := net.Dial("tcp", host)
+		require.NoError(t, err)
+		_, err = c.Write([]byte(req))
+		require.NoError(t, err)
+		require.NoError(t, c.Close())
+	}
+	var got []authmocktest.Exchange
+	require.Eventually(t, func() bool {
+		got = am.Journal(authmocktest.JournalFilter{Path: "/oidc/token"})
+		return len(got) == n
+	}, 10*time.Second, 10*time.Millisecond)
+	for _, e := range got {
+		assert.Less(t, e.Status, 500, "seq %d", e.Seq)
+	}
 }
