@@ -2,7 +2,9 @@ package jwtutil
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -94,16 +96,53 @@ func (s *KeySet) Verify(token string, claims jwt.Claims, opts VerifyOptions) (*j
 		return key.verifyKey(), nil
 	})
 	if err != nil {
+		// The signature held but some claim did not. Who issued the token,
+		// for whom, and what kind it is are judged before its times, so
+		// that another issuer's (or another kind of) expired token is
+		// reported as the wrong token, never as merely expired.
+		if tok != nil && errors.Is(err, jwt.ErrTokenInvalidClaims) {
+			if idErr := identity(tok, claims, opts); idErr != nil {
+				return nil, fmt.Errorf("jwtutil: verify: %w", idErr)
+			}
+		}
 		return nil, fmt.Errorf("jwtutil: verify: %w", err)
 	}
+	if idErr := identity(tok, claims, opts); idErr != nil {
+		return nil, fmt.Errorf("jwtutil: verify: %w", idErr)
+	}
+	return tok, nil
+}
+
+// identity checks the token's typ, iss and aud against opts. The error it
+// returns wraps jwt.ErrTokenInvalidClaims and the specific sentinel
+// (ErrWrongType, jwt.ErrTokenInvalidIssuer, jwt.ErrTokenInvalidAudience),
+// and never a time sentinel.
+func identity(tok *jwt.Token, claims jwt.Claims, opts VerifyOptions) error {
 	if opts.Type != "" {
 		typ, _ := tok.Header["typ"].(string)
 		if !sameType(typ, opts.Type) {
-			return nil, fmt.Errorf("jwtutil: verify: typ %q, want %q: %w: %w",
-				clip(typ), opts.Type, ErrWrongType, jwt.ErrTokenInvalidClaims)
+			return fmt.Errorf("typ %q, want %q: %w: %w", clip(typ), opts.Type, ErrWrongType, jwt.ErrTokenInvalidClaims)
 		}
 	}
-	return tok, nil
+	if opts.Issuer != "" {
+		iss, err := claims.GetIssuer()
+		if err == nil && iss == "" {
+			return fmt.Errorf("%w: %w: iss", jwt.ErrTokenInvalidClaims, jwt.ErrTokenRequiredClaimMissing)
+		}
+		if err != nil || iss != opts.Issuer {
+			return fmt.Errorf("%w: %w: iss %q, want %q", jwt.ErrTokenInvalidClaims, jwt.ErrTokenInvalidIssuer, clip(iss), opts.Issuer)
+		}
+	}
+	if len(opts.Audience) > 0 {
+		aud, err := claims.GetAudience()
+		if err == nil && len(aud) == 0 {
+			return fmt.Errorf("%w: %w: aud", jwt.ErrTokenInvalidClaims, jwt.ErrTokenRequiredClaimMissing)
+		}
+		if err != nil || !slices.ContainsFunc(aud, func(a string) bool { return slices.Contains(opts.Audience, a) }) {
+			return fmt.Errorf("%w: %w: aud is not %q", jwt.ErrTokenInvalidClaims, jwt.ErrTokenInvalidAudience, opts.Audience)
+		}
+	}
+	return nil
 }
 
 // peekKID reads the kid from the token header before verification, so the

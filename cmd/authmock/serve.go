@@ -5,14 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/authmock/authmock/internal/server"
 )
-
-// shutdownGrace is how long requests in flight get to finish on SIGINT or
-// SIGTERM before connections are dropped.
-const shutdownGrace = 10 * time.Second
 
 // serveCmd runs the server until ctx ends (a signal), then shuts it down
 // gracefully.
@@ -37,6 +32,7 @@ func serveCmd(ctx context.Context, args []string, e *env) int {
 		fmt.Fprintf(e.stderr, "authmock: %v\n", err)
 		return exitError
 	}
+	startReleasing(ctx, srv)
 	printBanner(e.stdout, srv)
 	if e.started != nil {
 		e.started(srv)
@@ -53,12 +49,18 @@ func serveCmd(ctx context.Context, args []string, e *env) int {
 		return exitOK
 	case <-ctx.Done():
 	}
-	logger.Info("shutting down", "grace", shutdownGrace)
-	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	// server.shutdown_grace: how long requests in flight get to finish.
+	grace := cfg.Server.ShutdownGrace.D()
+	logger.Info("shutting down", "grace", grace)
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
-		logger.Warn("graceful shutdown timed out; closing connections", "error", err)
+		// Requests were dropped: a test run relying on them must not see a
+		// clean exit.
+		cutOff := srv.InFlight()
 		_ = srv.Close()
+		logger.Error("shutdown grace period ran out; requests cut off", "cut_off", cutOff, "grace", grace, "error", err)
+		return exitError
 	}
 	logger.Info("stopped")
 	return exitOK

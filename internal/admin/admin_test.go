@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -214,4 +215,54 @@ func TestJournalCalls(t *testing.T) {
 
 	assert.Equal(t, http.StatusNoContent, call(h, http.MethodDelete, "/_authmock/journal", "").Code)
 	assert.Empty(t, a.Journal.List(journal.Filter{}))
+}
+
+// A big journal is answered in pages: more and next_after lead to the
+// rest, and after= polling keeps working.
+func TestJournalPaging(t *testing.T) {
+	a, h := newAdmin(t, "", nil)
+	a.Journal = journal.New(500)
+	pad := strings.Repeat("x", 4<<10)
+	for i := range 400 {
+		a.Journal.Record(journal.Entry{Provider: "tm", Method: "GET", Path: fmt.Sprintf("/tm/%d", i), Time: t0,
+			Headers: map[string][]string{"X-A": {pad}, "X-B": {pad}}})
+	}
+	type page struct {
+		Size      int             `json:"size"`
+		Entries   []journal.Entry `json:"entries"`
+		More      bool            `json:"more"`
+		NextAfter uint64          `json:"next_after"`
+	}
+	var seen []string
+	after := "0"
+	for pages := 0; ; pages++ {
+		require.Less(t, pages, 10, "paging ends")
+		rec := call(h, http.MethodGet, "/_authmock/journal?after="+after, "")
+		require.Equal(t, http.StatusOK, rec.Code)
+		assert.Less(t, rec.Body.Len(), 2<<20, "one answer stays small")
+		var p page
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &p))
+		require.NotEmpty(t, p.Entries)
+		for _, e := range p.Entries {
+			seen = append(seen, e.Path)
+		}
+		if !p.More {
+			assert.Zero(t, p.NextAfter)
+			break
+		}
+		assert.Equal(t, p.Entries[len(p.Entries)-1].Seq, p.NextAfter)
+		after = fmt.Sprint(p.NextAfter)
+	}
+	kept := a.Journal.List(journal.Filter{})
+	require.Len(t, seen, len(kept), "every kept entry once, in order")
+	for i, e := range kept {
+		assert.Equal(t, e.Path, seen[i])
+	}
+
+	rec := call(h, http.MethodGet, "/_authmock/journal?limit=2", "")
+	var p page
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &p))
+	require.Len(t, p.Entries, 2, "limit keeps the newest, as before")
+	assert.Equal(t, "/tm/399", p.Entries[1].Path)
+	assert.False(t, p.More)
 }

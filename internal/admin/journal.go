@@ -8,7 +8,9 @@ import (
 	"github.com/authmock/authmock/internal/journal"
 )
 
-// listJournal answers GET /journal?provider=&path=&method=&since=&until=&after=&limit=.
+// listJournal answers GET /journal?provider=&path=&method=&since=&until=&after=&limit=,
+// oldest first, one page at a time: "more" says entries were left out,
+// and "next_after" is the after= that fetches them.
 func (a *Admin) listJournal(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	f := journal.Filter{Provider: q.Get("provider"), Path: q.Get("path"), Method: q.Get("method")}
@@ -29,9 +31,18 @@ func (a *Admin) listJournal(w http.ResponseWriter, r *http.Request) error {
 			return badRequest("limit must be a positive whole number")
 		}
 	}
-	entries := a.Journal.List(f)
-	return writeJSON(w, http.StatusOK, map[string]any{"size": a.Journal.Size(), "entries": entries})
+	entries, more := a.Journal.Page(f, journalPageBytes)
+	body := map[string]any{"size": a.Journal.Size(), "entries": entries, "more": more}
+	if more {
+		body["next_after"] = entries[len(entries)-1].Seq
+	}
+	return writeJSON(w, http.StatusOK, body)
 }
+
+// journalPageBytes bounds one journal answer (by the entries' estimated
+// size): a full journal of big entries once made a 512 MB answer. The rest
+// is fetched with after=next_after.
+const journalPageBytes = 1 << 20
 
 // parseTime accepts RFC 3339 or Unix seconds.
 func parseTime(s, name string) (time.Time, error) {

@@ -42,7 +42,10 @@ func writeError(w http.ResponseWriter, status int, code, description string) {
 // handler adapts a handler that returns an error.
 func (a *Admin) handler(fn func(http.ResponseWriter, *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		err := fn(w, r)
+		r, err := decodeVars(r)
+		if err == nil {
+			err = fn(w, r)
+		}
 		if err == nil {
 			return
 		}

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/authmock/authmock/fixtures"
 	"github.com/authmock/authmock/internal/provider"
 )
 
@@ -64,6 +65,16 @@ type Server struct {
 	// JournalSize is how many recent exchanges the journal keeps; 0 turns
 	// the journal off.
 	JournalSize int `json:"journal_size"`
+	// AdminHosts are further Host names the admin API answers besides
+	// loopback names and addresses (and issuer_url's host), for a name
+	// that resolves to this machine; it is what defeats DNS rebinding.
+	AdminHosts []string `json:"admin_hosts"`
+	// AdminOrigins are further browser origins allowed to change state
+	// through the admin API, besides the server's own.
+	AdminOrigins []string `json:"admin_origins"`
+	// ShutdownGrace is how long requests in flight get to finish on
+	// SIGINT or SIGTERM before their connections are cut.
+	ShutdownGrace fixtures.Duration `json:"shutdown_grace"`
 }
 
 // TLS is the "server.tls" object. Serving TLS means either both files or
@@ -115,11 +126,14 @@ func (s Server) Level() slog.Level {
 // place defaults are declared.
 func Defaults() Server {
 	return Server{
-		Addr:         "127.0.0.1:8080",
-		LogLevel:     "info",
-		LogFormat:    "text",
-		CORSOrigins:  []string{},
-		MaxBodyBytes: 1 << 20,
-		JournalSize:  500,
+		Addr:          "127.0.0.1:8080",
+		LogLevel:      "info",
+		LogFormat:     "text",
+		CORSOrigins:   []string{},
+		MaxBodyBytes:  1 << 20,
+		JournalSize:   500,
+		AdminHosts:    []string{},
+		AdminOrigins:  []string{},
+		ShutdownGrace: fixtures.Duration(10 * time.Second),
 	}
 }

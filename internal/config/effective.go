@@ -30,6 +30,12 @@ func Effective(cfg *Config) ([]byte, error) {
 	if out.Server.CORSOrigins == nil {
 		out.Server.CORSOrigins = []string{}
 	}
+	if out.Server.AdminHosts == nil {
+		out.Server.AdminHosts = []string{}
+	}
+	if out.Server.AdminOrigins == nil {
+		out.Server.AdminOrigins = []string{}
+	}
 	for _, in := range cfg.Instances {
 		o := instanceOut{Name: in.Name, Dialect: in.Dialect, Mount: in.Mount}
 		if in.Config != nil {

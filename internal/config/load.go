@@ -74,6 +74,12 @@ func (ld *loader) readServer(raw json.RawMessage) Server {
 	if srv.CORSOrigins == nil {
 		srv.CORSOrigins = []string{}
 	}
+	if srv.AdminHosts == nil {
+		srv.AdminHosts = []string{}
+	}
+	if srv.AdminOrigins == nil {
+		srv.AdminOrigins = []string{}
+	}
 	return srv
 }
 

@@ -1,9 +1,12 @@
 package config
 
 import (
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strconv"
+
+	"github.com/authmock/authmock/fixtures"
 )
 
 // EnvConfig names the environment variable that gives the configuration
@@ -86,6 +89,26 @@ func Settings() []Setting {
 		{Flag: "admin-token", Env: "AUTHMOCK_ADMIN_TOKEN", Path: "server.admin_token",
 			Usage: "require `TOKEN` as a bearer token on the admin API, which then answers any address (default: loopback only, no token)",
 			apply: str(func(s *Server) *string { return &s.AdminToken })},
+		{Flag: "shutdown-grace", Env: "AUTHMOCK_SHUTDOWN_GRACE", Path: "server.shutdown_grace",
+			Usage: "on SIGINT or SIGTERM, give requests in flight `DURATION` (\"10s\", or seconds) to finish before cutting them off (default 10s)",
+			apply: applyDuration(func(s *Server) *fixtures.Duration { return &s.ShutdownGrace })},
+	}
+}
+
+// applyDuration reads a duration the way the file does: a Go duration
+// string or a number of seconds.
+func applyDuration(field func(*Server) *fixtures.Duration) func(*Server, string) error {
+	return func(s *Server, v string) error {
+		raw := strconv.Quote(v)
+		if _, err := strconv.ParseFloat(v, 64); err == nil {
+			raw = v
+		}
+		var d fixtures.Duration
+		if err := json.Unmarshal([]byte(raw), &d); err != nil {
+			return err
+		}
+		*field(s) = d
+		return nil
 	}
 }
 

@@ -16,6 +16,10 @@ import (
 // body each, so 10,000 is at worst a few hundred MiB.
 const maxJournalSize = 10000
 
+// maxShutdownGrace bounds server.shutdown_grace, so that a typo cannot
+// make a stop hang for hours.
+const maxShutdownGrace = 10 * time.Minute
+
 // validateServer reports every problem with the server settings.
 func validateServer(s Server) fixtures.Problems {
 	var ps fixtures.Problems
@@ -47,6 +51,22 @@ func validateServer(s Server) fixtures.Problems {
 	}
 	if s.JournalSize < 0 || s.JournalSize > maxJournalSize {
 		ps.Add("server.journal_size", "must be from 0 (off) to %d entries", maxJournalSize)
+	}
+	for i, h := range s.AdminHosts {
+		if msg := checkHostName(h); msg != "" {
+			ps.Add(fixtures.Index("server.admin_hosts", i), "%s", msg)
+		}
+	}
+	for i, o := range s.AdminOrigins {
+		if msg := checkOrigin(o); msg != "" || o == "*" {
+			if msg == "" {
+				msg = "must be an origin such as http://dev.test:8080; \"*\" would let any page drive the admin API"
+			}
+			ps.Add(fixtures.Index("server.admin_origins", i), "%s", msg)
+		}
+	}
+	if g := s.ShutdownGrace.D(); g > maxShutdownGrace {
+		ps.Add("server.shutdown_grace", "must be at most %s", maxShutdownGrace)
 	}
 	if s.AdminToken != "" && (len(s.AdminToken) < 16 || strings.TrimSpace(s.AdminToken) != s.AdminToken) {
 		ps.Add("server.admin_token", "must be at least 16 characters with no surrounding spaces")
@@ -138,6 +158,18 @@ func checkOrigin(o string) string {
 		return "must have a host"
 	case p.Path != "" || p.RawQuery != "" || p.Fragment != "" || p.User != nil:
 		return "must be only scheme://host[:port], without a path (browsers send no path in Origin)"
+	}
+	return ""
+}
+
+// checkHostName checks a Host name for server.admin_hosts: a bare DNS name
+// or IP address, as compared without the port.
+func checkHostName(h string) string {
+	if h == "" {
+		return "must not be empty"
+	}
+	if strings.ContainsAny(h, ":/[]@ ") && net.ParseIP(h) == nil {
+		return "must be a host name or IP address without scheme, port or path, such as dev.test"
 	}
 	return ""
 }

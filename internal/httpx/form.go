@@ -104,9 +104,15 @@ func BearerToken(r *http.Request) (token string, ok bool) {
 }
 
 // AuthScheme returns the credentials of an Authorization header that uses
-// scheme, compared case-insensitively.
+// scheme, compared case-insensitively. A request with several
+// Authorization headers has none that counts: which one wins would be
+// arbitrary.
 func AuthScheme(r *http.Request, scheme string) (credentials string, ok bool) {
-	h := r.Header.Get("Authorization")
+	vs := r.Header.Values("Authorization")
+	if len(vs) != 1 {
+		return "", false
+	}
+	h := vs[0]
 	s, rest, found := strings.Cut(h, " ")
 	if !found || !strings.EqualFold(s, scheme) {
 		return "", false

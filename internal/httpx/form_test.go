@@ -213,3 +213,15 @@ func TestAuthSchemeOtherSchemes(t *testing.T) {
 	_, ok = httpx.AuthScheme(r, "User")
 	assert.False(t, ok)
 }
+
+// Two Authorization headers carry no credentials: using the first would
+// let whoever adds a header choose whose credentials count.
+func TestAuthSchemeTwoHeaders(t *testing.T) {
+	t.Parallel()
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.Header.Add("Authorization", "Bearer first")
+	r.Header.Add("Authorization", "Bearer second")
+	token, ok := httpx.BearerToken(r)
+	assert.False(t, ok)
+	assert.Empty(t, token)
+}

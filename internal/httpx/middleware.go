@@ -137,11 +137,14 @@ func AccessLog(logger *slog.Logger) Middleware {
 			start := time.Now()
 			rec := &StatusRecorder{ResponseWriter: w}
 			next.ServeHTTP(rec, r)
-			status := rec.Status
-			if status == 0 {
+			status, level := rec.Status, slog.LevelInfo
+			switch {
+			case status == 0 && ClientGone(r.Context()):
+				level = slog.LevelDebug // no answer: the client left first
+			case status == 0:
 				status = http.StatusOK // net/http's implicit status
 			}
-			logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			logger.LogAttrs(r.Context(), level, "request",
 				slog.String("method", r.Method), slog.String("path", r.URL.Path),
 				slog.Int("status", status), slog.Int("bytes", rec.Bytes),
 				slog.Duration("duration", time.Since(start)))

@@ -14,21 +14,31 @@ type Entry struct {
 	RequestID string    `json:"request_id,omitempty"`
 	Method    string    `json:"method"`
 	Path      string    `json:"path"`
-	// Query, Headers and Form are the request's, with secrets fingerprinted.
-	Query   map[string][]string `json:"query,omitempty"`
-	Headers map[string][]string `json:"headers"`
-	Form    map[string][]string `json:"form,omitempty"`
+	// Query, Headers and Form are the request's, with secrets fingerprinted
+	// and long values cut (see QueryNote and the "[… bytes cut]" marker).
+	Query map[string][]string `json:"query,omitempty"`
+	// QueryNote says how much of a long query string was cut before it
+	// was parsed into Query.
+	QueryNote string              `json:"query_note,omitempty"`
+	Headers   map[string][]string `json:"headers"`
+	Form      map[string][]string `json:"form,omitempty"`
 	// JSON is a JSON request body, decoded, with secret members
 	// fingerprinted.
 	JSON any `json:"json,omitempty"`
 	// BodyNote says why a body is not shown ("14 bytes of text/plain",
 	// "truncated", "not valid JSON").
-	BodyNote string   `json:"body_note,omitempty"`
+	BodyNote string `json:"body_note,omitempty"`
+	// Status is the answer's; 0 means none was sent (a fault dropped the
+	// connection, or the client left first).
 	Status   int      `json:"status"`
 	Response Response `json:"response"`
 	// Fault names the fault rule that answered instead of the provider.
 	Fault      string  `json:"fault,omitempty"`
 	DurationMS float64 `json:"duration_ms"`
+
+	// size is what the entry is estimated to hold, for the journal's
+	// byte bound.
+	size int
 }
 
 // Response summarises what the client got back.

@@ -9,14 +9,16 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/authmock/authmock/internal/httpx"
 )
 
 // captureLimit bounds how much of each body is kept for the journal; the
-// handler still reads the whole body.
-const captureLimit = 64 << 10
+// handler still reads the whole body. A longer request body is not shown
+// at all (a cut form or JSON document cannot be parsed), only its size.
+const captureLimit = 16 << 10
 
 // responseHeaders are the response headers worth showing: the ones clients
 // act on.
@@ -50,22 +52,26 @@ func (j *Journal) Middleware(now func() time.Time, classify Classify) httpx.Midd
 				return
 			}
 			start := time.Now() // wall clock: the duration is real time
+			query, queryNote := cutQuery(r.URL.RawQuery)
 			e := Entry{
 				Time: now(), Provider: provider, RequestID: httpx.RequestIDFrom(r.Context()),
-				Method: r.Method, Path: r.URL.EscapedPath(),
-				Query: redactValues(r.URL.Query()), Headers: redactHeaders(r.Header),
+				// Copies: net/http's Method and path are substrings of the
+				// request line, which would keep a long query alive whole.
+				Method: strings.Clone(r.Method), Path: cutValue(r.URL.EscapedPath()),
+				Query: cutValues(redactValues(query)), QueryNote: queryNote,
+				Headers: cutValues(redactHeaders(r.Header)),
 			}
-			body, truncated := capture(r)
-			describeRequestBody(&e, r.Header.Get("Content-Type"), body, truncated)
+			body, counter := capture(r)
 
 			var fault string
 			rec := &recorder{ResponseWriter: w}
 			next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), noteKey{}, &fault)))
 
+			describeRequestBody(&e, r.Header.Get("Content-Type"), body, counter)
 			e.Status = rec.status
-			if e.Status == 0 && fault == "" {
-				// net/http's implicit status; after a fault wrote nothing,
-				// 0 says the connection was dropped.
+			if e.Status == 0 && fault == "" && !httpx.ClientGone(r.Context()) {
+				// net/http's implicit status. 0 says no answer was sent: a
+				// fault dropped the connection, or the client left first.
 				e.Status = http.StatusOK
 			}
 			e.Fault = fault
@@ -78,37 +84,59 @@ func (j *Journal) Middleware(now func() time.Time, classify Classify) httpx.Midd
 
 // capture reads up to captureLimit bytes of the body and puts them back in
 // front of the rest, so the handler reads the body exactly as sent
-// (including a MaxBytesReader's error past the server's limit).
-func capture(r *http.Request) (body []byte, truncated bool) {
+// (including a MaxBytesReader's error past the server's limit). The
+// counter sees everything the handler reads, so that a body too long to
+// keep can be described by its size once the handler is done.
+func capture(r *http.Request) ([]byte, *countingReader) {
 	if r.Body == nil || r.Body == http.NoBody {
-		return nil, false
+		return nil, nil
 	}
 	buf, _ := io.ReadAll(io.LimitReader(r.Body, captureLimit+1))
+	c := &countingReader{r: io.MultiReader(bytes.NewReader(buf), r.Body)}
 	r.Body = struct {
 		io.Reader
 		io.Closer
-	}{io.MultiReader(bytes.NewReader(buf), r.Body), r.Body}
-	if len(buf) > captureLimit {
-		return buf[:captureLimit], true
-	}
-	return buf, false
+	}{c, r.Body}
+	return buf, c
 }
 
-func describeRequestBody(e *Entry, contentType string, body []byte, truncated bool) {
-	if len(body) == 0 {
+type countingReader struct {
+	r   io.Reader
+	n   int
+	eof bool
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	if err == io.EOF {
+		c.eof = true
+	}
+	return n, err
+}
+
+func describeRequestBody(e *Entry, contentType string, buf []byte, c *countingReader) {
+	if len(buf) == 0 {
 		return
 	}
 	media, _, _ := mime.ParseMediaType(contentType)
+	if len(buf) > captureLimit {
+		size := fmt.Sprintf("at least %d", max(c.n, len(buf)))
+		if c.eof {
+			size = fmt.Sprintf("%d", c.n)
+		}
+		e.BodyNote = fmt.Sprintf("%s bytes of %s, not shown: bodies over %d bytes are cut whole", size, orUnknown(media), captureLimit)
+		return
+	}
+	body := buf
 	switch {
-	case truncated:
-		e.BodyNote = fmt.Sprintf("more than %d bytes of %s, not shown", captureLimit, orUnknown(media))
 	case media == "application/x-www-form-urlencoded":
 		form, err := url.ParseQuery(string(body))
 		if err != nil {
 			e.BodyNote = "malformed form body, not shown"
 			return
 		}
-		e.Form = redactValues(form)
+		e.Form = cutValues(redactValues(form))
 	case isJSON(media):
 		v, ok := decodeJSON(body)
 		if !ok {

@@ -129,7 +129,7 @@ func TestMiddlewareLargeBodyPassesThroughWhole(t *testing.T) {
 	e, seen := serve(t, req, func(w http.ResponseWriter, r *http.Request) {})
 	assert.Equal(t, big, seen)
 	assert.Nil(t, e.Form)
-	assert.Equal(t, "more than 65536 bytes of application/x-www-form-urlencoded, not shown", e.BodyNote)
+	assert.Equal(t, "16396 bytes of application/x-www-form-urlencoded, not shown: bodies over 16384 bytes are cut whole", e.BodyNote, "the size the handler read")
 	assert.Equal(t, 200, e.Status, "a handler that writes nothing answers 200")
 }
 

@@ -39,6 +39,9 @@ type Credentials struct {
 // secret together is invalid_request (§2.3.1: one method only); a body
 // client_id that differs from the Basic one likewise.
 func ExtractCredentials(r *http.Request, form url.Values) (Credentials, error) {
+	if n := len(r.Header.Values("Authorization")); n > 1 {
+		return Credentials{}, InvalidRequest("the request carries %d Authorization headers; send one", n)
+	}
 	bodyID, bodySecret := form.Get("client_id"), form.Get("client_secret")
 	_, hasBodySecret := form["client_secret"]
 	if raw, ok := basicCredentials(r); ok {
@@ -64,7 +67,11 @@ func ExtractCredentials(r *http.Request, form url.Values) (Credentials, error) {
 }
 
 func basicCredentials(r *http.Request) (string, bool) {
-	scheme, rest, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	vs := r.Header.Values("Authorization")
+	if len(vs) != 1 {
+		return "", false // several: ExtractCredentials refuses them
+	}
+	scheme, rest, ok := strings.Cut(vs[0], " ")
 	if !ok || !strings.EqualFold(scheme, "Basic") {
 		return "", false
 	}

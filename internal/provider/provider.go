@@ -108,6 +108,15 @@ type Describer interface {
 	Describe() Description
 }
 
+// AuthorizationChecker is implemented by providers whose every route
+// already refuses a request with several Authorization headers in the
+// dialect's own words (Dotypos: 401 INVALID_AUTH_HEADER). For the others
+// the server refuses such a request on every route as invalid_request,
+// through the instance's error renderer.
+type AuthorizationChecker interface {
+	ChecksAuthorizationHeaders()
+}
+
 // Resetter is implemented by providers with state outside their Store
 // (runtime-added clients, say) that an admin reset must clear.
 type Resetter interface {

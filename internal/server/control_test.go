@@ -103,7 +103,7 @@ func TestJournalOff(t *testing.T) {
 	s := start(t, `, "journal_size": 0`)
 	do(t, nil, http.MethodGet, s.URL()+"/a/hello", nil, nil)
 	res := do(t, nil, http.MethodGet, s.URL()+AdminPrefix+"/journal", nil, nil)
-	assert.JSONEq(t, `{"size":0,"entries":[]}`, res.body)
+	assert.JSONEq(t, `{"size":0,"entries":[],"more":false}`, res.body)
 }
 
 // The provider routes of the control plane reach the named instance, and a

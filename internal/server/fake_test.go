@@ -66,6 +66,16 @@ func (p *fakeProvider) Mount(r *mux.Router) {
 	r.HandleFunc("/.well-known/oauth-authorization-server", func(w http.ResponseWriter, req *http.Request) {
 		httpx.WriteJSON(w, http.StatusOK, map[string]string{"issuer": p.deps.Issuer, "path": req.URL.Path})
 	}).Methods(http.MethodGet)
+	// /store fails as every dialect handler does when a store call fails:
+	// an ERROR line and a 500.
+	r.HandleFunc("/store", func(w http.ResponseWriter, req *http.Request) {
+		if _, err := p.deps.Store.Revoked(req.Context(), "jti:x"); err != nil {
+			p.deps.Logger.ErrorContext(req.Context(), "request failed", "error", err)
+			httpx.WriteJSON(w, http.StatusInternalServerError, map[string]string{"error": "server_error"})
+			return
+		}
+		httpx.WriteJSON(w, http.StatusOK, map[string]bool{"revoked": false})
+	}).Methods(http.MethodPost)
 	r.HandleFunc("/panic", func(http.ResponseWriter, *http.Request) { panic("boom") })
 	r.HandleFunc("/slow", func(w http.ResponseWriter, _ *http.Request) {
 		p.entered <- struct{}{}

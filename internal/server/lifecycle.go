@@ -137,6 +137,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return err
 }
 
+// InFlight is how many requests are being handled now. After a Shutdown
+// that ran out of time, it is how many a Close will cut off.
+func (s *Server) InFlight() int { return int(s.inFlight.Load()) }
+
+// Handled is how many requests the server has received so far.
+func (s *Server) Handled() uint64 { return s.handled.Load() }
+
 // Close stops the server at once, dropping connections in flight.
 func (s *Server) Close() error {
 	started, first := s.markClosed()

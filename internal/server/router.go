@@ -2,7 +2,10 @@ package server
 
 import (
 	"fmt"
+	"net"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"sync"
 
@@ -10,6 +13,7 @@ import (
 
 	adminapi "github.com/authmock/authmock/internal/admin"
 	"github.com/authmock/authmock/internal/httpx"
+	"github.com/authmock/authmock/internal/journal"
 	"github.com/authmock/authmock/internal/oauth"
 	"github.com/authmock/authmock/internal/provider"
 )
@@ -23,12 +27,13 @@ const AdminPrefix = "/_authmock"
 // too (gorilla's Use only runs on matched routes).
 func (s *Server) handler() http.Handler {
 	r := newRouter()
-	prefixRouter(r, AdminPrefix).NewRoute().Handler(s.lazyAdmin())
+	prefixRouter(r, AdminPrefix).NewRoute().Handler(s.adminGate().Wrap(s.lazyAdmin()))
 
 	var rootInst *instance
 	for _, in := range s.instances {
 		sub := prefixRouter(r, in.Mount)
 		sub.Use(s.faults.Middleware(in.Name, in.Mount, errorRenderer(in.provider)))
+		s.useSingleAuthorization(sub, in)
 		in.provider.Mount(sub)
 		addWellKnownAliases(r, in.Mount)
 		if in.root {
@@ -42,18 +47,73 @@ func (s *Server) handler() http.Handler {
 		// still a 405, not the root instance's 404.
 		root := newRouter()
 		root.Use(s.faults.Middleware(rootInst.Name, "", errorRenderer(rootInst.provider)))
+		s.useSingleAuthorization(root, rootInst)
 		rootInst.provider.Mount(root)
-		r.NotFoundHandler = missHandler(r, root)
+		r.NotFoundHandler = missHandler(r, headAsGet(root))
 	}
 
-	return httpx.Chain(r,
+	return httpx.Chain(headAsGet(r),
+		s.countInFlight,
 		httpx.Recover(s.logger),
 		httpx.RequestID(),
 		httpx.AccessLog(s.logger),
 		httpx.MaxBytes(s.cfg.Server.MaxBodyBytes),
 		s.journal.Middleware(s.clock.Now, s.classify),
-		httpx.CORS(httpx.OriginPolicy{Origins: s.cfg.Server.CORSOrigins}),
+		providersOnly(httpx.CORS(httpx.OriginPolicy{Origins: s.cfg.Server.CORSOrigins})),
+		httpx.DropAnswersToGoneClients(),
 	)
+}
+
+// countInFlight keeps Server.InFlight and Server.Handled.
+func (s *Server) countInFlight(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.inFlight.Add(1)
+		s.handled.Add(1)
+		defer s.inFlight.Add(-1)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// providersOnly applies mw to provider routes and never to the admin API:
+// the default CORS policy lets any localhost page read answers with
+// credentials, which the control plane must not allow.
+func providersOnly(mw httpx.Middleware) httpx.Middleware {
+	return func(next http.Handler) http.Handler {
+		wrapped := mw(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if isAdminPath(r) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			wrapped.ServeHTTP(w, r)
+		})
+	}
+}
+
+func isAdminPath(r *http.Request) bool {
+	p := r.URL.EscapedPath()
+	return p == AdminPrefix || strings.HasPrefix(p, AdminPrefix+"/")
+}
+
+// adminGate is the Host and cross-site rule of the admin API. The Host
+// check is lifted when the server was bound to a non-loopback address on
+// purpose; the base URL's (issuer_url's) host and origin are the server's
+// own.
+func (s *Server) adminGate() adminapi.Gate {
+	g := adminapi.Gate{Hosts: slices.Clone(s.cfg.Server.AdminHosts), Origins: slices.Clone(s.cfg.Server.AdminOrigins)}
+	if u, err := url.Parse(s.baseURL); err == nil && u.Hostname() != "" {
+		// The public base URL is the server's own origin even when a
+		// proxy in front terminates TLS (the request then arrives as http).
+		g.Hosts = append(g.Hosts, u.Hostname())
+		g.Origins = append(g.Origins, u.Scheme+"://"+u.Host)
+	}
+	addr := s.cfg.Server.Addr
+	if s.listener != nil {
+		addr = s.listener.Addr().String()
+	}
+	host, _, err := net.SplitHostPort(addr)
+	g.AnyHost = err == nil && !adminapi.IsLoopbackName(host)
+	return g
 }
 
 // lazyAdmin builds the control plane's router on its first request. Its
@@ -69,9 +129,18 @@ func (s *Server) lazyAdmin() http.Handler {
 			Clock: s.clock, Journal: s.journal, Faults: s.faults, Reset: s.Reset, Providers: s.Provider,
 			Token: s.cfg.Server.AdminToken, Logger: s.logger,
 		}).Mount(admin)
-		return r
+		return headAsGet(r)
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { build().ServeHTTP(w, r) })
+}
+
+// useSingleAuthorization refuses requests with several Authorization
+// headers on in's routes, unless the dialect does so itself.
+func (s *Server) useSingleAuthorization(r *mux.Router, in *instance) {
+	if _, ok := in.provider.(provider.AuthorizationChecker); ok {
+		return
+	}
+	r.Use(oauth.SingleAuthorization(s.logger.With("provider", in.Name), errorRenderer(in.provider)))
 }
 
 // errorRenderer is how faults injected into p's routes are written: p's
@@ -87,10 +156,10 @@ func errorRenderer(p provider.Provider) oauth.ErrorRenderer {
 // classify names the instance a request is for, for the journal; the
 // admin API's own calls are not recorded.
 func (s *Server) classify(r *http.Request) (string, bool) {
-	p := r.URL.EscapedPath()
-	if p == AdminPrefix || strings.HasPrefix(p, AdminPrefix+"/") {
+	if isAdminPath(r) {
 		return "", false
 	}
+	p := r.URL.EscapedPath()
 	var root string
 	for _, in := range s.instances {
 		if p == in.Mount || strings.HasPrefix(p, in.Mount+"/") {
@@ -159,7 +228,7 @@ var probeMethods = []string{
 // plain miss.
 func missHandler(router *mux.Router, fallback http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if allowed := allowedMethods(router, r); len(allowed) > 0 {
+		if allowed := withHead(allowedMethods(router, r)); len(allowed) > 0 {
 			w.Header().Set("Allow", strings.Join(allowed, ", "))
 			httpx.WriteJSON(w, http.StatusMethodNotAllowed, map[string]string{
 				"error":             "method_not_allowed",
@@ -202,9 +271,34 @@ func health(w http.ResponseWriter, _ *http.Request) {
 }
 
 // listProviders serves every instance's name, dialect, URL and
-// description. The descriptions carry demo credentials, so the response is
-// not cached.
+// description, to anyone: it is the probe endpoint outside the admin
+// guard, so client secrets and user passwords are shown as the fixtures
+// API shows them, as fingerprints (the banner and the guarded fixtures
+// API are where a developer finds them).
 func (s *Server) listProviders(w http.ResponseWriter, _ *http.Request) {
+	infos := s.Providers()
+	for i := range infos {
+		if d := infos[i].Description; d != nil {
+			infos[i].Description = maskDescription(*d)
+		}
+	}
 	httpx.NoStore(w)
-	httpx.WriteJSON(w, http.StatusOK, s.Providers())
+	httpx.WriteJSON(w, http.StatusOK, infos)
+}
+
+// maskDescription returns a copy of d with secrets fingerprinted.
+func maskDescription(d provider.Description) *provider.Description {
+	d.Clients = slices.Clone(d.Clients)
+	for i := range d.Clients {
+		if d.Clients[i].Secret != "" {
+			d.Clients[i].Secret = journal.Fingerprint(d.Clients[i].Secret)
+		}
+	}
+	d.Users = slices.Clone(d.Users)
+	for i := range d.Users {
+		if d.Users[i].Password != "" {
+			d.Users[i].Password = journal.Fingerprint(d.Users[i].Password)
+		}
+	}
+	return &d
 }

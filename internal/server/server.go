@@ -8,11 +8,13 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/authmock/authmock/internal/clock"
 	"github.com/authmock/authmock/internal/config"
 	"github.com/authmock/authmock/internal/faults"
+	"github.com/authmock/authmock/internal/httpx"
 	"github.com/authmock/authmock/internal/journal"
 	"github.com/authmock/authmock/internal/provider"
 	"github.com/authmock/authmock/internal/store"
@@ -53,6 +55,11 @@ type Server struct {
 	journal     *journal.Journal
 	faults      *faults.Queue
 
+	// inFlight counts requests being handled, so that a shutdown that runs
+	// out of grace can say how many it cut off.
+	inFlight atomic.Int64
+	handled  atomic.Uint64
+
 	mu       sync.Mutex
 	certPEM  []byte
 	certPath string
@@ -70,12 +77,23 @@ type instance struct {
 	provider provider.Provider
 }
 
-// HTTP timeouts: generous for a local tool, but bounded so that a stuck
-// client cannot hold a connection forever.
+// HTTP limits: generous for a local tool, but bounded so that a stuck or
+// hostile client cannot hold a connection, or memory, forever.
 const (
 	readHeaderTimeout = 10 * time.Second
 	readTimeout       = 30 * time.Second
-	idleTimeout       = 120 * time.Second
+	// writeTimeout ends answers a client does not read (each held its
+	// buffers, megabytes, indefinitely). It runs from the end of the
+	// request headers, so it must outlast the longest fault delay_ms
+	// plus the answer itself.
+	writeTimeout = faults.MaxDelay + 30*time.Second
+	// idleTimeout closes kept-alive connections that send nothing more,
+	// releasing their buffers.
+	idleTimeout = 60 * time.Second
+	// maxHeaderBytes bounds the request line and headers (net/http's
+	// default is 1 MiB): a bearer JWT or a cookie of a few KiB fits many
+	// times over. Larger requests get 431.
+	maxHeaderBytes = 64 << 10
 )
 
 // New builds the server and every enabled provider instance, without
@@ -88,6 +106,9 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
+	// A client that leaves makes store calls fail with "context canceled":
+	// not an error of the server.
+	s.logger = slog.New(httpx.DemoteGoneClients(s.logger.Handler()))
 	if s.clock == nil {
 		s.clock = clock.NewControlled(clock.System{})
 		if t, ok := cfg.Server.Clock.Frozen(); ok {
@@ -120,7 +141,9 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		Handler:           s.handler(),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
 		// Mostly client-caused (TLS handshake failures, bad requests).
 		ErrorLog: slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
 	}

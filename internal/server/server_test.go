@@ -93,7 +93,7 @@ func TestRouting(t *testing.T) {
 			wantBody: `{"error":"not_found","error_description":"no route for GET /a//hello"}`},
 		{name: "nothing at / without root", srv: plain, method: "GET", path: "/hello", wantStatus: 404,
 			wantBody: `{"error":"not_found","error_description":"no route for GET /hello"}`},
-		{name: "wrong method", srv: plain, method: "POST", path: "/a/hello", wantStatus: 405, wantAllow: "GET",
+		{name: "wrong method", srv: plain, method: "POST", path: "/a/hello", wantStatus: 405, wantAllow: "GET, HEAD",
 			wantBody: `{"error":"method_not_allowed","error_description":"POST is not allowed on /a/hello"}`},
 		{name: "health", srv: plain, method: "GET", path: "/_authmock/health", wantStatus: 200, wantBody: `{"status":"ok"}`},
 		{name: "health wrong method", srv: plain, method: "DELETE", path: "/_authmock/health", wantStatus: 405, wantAllow: "GET, HEAD",
@@ -113,9 +113,9 @@ func TestRouting(t *testing.T) {
 		{name: "other instance unaffected by root", srv: rooted, method: "GET", path: "/nested/b/hello", wantStatus: 200,
 			wantBody: `{"greeting":"hello","issuer":"%s/nested/b","path":"/nested/b/hello"}`},
 		{name: "admin wins over root", srv: rooted, method: "GET", path: "/_authmock/health", wantStatus: 200, wantBody: `{"status":"ok"}`},
-		{name: "405 on another mount survives root", srv: rooted, method: "POST", path: "/nested/b/hello", wantStatus: 405, wantAllow: "GET",
+		{name: "405 on another mount survives root", srv: rooted, method: "POST", path: "/nested/b/hello", wantStatus: 405, wantAllow: "GET, HEAD",
 			wantBody: `{"error":"method_not_allowed","error_description":"POST is not allowed on /nested/b/hello"}`},
-		{name: "405 at root", srv: rooted, method: "POST", path: "/hello", wantStatus: 405, wantAllow: "GET",
+		{name: "405 at root", srv: rooted, method: "POST", path: "/hello", wantStatus: 405, wantAllow: "GET, HEAD",
 			wantBody: `{"error":"method_not_allowed","error_description":"POST is not allowed on /hello"}`},
 		{name: "404 at root", srv: rooted, method: "GET", path: "/nope", wantStatus: 404,
 			wantBody: `{"error":"not_found","error_description":"no route for GET /nope"}`},
@@ -143,14 +143,16 @@ func TestAccessors(t *testing.T) {
 	assert.Nil(t, s.Provider("nope"))
 	assert.Nil(t, s.TLSCertPEM())
 
+	// The probe endpoint is outside the admin guard: passwords (and
+	// client secrets) are fingerprints, as in the fixtures API.
 	res := do(t, nil, "GET", s.URL()+"/_authmock/providers", nil, nil)
 	require.Equal(t, 200, res.status)
 	assert.Equal(t, "no-store", res.header.Get("Cache-Control"))
 	assert.JSONEq(t, strings.ReplaceAll(`[
 		{"name":"a","dialect":"fake","url":"%s/a","mount":"/a",
-		 "description":{"dialect":"fake","endpoints":[{"name":"hello","url":"%s/a/hello"}],"users":[{"username":"alice","password":"pw"}]}},
+		 "description":{"dialect":"fake","endpoints":[{"name":"hello","url":"%s/a/hello"}],"users":[{"username":"alice","password":"[redacted sha256:30c952fa]"}]}},
 		{"name":"b","dialect":"fake","url":"%s","mount":"/nested/b","root":true,
-		 "description":{"dialect":"fake","endpoints":[{"name":"hello","url":"%s/hello"}],"users":[{"username":"alice","password":"pw"}]}}
+		 "description":{"dialect":"fake","endpoints":[{"name":"hello","url":"%s/hello"}],"users":[{"username":"alice","password":"[redacted sha256:30c952fa]"}]}}
 	]`, "%s", s.URL()), res.body)
 }
 
@@ -181,9 +183,22 @@ func TestCORS(t *testing.T) {
 		})
 	}
 	t.Run("simple request from an allowed origin", func(t *testing.T) {
-		res := do(t, nil, "GET", s.URL()+"/_authmock/nope", map[string]string{"Origin": "http://localhost:3000"}, nil)
+		res := do(t, nil, "GET", s.URL()+"/a/nope", map[string]string{"Origin": "http://localhost:3000"}, nil)
 		assert.Equal(t, 404, res.status)
 		assert.Equal(t, "http://localhost:3000", res.header.Get("Access-Control-Allow-Origin"), "404s carry CORS headers too")
+	})
+	t.Run("never on the admin API", func(t *testing.T) {
+		for _, path := range []string{"/_authmock/clock", "/_authmock/nope", "/_authmock/providers"} {
+			res := do(t, nil, "GET", s.URL()+path, map[string]string{"Origin": "http://localhost:3000"}, nil)
+			assert.Empty(t, res.header.Get("Access-Control-Allow-Origin"), path)
+			assert.Empty(t, res.header.Get("Access-Control-Allow-Credentials"), path)
+			pre := do(t, nil, "OPTIONS", s.URL()+path, map[string]string{
+				"Origin": "http://localhost:3000", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type",
+			}, nil)
+			assert.NotEqual(t, 204, pre.status, path)
+			assert.Empty(t, pre.header.Get("Access-Control-Allow-Origin"), path)
+			assert.Empty(t, pre.header.Get("Access-Control-Allow-Methods"), path)
+		}
 	})
 }
 

@@ -17,8 +17,10 @@ import (
 // exactly as their ordinary counterparts.
 func (p *Provider) verifyAccessToken(ctx context.Context, token string) (*accessClaims, error) {
 	claims := &accessClaims{}
-	parsed, err := p.keys.Verify(token, claims, jwtutil.VerifyOptions{Now: p.deps.Clock.Now, Issuer: p.deps.Issuer})
+	parsed, err := p.keys.Verify(token, claims, jwtutil.VerifyOptions{Now: p.deps.Clock.Now, Issuer: p.deps.Issuer, Type: accessTokenType})
 	switch {
+	case errors.Is(err, jwtutil.ErrWrongType):
+		return nil, oauth.InvalidToken("the token is not an access token").WithCause(err)
 	case errors.Is(err, jwt.ErrTokenExpired):
 		return nil, errAccessExpired().WithCause(err)
 	case err != nil:

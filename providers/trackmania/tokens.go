@@ -210,8 +210,10 @@ func (p *Provider) verifyAccess(ctx context.Context, token string) (access, erro
 		}
 	} else {
 		claims := &jwtClaims{}
-		parsed, err := p.keys.Verify(token, claims, jwtutil.VerifyOptions{Now: p.deps.Clock.Now, Issuer: p.deps.Issuer})
+		parsed, err := p.keys.Verify(token, claims, jwtutil.VerifyOptions{Now: p.deps.Clock.Now, Issuer: p.deps.Issuer, Type: accessTokenJWTType})
 		switch {
+		case errors.Is(err, jwtutil.ErrWrongType):
+			return access{}, oauth.InvalidToken("the token is not an access token").WithCause(err)
 		case errors.Is(err, jwt.ErrTokenExpired):
 			return access{}, oauth.InvalidToken("the access token expired").WithCause(err)
 		case err != nil:

@@ -207,7 +207,7 @@ func TestLiveServerRoutes(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
-	assert.Equal(t, "GET", resp.Header.Get("Allow"))
+	assert.Equal(t, "GET, HEAD", resp.Header.Get("Allow"))
 	assert.JSONEq(t, `{"error":"method_not_allowed","error_description":"POST is not allowed on /trackmania/oauth/authorize"}`, string(body))
 
 	resp, err = http.Get(live.base + "/api/user/maps/favorite/add")
