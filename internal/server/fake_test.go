@@ -69,7 +69,7 @@ func (p *fakeProvider) Mount(r *mux.Router) {
 	// /store fails as every dialect handler does when a store call fails:
 	// an ERROR line and a 500.
 	r.HandleFunc("/store", func(w http.ResponseWriter, req *http.Request) {
-		if _, err := p.deps.Store.Revoked(req.Context(), "jti:x"); err != nil {
+		if _, err := p.deps.Store.ReadLiveness(req.Context(), []string{"a:x"}, nil, nil); err != nil {
 			p.deps.Logger.ErrorContext(req.Context(), "request failed", "error", err)
 			httpx.WriteJSON(w, http.StatusInternalServerError, map[string]string{"error": "server_error"})
 			return
