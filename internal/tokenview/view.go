@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -48,20 +49,20 @@ type View struct {
 }
 
 // Decode reads a compact JWT's header and claims without checking
-// anything. Numbers keep their exact text.
+// anything. Numbers keep their exact text. Errors wrap ErrNotJWT.
 func Decode(token string) (header, claims map[string]any, err error) {
 	if len(token) > maxLen {
-		return nil, nil, errors.New("not a JWT: longer than 16 KiB")
+		return nil, nil, fmt.Errorf("%w: longer than 16 KiB", ErrNotJWT)
 	}
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 {
-		return nil, nil, errors.New("not a JWT: a JWT has three dot-separated parts")
+		return nil, nil, fmt.Errorf("%w: a JWT has three dot-separated parts", ErrNotJWT)
 	}
 	if header, err = segment(parts[0]); err != nil {
-		return nil, nil, errors.New("not a JWT: header " + err.Error())
+		return nil, nil, fmt.Errorf("%w: header %v", ErrNotJWT, err)
 	}
 	if claims, err = segment(parts[1]); err != nil {
-		return nil, nil, errors.New("not a JWT: claims " + err.Error())
+		return nil, nil, fmt.Errorf("%w: claims %v", ErrNotJWT, err)
 	}
 	return header, claims, nil
 }
@@ -88,11 +89,12 @@ func Looks(s string) bool {
 
 // Inspect decodes token and checks its signature against keys (nil when
 // the instance issues no JWTs); now is the instance's clock, used only to
-// report out-of-date claims. It fails only for a token it cannot decode.
+// report out-of-date claims. It fails only for a token it cannot decode,
+// with an error wrapping ErrNotJWT.
 func Inspect(token string, keys *jwtutil.KeySet, now func() time.Time) (View, error) {
 	header, claims, err := Decode(token)
 	if err != nil {
-		return View{}, errors.Join(ErrNotJWT, err)
+		return View{}, err
 	}
 	v := View{Header: header, Claims: claims}
 	if keys == nil {
