@@ -6,7 +6,6 @@ import (
 
 	"github.com/authmock/authmock/internal/provider"
 	"github.com/authmock/authmock/internal/tokenview"
-	"github.com/authmock/authmock/jwtutil"
 )
 
 // inspectRequest is the body of POST /providers/{name}/tokens/inspect.
@@ -31,11 +30,7 @@ func (a *Admin) inspectTokens(w http.ResponseWriter, r *http.Request) error {
 	if req.Token == "" {
 		return badRequest(`set "token"`)
 	}
-	var keys *jwtutil.KeySet // nil: the instance signs nothing, no verdict
-	if kh, ok := p.(provider.KeyHolder); ok {
-		keys = kh.KeySet()
-	}
-	v, err := tokenview.Inspect(req.Token, keys, a.Clock.Now)
+	v, err := tokenview.Inspect(req.Token, provider.Keys(p), a.Clock.Now)
 	if errors.Is(err, tokenview.ErrNotJWT) {
 		return badRequest("%v; an opaque token cannot be decoded", err)
 	}

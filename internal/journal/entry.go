@@ -26,6 +26,9 @@ type Entry struct {
 	BodyNote string   `json:"body_note,omitempty"`
 	Status   int      `json:"status"`
 	Response Response `json:"response"`
+	// Tokens are the JWTs in the exchange, decoded, when the journal has
+	// an inspector.
+	Tokens []JWT `json:"tokens,omitempty"`
 	// Fault names the fault rule that answered instead of the provider.
 	Fault      string  `json:"fault,omitempty"`
 	DurationMS float64 `json:"duration_ms"`

@@ -15,6 +15,9 @@ type Journal struct {
 	entries []Entry // ring storage, len == size once full
 	next    int     // index the next entry is written to
 	seq     uint64
+	// inspect decodes the JWTs of recorded exchanges; nil leaves them out.
+	// Set before serving, read-only after.
+	inspect Inspector
 }
 
 // New returns a journal keeping the newest size entries; size <= 0 keeps

@@ -10,3 +10,11 @@ type KeyHolder interface {
 	// (opaque tokens).
 	KeySet() *jwtutil.KeySet
 }
+
+// Keys returns p's key set, or nil when p signs no JWTs.
+func Keys(p Provider) *jwtutil.KeySet {
+	if kh, ok := p.(KeyHolder); ok {
+		return kh.KeySet()
+	}
+	return nil
+}
