@@ -95,7 +95,9 @@ func TestMiddlewareTokensNeedAnInspector(t *testing.T) {
 }
 
 func TestMiddlewareDecodesAtMostMaxTokens(t *testing.T) {
-	inspect := func(_, token string) (tokenview.View, error) { return tokenview.Inspect(token, nil, func() time.Time { return t0 }) }
+	inspect := func(_, token string) (tokenview.View, error) {
+		return tokenview.Inspect(token, nil, func() time.Time { return t0 })
+	}
 	body := map[string]any{}
 	for i := range maxTokens + 3 {
 		body[string(rune('a'+i))] = fakeJWT(string(rune('a' + i)))
