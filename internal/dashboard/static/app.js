@@ -21,6 +21,8 @@ function el(tag, props = {}, ...kids) {
   return n;
 }
 const pretty = (v) => el('pre', { class: 'json', text: JSON.stringify(v, null, 2) });
+// fields shows a map of lists (headers, query, form) one "name: value" a line.
+const fields = (m) => el('pre', { class: 'json', text: Object.entries(m).map(([k, vs]) => `${k}: ${[].concat(vs).join(', ')}`).join('\n') });
 
 // --- the admin API ------------------------------------------------------------
 
@@ -64,7 +66,7 @@ function say(message, isError = false) {
   s.classList.toggle('error', isError);
 }
 
-// problemsOf lists an error's message and any fixture problems by path.
+// errorView shows an error's message and any fixture problems by path.
 function errorView(err) {
   const box = el('div', { class: 'error' }, err.message);
   const problems = err.body && err.body.problems;
@@ -72,12 +74,12 @@ function errorView(err) {
   return box;
 }
 
-// run performs an action for a form or button, showing the outcome in
-// `into` (or the status line).
+// run performs an action for a form or button, showing the node it
+// returns, or its error, in `into` (errors also on the status line).
 async function run(into, fn) {
   try {
     const out = await fn();
-    if (into) into.replaceChildren(...(out ? [out] : []));
+    if (into && out) into.replaceChildren(out);
   } catch (err) {
     if (into) into.replaceChildren(errorView(err));
     say(err.message, true);
@@ -259,13 +261,13 @@ function section(title, ...parts) {
 
 function entryDetails(e) {
   const req = [];
-  if (e.query) req.push(section('query', pretty(e.query)));
-  req.push(section('headers', pretty(e.headers)));
-  if (e.form) req.push(section('form', pretty(e.form)));
+  if (e.query) req.push(section('query', fields(e.query)));
+  req.push(section('headers', fields(e.headers)));
+  if (e.form) req.push(section('form', fields(e.form)));
   if (e.json !== undefined) req.push(section('json', pretty(e.json)));
   if (e.body_note) req.push(el('p', { class: 'muted', text: e.body_note }));
   const res = [];
-  if (e.response.headers) res.push(section('headers', pretty(e.response.headers)));
+  if (e.response.headers) res.push(section('headers', fields(e.response.headers)));
   if (e.response.json !== undefined) res.push(section('json', pretty(e.response.json)));
   res.push(el('p', { class: 'muted', text: `${e.response.bytes} bytes, ${e.duration_ms} ms` }));
   return el('div', { class: 'details' },
@@ -388,7 +390,7 @@ function setupClock() {
 let routes = [];
 
 async function loadRoutes() {
-  const f = $('#fault-form');
+  const f = $('#fault-form').elements;
   const provider = f.provider.value;
   routes = provider ? (await api('GET', `/providers/${enc(provider)}/routes`)).routes : [];
   f.path.replaceChildren(el('option', { value: '', text: 'any path' }), ...routes.map((r) => el('option', { value: r.path, text: r.path })));
@@ -396,7 +398,7 @@ async function loadRoutes() {
 }
 
 function loadMethods() {
-  const f = $('#fault-form');
+  const f = $('#fault-form').elements;
   const route = routes.find((r) => r.path === f.path.value);
   const methods = route && route.methods ? route.methods : ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
   f.method.replaceChildren(el('option', { value: '', text: 'any method' }), ...methods.map((m) => el('option', { value: m, text: m })));
@@ -417,10 +419,11 @@ async function refreshFaults() {
 
 async function setupFaults() {
   const f = $('#fault-form');
-  f.provider.addEventListener('change', () => run(null, loadRoutes));
-  f.path.addEventListener('change', loadMethods);
+  const c = f.elements;
+  c.provider.addEventListener('change', () => run(null, loadRoutes));
+  c.path.addEventListener('change', loadMethods);
   const { presets } = await api('GET', '/faults/presets');
-  f.preset.replaceChildren(el('option', { value: '', text: 'custom (status and body below)' }),
+  c.preset.replaceChildren(el('option', { value: '', text: 'custom (status and body below)' }),
     ...presets.map((p) => el('option', { value: p.name, text: p.name, title: p.description })));
   f.addEventListener('submit', (ev) => {
     ev.preventDefault();
@@ -461,7 +464,7 @@ function mergePatch(a, b) {
 }
 
 function fixturePath() {
-  const f = $('#fixture-pick');
+  const f = $('#fixture-pick').elements;
   return `/providers/${enc(f.provider.value)}/${enc(f.kind.value)}`;
 }
 
@@ -498,7 +501,7 @@ function fixtureItem(kind, item) {
 }
 
 async function loadKinds() {
-  const f = $('#fixture-pick');
+  const f = $('#fixture-pick').elements;
   if (!f.provider.value) return;
   try {
     const { kinds } = await api('GET', `/providers/${enc(f.provider.value)}/fixtures`);
@@ -513,14 +516,14 @@ async function loadKinds() {
 }
 
 async function loadFixtures() {
-  const kind = $('#fixture-pick').kind.value;
+  const kind = $('#fixture-pick').elements.kind.value;
   if (!kind) return;
   const data = await api('GET', fixturePath());
   $('#fixture-list').replaceChildren(...data[kind].map((item) => fixtureItem(kind, item)));
 }
 
 function setupFixtures() {
-  const f = $('#fixture-pick');
+  const f = $('#fixture-pick').elements;
   f.provider.addEventListener('change', loadKinds);
   f.kind.addEventListener('change', () => run($('#fixture-list'), loadFixtures));
   $('#fixture-add').addEventListener('submit', (ev) => {
