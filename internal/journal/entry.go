@@ -26,9 +26,10 @@ type Entry struct {
 	BodyNote string   `json:"body_note,omitempty"`
 	Status   int      `json:"status"`
 	Response Response `json:"response"`
-	// Tokens are the JWTs in the exchange, decoded, when the journal has
-	// an inspector.
+	// Tokens are the JWTs in the exchange, decoded when the entry is
+	// listed, when the journal has an inspector.
 	Tokens []JWT `json:"tokens,omitempty"`
+	seen   *seenTokens
 	// Fault names the fault rule that answered instead of the provider.
 	Fault      string  `json:"fault,omitempty"`
 	DurationMS float64 `json:"duration_ms"`

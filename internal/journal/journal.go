@@ -77,6 +77,9 @@ func (j *Journal) List(f Filter) []Entry {
 	if f.Limit > 0 && len(out) > f.Limit {
 		out = out[len(out)-f.Limit:]
 	}
+	for i := range out {
+		out[i].Tokens = j.decodeTokens(out[i])
+	}
 	return out
 }
 

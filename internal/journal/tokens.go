@@ -30,34 +30,60 @@ type JWT struct {
 // for, checking its signature against that instance's keys.
 type Inspector func(provider, token string) (tokenview.View, error)
 
-// SetInspector makes the journal decode the JWTs in each exchange it
-// records (Entry.Tokens). Call it before the middleware serves requests.
+// SetInspector makes the journal keep the JWTs of each exchange it
+// records and decode them when it lists the entry (Entry.Tokens). Call it
+// before the middleware serves requests.
 func (j *Journal) SetInspector(inspect Inspector) {
 	if j != nil {
 		j.inspect = inspect
 	}
 }
 
-// tokens finds the JWTs in an exchange's raw request and response, before
-// redaction, and decodes each once.
-func (j *Journal) tokens(provider string, r *http.Request, reqBody []byte, rec *recorder) []JWT {
+// seenTokens are the JWTs of one exchange, kept whole until the entry is
+// listed: signatures are checked only when someone looks, not on every
+// request, and then on the clock and keys of that moment. Entry holds them
+// behind a pointer, which fmt prints as an address, so a printed entry
+// shows no token.
+type seenTokens struct {
+	list []seenToken
+}
+
+type seenToken struct{ where, value string }
+
+// decodeTokens returns e's JWTs decoded by the inspector.
+func (j *Journal) decodeTokens(e Entry) []JWT {
+	if j.inspect == nil || e.seen == nil {
+		return nil
+	}
+	var out []JWT
+	for _, t := range e.seen.list {
+		v, err := j.inspect(e.Provider, t.value)
+		if err != nil {
+			continue // shaped like a JWT but not one: nothing to show
+		}
+		out = append(out, JWT{Where: t.where, Fingerprint: Fingerprint(t.value), View: v})
+	}
+	return out
+}
+
+// captureTokens finds the JWTs in an exchange's raw request and response,
+// before redaction.
+func (j *Journal) captureTokens(r *http.Request, reqBody []byte, rec *recorder) *seenTokens {
 	if j.inspect == nil {
 		return nil
 	}
-	var found []JWT
+	found := &seenTokens{}
 	seen := map[string]bool{}
 	add := func(where, value string) {
-		if len(found) >= maxTokens || seen[value] || !tokenview.Looks(value) {
+		if len(found.list) >= maxTokens || seen[value] || !tokenview.Looks(value) {
 			return
 		}
 		seen[value] = true
-		v, err := j.inspect(provider, value)
-		if err != nil {
-			return // shaped like a JWT but not one: nothing to show
+		if _, _, err := tokenview.Decode(value); err != nil {
+			return
 		}
-		found = append(found, JWT{Where: where, Fingerprint: Fingerprint(value), View: v})
+		found.list = append(found.list, seenToken{where: where, value: value})
 	}
-
 	for _, name := range sortedKeys(r.Header) {
 		for _, v := range r.Header[name] {
 			if scheme, rest, ok := strings.Cut(v, " "); ok && scheme != "" {
@@ -90,6 +116,9 @@ func (j *Journal) tokens(provider string, r *http.Request, reqBody []byte, rec *
 		if v, ok := decodeJSON(rec.body.Bytes()); ok {
 			walkJSON("response.json", v, add)
 		}
+	}
+	if len(found.list) == 0 {
+		return nil
 	}
 	return found
 }

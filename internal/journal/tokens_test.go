@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -73,11 +74,12 @@ func TestMiddlewareDecodesTokens(t *testing.T) {
 		{Where: "response.json.access_token", Fingerprint: Fingerprint(access), View: view("access")},
 		{Where: "response.json.nested.idToken", Fingerprint: Fingerprint(id), View: view("id")},
 	}, e.Tokens)
-	assert.Equal(t, []string{"p", "p", "p", "p", "p", "p"}, providers, "the exchange's instance judges each JWT-shaped value once (junk too, then left out)")
+	assert.Equal(t, []string{"p", "p", "p", "p", "p"}, providers, "the exchange's instance judges each JWT once; junk is left out")
 
 	raw, err := json.Marshal(e)
 	require.NoError(t, err)
-	assert.NotContains(t, string(raw), "SIG-", "no signature segment is kept, so nothing can be replayed")
+	assert.NotContains(t, string(raw), "SIG-", "no signature segment is shown, so nothing can be replayed")
+	assert.NotContains(t, fmt.Sprintf("%+v", e), "SIG-", "nor printed")
 	assert.Contains(t, string(raw), `"tokens":[{"where":"request.header.Authorization","fingerprint":"`+Fingerprint(bearer)+`","header":{"alg":"ES256","typ":"JWT"},"claims":{"sub":"bearer"},"signature":"valid"}`)
 }
 
@@ -106,4 +108,30 @@ func TestMiddlewareDecodesAtMostMaxTokens(t *testing.T) {
 		httpx.WriteJSON(w, http.StatusOK, body)
 	})
 	assert.Len(t, e.Tokens, maxTokens)
+}
+
+// Signatures are checked when an entry is listed, not on the request
+// path, and each listing judges on the clock of that moment.
+func TestTokensAreJudgedWhenListed(t *testing.T) {
+	calls := 0
+	problem := ""
+	j := New(10)
+	j.SetInspector(func(_, token string) (tokenview.View, error) {
+		calls++
+		v, err := tokenview.Inspect(token, nil, func() time.Time { return t0 })
+		v.Problem = problem
+		return v, err
+	})
+	h := j.Middleware(func() time.Time { return t0 }, classifyAll)(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		httpx.WriteJSON(w, http.StatusOK, map[string]string{"access_token": fakeJWT("a")})
+	}))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/p/token", nil))
+	assert.Equal(t, 0, calls, "nothing verified while serving")
+
+	require.Len(t, j.List(Filter{})[0].Tokens, 1)
+	assert.Equal(t, 1, calls)
+	problem = "token is expired"
+	assert.Equal(t, "token is expired", j.List(Filter{})[0].Tokens[0].Problem, "judged again at the next listing")
+	assert.Empty(t, j.List(Filter{After: 1}), "a poll with nothing new verifies nothing")
+	assert.Equal(t, 2, calls)
 }
