@@ -184,6 +184,18 @@ try {
     await editor.fill(JSON.stringify(other, null, 2));
     await alice.locator('button.save').click();
     await page.waitForSelector('#status:text("saved users alice")');
+
+    // A client the dialect would refuse: refused, with the problem at its path.
+    await pick.locator('select[name=kind]').selectOption('clients');
+    await page.locator('article.fixture[data-id=login-web]').waitFor();
+    const add = page.locator('#fixture-add');
+    await add.locator('input[name=id]').fill('bad-client');
+    await add.locator('textarea[name=item]').fill('{"secret": "s", "redirect_uris": ["not a url"]}');
+    await add.locator('button[type=submit]').click();
+    const problem = add.locator('.result .error li').first();
+    await problem.waitFor();
+    assert((await problem.innerText()).startsWith('redirect_uris[0]: '), `problem at its path: ${await problem.innerText()}`);
+    assertEqual(await page.locator('article.fixture[data-id=bad-client]').count(), 0, 'nothing added');
     await shot(page, 'fixtures');
 
     // Log in as her in the browser with the new password.
