@@ -5,7 +5,10 @@
 // logs in as them, and resets everything. A page on another port then tries
 // to reset authmock with a plain form POST and must be refused.
 //
-//   node dashboard.mjs http://127.0.0.1:PORT
+//   node dashboard.mjs http://127.0.0.1:PORT [http://127.0.0.1:PORT2 ADMIN_TOKEN]
+//
+// With the second server (started with --admin-token ADMIN_TOKEN), it also
+// checks that the page there asks for the token and then works.
 //
 // It uses the default "oidc" instance and the "oidc-login" instance of
 // .ci/e2e/ci-config.json, and resets the server at the end. Screenshots go
@@ -308,6 +311,25 @@ try {
     assertEqual(faults.body.rules.length, 1, 'nothing was reset: the fault is still queued');
     await adminAPI('POST', '/reset', {});
   });
+
+  const [tokenBase, adminToken] = process.argv.slice(3);
+  if (tokenBase) {
+    await check('behind server.admin_token: the page asks for the token, then works', async () => {
+      const res = await page.goto(`${tokenBase}/_authmock/ui`);
+      assertEqual(res.status(), 200, 'the page itself needs no token');
+      await page.locator('#token-form').waitFor();
+      await page.fill('#token-input', 'not-the-token-at-all');
+      await page.click('#token-form button[type=submit]');
+      await page.locator('#token-form').waitFor(); // asked again after the 401
+      await page.fill('#token-input', adminToken);
+      await page.click('#token-form button[type=submit]');
+      await page.waitForSelector('#status:text("connected")');
+      assert(await page.locator('#token-form').isHidden(), 'the form is gone');
+      await tab('clock');
+      await page.click('button[data-clock="freeze"]');
+      await page.waitForSelector('#clock-big-state:text("frozen")');
+    });
+  }
 
   await check('no script error and nothing blocked by the content-security policy', async () => {
     assertEqual(pageErrors.length, 0, `page errors: ${pageErrors.join(' | ')}`);

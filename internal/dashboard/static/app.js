@@ -417,14 +417,17 @@ async function refreshFaults() {
     })))));
 }
 
-async function setupFaults() {
+async function loadPresets() {
+  const { presets } = await api('GET', '/faults/presets');
+  $('#fault-form').elements.preset.replaceChildren(el('option', { value: '', text: 'custom (status and body below)' }),
+    ...presets.map((p) => el('option', { value: p.name, text: p.name, title: p.description })));
+}
+
+function setupFaults() {
   const f = $('#fault-form');
   const c = f.elements;
   c.provider.addEventListener('change', () => run(null, loadRoutes));
   c.path.addEventListener('change', loadMethods);
-  const { presets } = await api('GET', '/faults/presets');
-  c.preset.replaceChildren(el('option', { value: '', text: 'custom (status and body below)' }),
-    ...presets.map((p) => el('option', { value: p.name, text: p.name, title: p.description })));
   f.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const d = formData(f);
@@ -581,8 +584,8 @@ let started = false;
 async function start() {
   try {
     await refreshClock();
-    await loadProviders();
-    await setupFaultsOnce();
+    await loadPresets();
+    await loadProviders(); // fills the instance lists, which loads their routes and kinds
     await refreshFaults();
     say('connected');
   } catch (err) {
@@ -598,11 +601,6 @@ async function start() {
   pollJournal();
 }
 
-let faultsReady = false;
-async function setupFaultsOnce() {
-  if (!faultsReady) { await setupFaults(); faultsReady = true; await loadRoutes(); }
-}
-
 for (const b of $$('#tabs button')) b.addEventListener('click', () => showTab(b.dataset.tab));
 showTab(location.hash.slice(1) && $(`#tab-${CSS.escape(location.hash.slice(1))}`) ? location.hash.slice(1) : 'providers');
 for (const id of ['#jf-provider', '#jf-path', '#jf-status']) $(id).addEventListener('input', renderJournal);
@@ -616,6 +614,7 @@ $('#journal-clear').addEventListener('click', () => run(null, async () => {
 }));
 setupTokenTools();
 setupClock();
+setupFaults();
 setupFixtures();
 setupReset();
 setupTokenPrompt();
