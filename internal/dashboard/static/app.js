@@ -307,7 +307,11 @@ function renderJournal() {
   tick();
 }
 
+let polling = false; // one poll at a time, so a slow answer cannot be read twice
+
 async function pollJournal() {
+  if (polling) return;
+  polling = true;
   try {
     const data = await api('GET', `/journal?after=${journal.after}`);
     if (data.entries.length) {
@@ -319,7 +323,11 @@ async function pollJournal() {
       $('#journal-count').textContent = `${list.children.length} of ${journal.entries.length} exchanges`;
       tick();
     }
-  } catch { /* the status line shows API errors of actions; polling retries */ }
+  } catch {
+    /* the status line shows API errors of actions; polling retries */
+  } finally {
+    polling = false;
+  }
 }
 
 // --- token tools ------------------------------------------------------------------
