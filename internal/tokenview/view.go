@@ -82,7 +82,8 @@ func segment(s string) (map[string]any, error) {
 }
 
 // Looks reports whether s is shaped like a JWT: cheap enough to ask of
-// every value in an exchange before decoding any.
+// every value in an exchange before decoding any. A JWS header is a JSON
+// object, `{"`, which base64url-encodes to "eyJ".
 func Looks(s string) bool {
 	return len(s) <= maxLen && strings.Count(s, ".") == 2 && strings.HasPrefix(s, "eyJ")
 }
