@@ -400,7 +400,9 @@ let routes = [];
 async function loadRoutes() {
   const f = $('#fault-form').elements;
   const provider = f.provider.value;
-  routes = provider ? (await api('GET', `/providers/${enc(provider)}/routes`)).routes : [];
+  const list = provider ? (await api('GET', `/providers/${enc(provider)}/routes`)).routes : [];
+  if (f.provider.value !== provider) return; // another instance was picked meanwhile
+  routes = list;
   f.path.replaceChildren(el('option', { value: '', text: 'any path' }), ...routes.map((r) => el('option', { value: r.path, text: r.path })));
   loadMethods();
 }
@@ -513,23 +515,34 @@ function fixtureItem(kind, item) {
 
 async function loadKinds() {
   const f = $('#fixture-pick').elements;
-  if (!f.provider.value) return;
+  const provider = f.provider.value;
+  if (!provider) return;
   try {
-    const { kinds } = await api('GET', `/providers/${enc(f.provider.value)}/fixtures`);
+    const { kinds } = await api('GET', `/providers/${enc(provider)}/fixtures`);
+    if (f.provider.value !== provider) return; // another instance was picked meanwhile
     const keep = f.kind.value;
     f.kind.replaceChildren(...kinds.map((k) => el('option', { value: k, text: k })));
     if (kinds.includes(keep)) f.kind.value = keep;
-    await loadFixtures();
+    // Not again if the list shown is this one: that would close an open editor.
+    if (fixturePath() !== fixtures.shown) await loadFixtures();
   } catch (err) {
     f.kind.replaceChildren();
     $('#fixture-list').replaceChildren(errorView(err));
   }
 }
 
+// fixtures.seq numbers list loads so that only the latest one is shown;
+// fixtures.shown is the path of the list on screen.
+const fixtures = { seq: 0, shown: '' };
+
 async function loadFixtures() {
   const kind = $('#fixture-pick').elements.kind.value;
   if (!kind) return;
-  const data = await api('GET', fixturePath());
+  const path = fixturePath();
+  const seq = ++fixtures.seq;
+  const data = await api('GET', path);
+  if (seq !== fixtures.seq) return; // a newer load is on its way
+  fixtures.shown = path;
   $('#fixture-list').replaceChildren(...data[kind].map((item) => fixtureItem(kind, item)));
 }
 
