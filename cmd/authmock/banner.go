@@ -5,14 +5,17 @@ import (
 	"io"
 	"text/tabwriter"
 
+	"github.com/authmock/authmock/internal/dashboard"
 	"github.com/authmock/authmock/internal/server"
 )
 
 // printBanner tells a person where everything is and how to sign in. The
 // first line is fixed ("authmock listening on URL") so that scripts can
-// read the port chosen for --addr 127.0.0.1:0.
+// read the port chosen for --addr 127.0.0.1:0; the second is the
+// dashboard's URL ("dashboard URL"), the first thing a person opens.
 func printBanner(w io.Writer, srv *server.Server) {
 	fmt.Fprintf(w, "authmock listening on %s\n", srv.URL())
+	fmt.Fprintf(w, "dashboard %s%s%s\n", srv.URL(), server.AdminPrefix, dashboard.Path)
 	for _, p := range srv.Providers() {
 		fmt.Fprintf(w, "\n%s (%s dialect)  %s\n", p.Name, p.Dialect, p.URL)
 		if p.Root {

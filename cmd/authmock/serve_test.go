@@ -48,7 +48,7 @@ func TestServeInProcess(t *testing.T) {
 	}
 	assert.Equal(t, 200, getStatus(t, srv.URL()+"/_authmock/health"))
 	assert.Equal(t, 200, getStatus(t, srv.ProviderURL("oidc")+"/.well-known/openid-configuration"))
-	assert.True(t, strings.HasPrefix(stdout.String(), "authmock listening on "+srv.URL()+"\n"), stdout.String())
+	assert.True(t, strings.HasPrefix(stdout.String(), "authmock listening on "+srv.URL()+"\ndashboard "+srv.URL()+"/_authmock/ui\n"), stdout.String())
 
 	cancel()
 	select {
@@ -71,6 +71,7 @@ func TestBanner(t *testing.T) {
 			name: "defaults",
 			want: []string{
 				"authmock listening on http://127.0.0.1:8080",
+				"dashboard http://127.0.0.1:8080/_authmock/ui",
 				"oidc (oidc dialect)  http://127.0.0.1:8080/oidc",
 				"  endpoints",
 				"    discovery    http://127.0.0.1:8080/oidc/.well-known/openid-configuration",

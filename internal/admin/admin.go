@@ -66,6 +66,7 @@ func (a *Admin) Mount(r *mux.Router) {
 	handle("/providers/{name}/tokens", a.mint, http.MethodPost)
 	handle("/providers/{name}/tokens/revoke", a.revokeTokens, http.MethodPost)
 	handle("/providers/{name}/tokens/expire", a.expireTokens, http.MethodPost)
+	handle("/providers/{name}/tokens/inspect", a.inspectTokens, http.MethodPost)
 	handle("/providers/{name}/fixtures", a.fixtureKinds, http.MethodGet)
 	fixture := func(path string, fn func(http.ResponseWriter, *http.Request) error, method string) {
 		g.Handle(path, a.handler(fn)).Methods(method).MatcherFunc(notReservedKind)

@@ -32,6 +32,10 @@ type Entry struct {
 	// connection, or the client left first).
 	Status   int      `json:"status"`
 	Response Response `json:"response"`
+	// Tokens are the JWTs in the exchange, decoded when the entry is
+	// listed, when the journal has an inspector.
+	Tokens []JWT `json:"tokens,omitempty"`
+	seen   *seenTokens
 	// Fault names the fault rule that answered instead of the provider.
 	Fault      string  `json:"fault,omitempty"`
 	DurationMS float64 `json:"duration_ms"`

@@ -26,6 +26,9 @@ type Journal struct {
 	entries []Entry
 	bytes   int // sum of the kept entries' sizes
 	seq     uint64
+	// inspect decodes the JWTs of recorded exchanges; nil leaves them out.
+	// Set before serving, read-only after.
+	inspect Inspector
 }
 
 // New returns a journal keeping the newest size entries, up to
@@ -96,6 +99,9 @@ func (j *Journal) List(f Filter) []Entry {
 	}
 	if f.Limit > 0 && len(out) > f.Limit {
 		out = out[len(out)-f.Limit:]
+	}
+	for i := range out {
+		out[i].Tokens = j.decodeTokens(out[i])
 	}
 	return out
 }

@@ -76,6 +76,7 @@ func (j *Journal) Middleware(now func() time.Time, classify Classify) httpx.Midd
 			}
 			e.Fault = fault
 			e.Response = rec.summary()
+			e.seen = j.captureTokens(r, body, rec)
 			e.DurationMS = float64(time.Since(start).Microseconds()) / 1000
 			j.Record(e)
 		})

@@ -12,6 +12,7 @@ import (
 	"github.com/gorilla/mux"
 
 	adminapi "github.com/authmock/authmock/internal/admin"
+	"github.com/authmock/authmock/internal/dashboard"
 	"github.com/authmock/authmock/internal/httpx"
 	"github.com/authmock/authmock/internal/journal"
 	"github.com/authmock/authmock/internal/oauth"
@@ -125,10 +126,13 @@ func (s *Server) lazyAdmin() http.Handler {
 		admin := prefixRouter(r, AdminPrefix)
 		admin.HandleFunc("/health", health).Methods(http.MethodGet, http.MethodHead)
 		admin.HandleFunc("/providers", s.listProviders).Methods(http.MethodGet, http.MethodHead)
-		(&adminapi.Admin{
+		a := &adminapi.Admin{
 			Clock: s.clock, Journal: s.journal, Faults: s.faults, Reset: s.Reset, Providers: s.Provider,
 			Token: s.cfg.Server.AdminToken, Logger: s.logger,
-		}).Mount(admin)
+		}
+		admin.Handle("/providers/{name}/routes", a.Guard(http.HandlerFunc(s.listRoutes))).Methods(http.MethodGet, http.MethodHead)
+		a.Mount(admin)
+		dashboard.Mount(admin, dashboard.Options{AdminBase: AdminPrefix, TokenRequired: a.Token != "", Guard: a.PageGuard})
 		return headAsGet(r)
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { build().ServeHTTP(w, r) })

@@ -137,6 +137,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		s.release()
 		return nil, err
 	}
+	s.journal.SetInspector(s.inspectToken)
 	s.http = &http.Server{
 		Handler:           s.handler(),
 		ReadHeaderTimeout: readHeaderTimeout,
