@@ -144,3 +144,12 @@ func (k *Key) signature(input []byte) ([]byte, error) {
 	}
 	return k.method.Sign(string(input), k.signingKey())
 }
+
+// SelectedSigner is the signer RSA keys constructed now get: SignerOpenSSL
+// or SignerGo. Caches of parsed keys include it in their key.
+func SelectedSigner() Signer {
+	if activeLib.Load() != nil {
+		return SignerOpenSSL
+	}
+	return SignerGo
+}

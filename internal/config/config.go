@@ -64,6 +64,10 @@ type Server struct {
 	// JournalSize is how many recent exchanges the journal keeps; 0 turns
 	// the journal off.
 	JournalSize int `json:"journal_size"`
+	// Signer chooses what computes RS256 signatures: "auto" (OpenSSL when
+	// it loads, else Go), "go" (crypto/rsa) or "openssl" (a start-up error
+	// when it cannot load). See jwtutil.SelectSigner.
+	Signer string `json:"signer"`
 }
 
 // TLS is the "server.tls" object. Serving TLS means either both files or
@@ -121,5 +125,6 @@ func Defaults() Server {
 		CORSOrigins:  []string{},
 		MaxBodyBytes: 1 << 20,
 		JournalSize:  500,
+		Signer:       "auto",
 	}
 }

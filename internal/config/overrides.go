@@ -86,6 +86,9 @@ func Settings() []Setting {
 		{Flag: "admin-token", Env: "AUTHMOCK_ADMIN_TOKEN", Path: "server.admin_token",
 			Usage: "require `TOKEN` as a bearer token on the admin API, which then answers any address (default: loopback only, no token)",
 			apply: str(func(s *Server) *string { return &s.AdminToken })},
+		{Flag: "signer", Env: "AUTHMOCK_SIGNER", Path: "server.signer",
+			Usage: "RS256 `SIGNER`: auto (OpenSSL's libcrypto.so.3 when it loads, else Go), go or openssl (default auto)",
+			apply: str(func(s *Server) *string { return &s.Signer })},
 	}
 }
 
