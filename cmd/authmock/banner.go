@@ -6,12 +6,13 @@ import (
 	"text/tabwriter"
 
 	"github.com/authmock/authmock/internal/server"
+	"github.com/authmock/authmock/jwtutil"
 )
 
 // printBanner tells a person where everything is and how to sign in. The
 // first line is fixed ("authmock listening on URL") so that scripts can
 // read the port chosen for --addr 127.0.0.1:0.
-func printBanner(w io.Writer, srv *server.Server) {
+func printBanner(w io.Writer, srv *server.Server, signer jwtutil.SignerInfo) {
 	fmt.Fprintf(w, "authmock listening on %s\n", srv.URL())
 	for _, p := range srv.Providers() {
 		fmt.Fprintf(w, "\n%s (%s dialect)  %s\n", p.Name, p.Dialect, p.URL)
@@ -68,5 +69,6 @@ func printBanner(w io.Writer, srv *server.Server) {
 		fmt.Fprintf(tw, "TLS certificate\t%s (self-signed; trust it in your clients)\n", path)
 	}
 	_ = tw.Flush()
+	fmt.Fprintf(w, "RS256 signer: %s\n", signer)
 	fmt.Fprintln(w, "Ready. Press Ctrl-C to stop.")
 }

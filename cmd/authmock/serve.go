@@ -27,6 +27,11 @@ func serveCmd(ctx context.Context, args []string, e *env) int {
 		return code
 	}
 	logger := newLogger(cfg.Server, e.stderr, slog.LevelDebug)
+	signer, err := useSigner(cfg.Server, logger)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "authmock: %v\n", err)
+		return exitError
+	}
 	srv, err := server.New(cfg, server.Options{Logger: logger})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "authmock: %v\n", err)
@@ -37,7 +42,7 @@ func serveCmd(ctx context.Context, args []string, e *env) int {
 		fmt.Fprintf(e.stderr, "authmock: %v\n", err)
 		return exitError
 	}
-	printBanner(e.stdout, srv)
+	printBanner(e.stdout, srv, signer)
 	if e.started != nil {
 		e.started(srv)
 	}
