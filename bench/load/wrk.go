@@ -37,7 +37,8 @@ func runWrk(ctx context.Context, url, dir string, workers int, warm, window time
 		cctx, cancel := context.WithTimeout(ctx, d+drainTimeout)
 		defer cancel()
 		cmd := exec.CommandContext(cctx, "wrk", "-t", strconv.Itoa(threads), "-c", strconv.Itoa(workers),
-			"-d", fmt.Sprintf("%dms", d.Milliseconds()), "--timeout", requestTimeout.String(), "--latency", "-s", script, url)
+			"-d", fmt.Sprintf("%ds", max(1, int(d.Round(time.Second).Seconds()))), // wrk counts whole seconds
+			"--timeout", fmt.Sprintf("%ds", int(requestTimeout.Seconds())), "--latency", "-s", script, url)
 		cmd.WaitDelay = time.Second
 		out, err := cmd.CombinedOutput()
 		if err != nil {
