@@ -154,7 +154,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"sync"
 	"sync/atomic"
 	"unsafe"
 )
@@ -207,19 +206,21 @@ type osslState struct {
 	pkey *C.am_pkey
 	size int // signature length: the modulus size in bytes
 
-	// pooled selects reusing contexts across calls over a fresh context
-	// per call (see BenchmarkOpenSSLContext); idle holds at most maxIdle.
-	pooled  bool
-	maxIdle int
-	mu      sync.Mutex
-	idle    []*C.am_pkey_ctx
+	// slots, when contexts are pooled, holds one entry per signature that
+	// may run at once: a context, or nil for one not yet made. Taking one
+	// also bounds the threads inside OpenSSL at GOMAXPROCS, more of which
+	// would only queue for the cores; a goroutine waiting for a slot costs
+	// no thread. nil slots means a fresh context per call.
+	slots chan *C.am_pkey_ctx
 }
 
-// poolContexts is whether new keys reuse signing contexts. Setting one up
-// for signing makes OpenSSL 3 fetch the provider's implementation, under
-// locks shared by every thread; BenchmarkSignRS256 on 2 cores (RS256-2048,
-// medians of 5): pooled 251 µs/op serial and 146 µs/op from both cores,
-// per call 352 and 356 µs/op.
+// poolContexts is whether new keys keep their signing contexts (see
+// osslState.slots) rather than make one per call. Measured on 2 shared
+// cores, RS256-2048: BenchmarkSignRS256 spends the same CPU per signature
+// either way (about 265 µs; setting a context up is cheap), but under the
+// load tool (wrk, 16 connections) the pool cost 389-482 µs of server CPU
+// per token against 439-466 µs with a context per call, and it keeps the
+// threads inside OpenSSL at GOMAXPROCS.
 const poolContexts = true
 
 // newKey imports priv as an EVP_PKEY. The DER copy of the private key
@@ -237,7 +238,13 @@ func (l *osslLib) newKeyWith(priv *rsa.PrivateKey, pooled bool) (*osslKey, error
 	if pk == nil {
 		return nil, errors.New(l.errorString(e))
 	}
-	st := &osslState{lib: l, pkey: pk, size: priv.Size(), pooled: pooled, maxIdle: 2 * runtime.GOMAXPROCS(0)}
+	st := &osslState{lib: l, pkey: pk, size: priv.Size()}
+	if pooled {
+		st.slots = make(chan *C.am_pkey_ctx, max(2, runtime.GOMAXPROCS(0)))
+		for range cap(st.slots) {
+			st.slots <- nil
+		}
+	}
 	k := &osslKey{st: st}
 	runtime.AddCleanup(k, (*osslState).free, st)
 	return k, nil
@@ -246,10 +253,11 @@ func (l *osslLib) newKeyWith(priv *rsa.PrivateKey, pooled bool) (*osslKey, error
 // free releases the pooled contexts and the key. Only the cleanup calls
 // it, when no signature can be in flight.
 func (st *osslState) free() {
-	for _, c := range st.idle {
-		C.am_ctx_free(&st.lib.c, c)
+	for st.slots != nil && len(st.slots) > 0 {
+		if c := <-st.slots; c != nil {
+			C.am_ctx_free(&st.lib.c, c)
+		}
 	}
-	st.idle = nil
 	C.am_pkey_free(&st.lib.c, st.pkey)
 	st.pkey = nil
 	freedKeys.Add(1)
@@ -273,7 +281,9 @@ func (k *osslKey) signRS256(input []byte) ([]byte, error) {
 	if e != 0 {
 		if ctx != nil {
 			C.am_ctx_free(&st.lib.c, ctx) // state unknown after a failure
+			ctx = nil
 		}
+		st.put(ctx)
 		runtime.KeepAlive(k)
 		return nil, fmt.Errorf("openssl: sign: %s", st.lib.errorString(e))
 	}
@@ -283,39 +293,27 @@ func (k *osslKey) signRS256(input []byte) ([]byte, error) {
 	return sig, nil
 }
 
-// get returns an idle context, a new one, or nil for a per-call context.
+// get takes a slot, making its context on first use; with no pool it
+// returns nil, which asks am_sign for a context of its own.
 func (st *osslState) get() (*C.am_pkey_ctx, error) {
-	if !st.pooled {
+	if st.slots == nil {
 		return nil, nil
 	}
-	st.mu.Lock()
-	if n := len(st.idle); n > 0 {
-		c := st.idle[n-1]
-		st.idle = st.idle[:n-1]
-		st.mu.Unlock()
+	c := <-st.slots
+	if c != nil {
 		return c, nil
 	}
-	st.mu.Unlock()
 	var e C.ulong
-	c := C.am_ctx_new(&st.lib.c, st.pkey, &e)
-	if c == nil {
+	if c = C.am_ctx_new(&st.lib.c, st.pkey, &e); c == nil {
+		st.slots <- nil
 		return nil, fmt.Errorf("openssl: new signing context: %s", st.lib.errorString(e))
 	}
 	return c, nil
 }
 
-// put keeps c for the next call, or frees it when enough are idle.
+// put gives the slot back, with its context (nil after a failure).
 func (st *osslState) put(c *C.am_pkey_ctx) {
-	if c == nil {
-		return
-	}
-	st.mu.Lock()
-	if len(st.idle) < st.maxIdle {
-		st.idle = append(st.idle, c)
-		c = nil
-	}
-	st.mu.Unlock()
-	if c != nil {
-		C.am_ctx_free(&st.lib.c, c)
+	if st.slots != nil {
+		st.slots <- c
 	}
 }
