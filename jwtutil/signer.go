@@ -23,9 +23,6 @@ const (
 	SignerOpenSSL Signer = "openssl"
 )
 
-// Signers lists the valid choices, for validation messages.
-var Signers = []Signer{SignerAuto, SignerGo, SignerOpenSSL}
-
 // ErrOpenSSLUnavailable means the OpenSSL signer was asked for but cannot
 // be used: the binary was built without cgo, or libcrypto.so.3 did not load
 // or lacks a function authmock calls.
@@ -96,7 +93,8 @@ func resolveSigner(choice Signer, load func() (*osslLib, error)) (SignerInfo, *o
 }
 
 // ProbeSigner reports what SelectSigner(choice) would put in use, without
-// changing anything (for "authmock version").
+// changing which signer new keys get (for "authmock version"). It may load
+// the library, as SelectSigner would.
 func ProbeSigner(choice Signer) (SignerInfo, error) {
 	info, _, err := resolveSigner(choice, defaultLib)
 	return info, err

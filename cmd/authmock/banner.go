@@ -69,6 +69,6 @@ func printBanner(w io.Writer, srv *server.Server, signer jwtutil.SignerInfo) {
 		fmt.Fprintf(tw, "TLS certificate\t%s (self-signed; trust it in your clients)\n", path)
 	}
 	_ = tw.Flush()
-	fmt.Fprintf(w, "RS256 signer: %s\n", signer)
+	fmt.Fprintf(w, "RS256 signer: %s\n", describeSigner(signer))
 	fmt.Fprintln(w, "Ready. Press Ctrl-C to stop.")
 }

@@ -27,20 +27,29 @@ func useSigner(s config.Server, logger *slog.Logger) (jwtutil.SignerInfo, error)
 	return info, nil
 }
 
+// describeSigner is "openssl (OpenSSL 3.0.19 27 Jan 2026)", or for auto's
+// fallback "go (crypto/rsa; OpenSSL unavailable: REASON)".
+func describeSigner(info jwtutil.SignerInfo) string {
+	if info.Fallback != nil {
+		return fmt.Sprintf("%s (%s; OpenSSL unavailable: %v)", info.Signer, info.Detail, info.Fallback)
+	}
+	return info.String()
+}
+
 // printSigner writes the "signer" line of "authmock version": what the
-// AUTHMOCK_SIGNER setting (default auto) would put in use on this machine.
+// signer setting's environment variable (default auto) would put in use
+// on this machine.
 func printSigner(w io.Writer, lookup func(string) (string, bool)) {
 	choice := config.Defaults().Signer
-	if v, ok := lookup("AUTHMOCK_SIGNER"); ok && v != "" {
-		choice = v
+	for _, s := range config.Settings() {
+		if v, ok := lookup(s.Env); ok && v != "" && s.Flag == "signer" {
+			choice = v
+		}
 	}
 	info, err := jwtutil.ProbeSigner(jwtutil.Signer(choice))
-	switch {
-	case err != nil:
+	if err != nil {
 		fmt.Fprintf(w, "signer    %s: %v\n", choice, err)
-	case info.Fallback != nil:
-		fmt.Fprintf(w, "signer    %s (%s; OpenSSL unavailable: %v)\n", info.Signer, info.Detail, info.Fallback)
-	default:
-		fmt.Fprintf(w, "signer    %s\n", info)
+		return
 	}
+	fmt.Fprintf(w, "signer    %s\n", describeSigner(info))
 }
