@@ -15,6 +15,11 @@
 // the old key keep verifying until that key is removed. Its JWKS document is
 // rendered once per change, not per request.
 //
+// RS256 signatures are computed by crypto/rsa unless SelectSigner puts the
+// system's OpenSSL (libcrypto.so.3, loaded at run time in cgo builds on
+// Linux) in use for the RSA keys constructed afterwards; its signatures are
+// byte-identical to crypto/rsa's, and verification is always pure Go.
+//
 // The demo keys under fixtures/keys are public, checked-in test material for
 // reproducible tokens. They must never be used to protect anything real.
 package jwtutil

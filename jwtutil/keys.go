@@ -69,6 +69,7 @@ type Key struct {
 	thumb  string            // RFC 7638 thumbprint, computed once
 	hdrJWT string            // base64url of {"alg","kid","typ":"JWT"}, computed once
 	hdrs   *sync.Map         // typ → encoded header, for SignWithType; new per kid
+	ossl   *osslKey          // RS256 through OpenSSL (signer.go); nil means crypto/rsa
 }
 
 // GenerateKey returns a fresh random key for alg: RSA 2048 for RS256, P-256
@@ -157,6 +158,9 @@ func newAsymmetricKey(alg Algorithm, signer crypto.Signer, pub crypto.PublicKey)
 		signer: signer,
 		pub:    pub,
 		thumb:  thumb,
+	}
+	if err := k.attachSigner(); err != nil {
+		return nil, err
 	}
 	k.setKID("")
 	return k, nil

@@ -38,7 +38,7 @@ func (k *Key) sign(hdr string, claims jwt.Claims) (string, error) {
 	buf = append(buf, hdr...)
 	buf = append(buf, '.')
 	buf = b64.AppendEncode(buf, payload)
-	sig, err := k.method.Sign(string(buf), k.signingKey())
+	sig, err := k.signature(buf)
 	if err != nil {
 		return "", fmt.Errorf("jwtutil: sign with %s: %w", k.id, err)
 	}

@@ -128,10 +128,16 @@ func writeBareError(w http.ResponseWriter, status int, code string) {
 	_, _ = fmt.Fprintf(w, "{\"error\":%q}\n", code)
 }
 
-// serveBare runs the baseline on 127.0.0.1:0 at /oidc/token, prints
+// serveBare runs the baseline on 127.0.0.1:0 at /oidc/token with the
+// RS256 signer named (auto, go or openssl), prints
 // "bare listening on URL" and serves until stdin reaches EOF (the parent
 // closed it or died).
-func serveBare(alg string, stdin io.Reader, stdout io.Writer) error {
+func serveBare(alg, signer string, stdin io.Reader, stdout io.Writer) error {
+	// The same signer as the authmock it is compared with, selected before
+	// the key loads (a key gets its signer when it is constructed).
+	if _, err := jwtutil.SelectSigner(jwtutil.Signer(signer)); err != nil {
+		return err
+	}
 	keys, err := loadDemoKey(alg)
 	if err != nil {
 		return err

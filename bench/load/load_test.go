@@ -88,3 +88,55 @@ func TestParseFlags(t *testing.T) {
 	_, err = parseFlags([]string{"-concurrency", "0"}, &sink)
 	require.Error(t, err)
 }
+
+// wrkReport is wrk 4.1's report with --latency, as parseWrk reads it.
+const wrkReport = `Running 10s test @ http://127.0.0.1:40000/oidc/token
+  2 threads and 16 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     4.53ms    3.92ms  36.97ms   75.76%
+    Req/Sec     2.01k   215.43     2.52k    71.00%
+  Latency Distribution
+     50%    3.50ms
+     75%    5.91ms
+     90%    9.27ms
+     99%   19.02ms
+  39950 requests in 10.00s, 30.12MB read
+  Socket errors: connect 0, read 2, write 0, timeout 1
+  Non-2xx or 3xx responses: 4
+Requests/sec:   3994.70
+Transfer/sec:      3.01MB
+`
+
+func TestParseWrk(t *testing.T) {
+	s, err := parseWrk(wrkReport)
+	require.NoError(t, err)
+	assert.Equal(t, 39950, s.requests)
+	assert.Equal(t, 10*time.Second, s.elapsed)
+	assert.InDelta(t, 3995.0, s.rps(), 0.01)
+	assert.Equal(t, 7, s.errors, "non-2xx plus socket errors")
+	assert.Equal(t, "Non-2xx or 3xx responses: 4", s.firstError)
+	assert.Equal(t, 3500*time.Microsecond, s.p(50))
+	assert.Equal(t, 9270*time.Microsecond, s.p(90))
+	assert.Equal(t, 19020*time.Microsecond, s.p(99))
+	assert.Equal(t, 36970*time.Microsecond, s.max())
+
+	_, err = parseWrk("unable to connect to 127.0.0.1:1 Connection refused\n")
+	require.ErrorContains(t, err, "no request count")
+	_, err = parseWrk("  10 requests in 1.00s, 1MB read\n")
+	require.ErrorContains(t, err, "no latency distribution")
+}
+
+func TestParseFlagsSigners(t *testing.T) {
+	var sink strings.Builder
+	o, err := parseFlags([]string{"-signers", "openssl, go", "-loader", "wrk"}, &sink)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"openssl", "go"}, o.signers)
+	assert.Equal(t, []string{"openssl", "go"}, o.signersFor("RS256"))
+	assert.Equal(t, []string{""}, o.signersFor("ES256"), "the signer only matters for RS256")
+	assert.Equal(t, "wrk", o.loader)
+
+	_, err = parseFlags([]string{"-signers", "boring"}, &sink)
+	require.Error(t, err)
+	_, err = parseFlags([]string{"-loader", "ab"}, &sink)
+	require.Error(t, err)
+}

@@ -4,6 +4,7 @@
 // logging) is visible apart from the cost of signing a JWT.
 //
 //	go run ./bench/load [-duration 10s] [-concurrency 16] [-algs RS256,ES256,EdDSA,HS256] [-authmock BINARY]
+//	                    [-signers go,openssl] [-loader go|wrk] [-oauth2-mock-server node_modules/.bin/oauth2-mock-server]
 //
 // For each algorithm it writes a configuration in which the "oidc" instance
 // signs with that algorithm's demo key, starts authmock on 127.0.0.1:0 and
@@ -15,6 +16,14 @@
 // load generator, which shares the cores, disturbs least. Afterwards it
 // measures the time from process start to the first token and the idle
 // resident memory of both servers.
+//
+// RS256 is measured once per -signers entry (go: crypto/rsa; openssl: the
+// system's libcrypto.so.3, which needs a cgo build), authmock and the bare
+// baseline always with the same signer. With -oauth2-mock-server, that npm
+// server is started on loopback and loaded too, in the same run, for the
+// ratio the RS256 comparison is about. -loader wrk loads with wrk (Debian
+// package "wrk") instead of Go workers in this process: on 2 cores the
+// generator's own CPU use decides much of the result.
 //
 // Every phase has a deadline and every child process is killed when the
 // program ends, whether normally, on a signal or on a panic. The load
@@ -58,6 +67,10 @@ type options struct {
 	runs        int
 	startRuns   int
 	serveBare   string
+	bareSigner  string
+	signers     []string
+	loader      string
+	peer        string
 }
 
 func main() {
@@ -73,7 +86,7 @@ func mainCode() (code int) {
 		return 2
 	}
 	if opts.serveBare != "" {
-		if err := serveBare(opts.serveBare, os.Stdin, os.Stdout); err != nil {
+		if err := serveBare(opts.serveBare, opts.bareSigner, os.Stdin, os.Stdout); err != nil {
 			fmt.Fprintf(os.Stderr, "load -serve-bare: %v\n", err)
 			return 1
 		}
@@ -107,7 +120,7 @@ func mainCode() (code int) {
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
-	var algs string
+	var algs, signers string
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "measured load `time` per server and algorithm")
@@ -117,10 +130,14 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.runs, "runs", 1, "repeat each algorithm's measurement this many times, with fresh processes")
 	fs.IntVar(&o.startRuns, "start-runs", 10, "runs of the process-start-to-first-token measurement (the median is reported)")
 	fs.StringVar(&o.serveBare, "serve-bare", "", "internal: serve the bare baseline for `ALG` and exit when stdin closes")
+	fs.StringVar(&o.bareSigner, "bare-signer", "auto", "internal: the bare baseline's RS256 `SIGNER`")
+	fs.StringVar(&signers, "signers", "go,openssl", "comma-separated RS256 signers to measure (go, openssl, auto), each for authmock and the bare baseline")
+	fs.StringVar(&o.loader, "loader", "go", "load generator: go (workers in this process) or wrk (the wrk binary on PATH)")
+	fs.StringVar(&o.peer, "oauth2-mock-server", "", "also measure oauth2-mock-server's RS256 token endpoint: its CLI `binary` (node_modules/.bin/oauth2-mock-server)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: go run ./bench/load [flags]\n\n")
 		fs.VisitAll(func(f *flag.Flag) {
-			if f.Name == "serve-bare" {
+			if f.Name == "serve-bare" || f.Name == "bare-signer" {
 				return // hidden: only the program re-executes itself with it
 			}
 			name, usage := flag.UnquoteUsage(f)
@@ -151,7 +168,21 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		}
 		o.algs = append(o.algs, a)
 	}
+	for _, sg := range strings.Split(signers, ",") {
+		switch sg = strings.TrimSpace(sg); sg {
+		case "":
+		case "go", "openssl", "auto":
+			o.signers = append(o.signers, sg)
+		default:
+			fmt.Fprintf(stderr, "load: unknown signer %q (have go, openssl, auto)\n", sg)
+			return o, errors.New("usage")
+		}
+	}
 	switch {
+	case len(o.signers) == 0:
+		fmt.Fprintln(stderr, "load: -signers names no signer")
+	case o.loader != "go" && o.loader != "wrk":
+		fmt.Fprintln(stderr, "load: -loader must be go or wrk")
 	case len(o.algs) == 0:
 		fmt.Fprintln(stderr, "load: -algs names no algorithm")
 	case o.duration < 100*time.Millisecond || o.duration > 10*time.Minute:
@@ -172,7 +203,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 // added up, so that a wedged phase ends the run instead of hanging it.
 func (o options) budget() time.Duration {
 	perServer := startTimeout + warmup + o.duration + drainTimeout + 5*time.Second
-	total := buildTimeout + time.Duration(len(o.algs)*o.runs*2)*perServer
+	total := buildTimeout + time.Duration(len(o.algs)*len(o.signers)*o.runs*3)*perServer
 	total += time.Duration(o.startRuns) * (firstTokenLimit + 5*time.Second)
 	total += 2 * (startTimeout + idleBeforeRSS + 10*time.Second)
 	return total
@@ -186,10 +217,21 @@ var demoKeys = map[string]string{
 	"HS256": "demo-hs256",
 }
 
-// result is one server's measurement under load.
+// result is one server's measurement under load. alg is the label of the
+// measurement ("RS256/openssl #2"): the servers sharing it were measured
+// under the same conditions.
 type result struct {
 	alg, server string
 	stats       stats
+}
+
+// signersFor is what to measure alg with: every -signers entry for RS256,
+// which is the only algorithm the choice affects, else the default.
+func (o options) signersFor(alg string) []string {
+	if alg == "RS256" {
+		return o.signers
+	}
+	return []string{""}
 }
 
 func run(ctx context.Context, o options, procs *children, out io.Writer) error {
@@ -212,8 +254,8 @@ func run(ctx context.Context, o options, procs *children, out io.Writer) error {
 	}
 
 	fmt.Fprintf(out, "authmock load test: POST /oidc/token grant_type=client_credentials (demo-service, Basic), scope api:read\n")
-	fmt.Fprintf(out, "%d keep-alive workers, %s measured after %s warm-up, %d CPU(s) shared by servers and load generator, %s\n\n",
-		o.concurrency, o.duration, warmup, runtime.NumCPU(), runtime.Version())
+	fmt.Fprintf(out, "%d keep-alive workers (%s loader), %s measured after %s warm-up, %d CPU(s) shared by servers and load generator, %s\n\n",
+		o.concurrency, o.loader, o.duration, warmup, runtime.NumCPU(), runtime.Version())
 
 	var results []result
 	for _, alg := range o.algs {
@@ -222,25 +264,45 @@ func run(ctx context.Context, o options, procs *children, out io.Writer) error {
 			return err
 		}
 		for i := 0; i < o.runs; i++ {
-			label := alg
-			if o.runs > 1 {
-				label = fmt.Sprintf("%s #%d", alg, i+1)
+			for _, signer := range o.signersFor(alg) {
+				label := alg
+				if signer != "" {
+					label += "/" + signer
+				}
+				if o.runs > 1 {
+					label = fmt.Sprintf("%s #%d", label, i+1)
+				}
+				am, err := measure(ctx, o, procs, label, "authmock", bin, withSigner(authmockArgs(cfg, "127.0.0.1:0"), "--signer", signer), tmp, out)
+				if err != nil {
+					return err
+				}
+				bare, err := measure(ctx, o, procs, label, "bare", self, withSigner([]string{"-serve-bare", alg}, "-bare-signer", signer), tmp, out)
+				if err != nil {
+					return err
+				}
+				results = append(results, am, bare)
 			}
-			am, err := measure(ctx, o, procs, label, "authmock", bin, authmockArgs(cfg, "127.0.0.1:0"), out)
-			if err != nil {
-				return err
+			if alg == "RS256" && o.peer != "" {
+				label := alg
+				if o.runs > 1 {
+					label = fmt.Sprintf("%s #%d", label, i+1)
+				}
+				peer, err := measurePeer(ctx, o, procs, label, o.peer, tmp, out)
+				if err != nil {
+					return err
+				}
+				results = append(results, peer)
 			}
-			bare, err := measure(ctx, o, procs, label, "bare", self, []string{"-serve-bare", alg}, out)
-			if err != nil {
-				return err
-			}
-			results = append(results, am, bare)
 		}
 	}
 	fmt.Fprintln(out)
 	printDetails(out, results)
 	fmt.Fprintln(out)
 	printComparison(out, results)
+	if o.peer != "" {
+		fmt.Fprintln(out)
+		printPeerComparison(out, results)
+	}
 	if o.runs > 1 {
 		fmt.Fprintln(out)
 		printSpread(out, results)
@@ -267,15 +329,28 @@ func run(ctx context.Context, o options, procs *children, out io.Writer) error {
 }
 
 // measure starts one server, loads it and stops it.
-func measure(ctx context.Context, o options, procs *children, label, server, bin string, args []string, out io.Writer) (result, error) {
-	fmt.Fprintf(out, "%-10s %-8s starting ... ", label, server)
+func measure(ctx context.Context, o options, procs *children, label, server, bin string, args []string, dir string, out io.Writer) (result, error) {
+	fmt.Fprintf(out, "%-14s %-18s starting ... ", label, server)
 	p, err := procs.start(ctx, server, bin, args)
 	if err != nil {
 		fmt.Fprintln(out)
 		return result{}, err
 	}
 	defer p.stop()
-	s, err := runLoad(ctx, p.baseURL+"/oidc/token", o.concurrency, warmup, o.duration, p.cmd.Process.Pid)
+	return loadOne(ctx, o, label, server, p, p.baseURL+"/oidc/token", dir, out)
+}
+
+// loadOne loads a started server's token endpoint with o's loader.
+func loadOne(ctx context.Context, o options, label, server string, p *child, url, dir string, out io.Writer) (result, error) {
+	var (
+		s   stats
+		err error
+	)
+	if o.loader == "wrk" {
+		s, err = runWrk(ctx, url, dir, o.concurrency, warmup, o.duration, p.cmd.Process.Pid)
+	} else {
+		s, err = runLoad(ctx, url, o.concurrency, warmup, o.duration, p.cmd.Process.Pid)
+	}
 	if err != nil {
 		fmt.Fprintln(out)
 		return result{}, fmt.Errorf("%s %s: %w", server, label, err)
@@ -297,15 +372,40 @@ func printDetails(out io.Writer, results []result) {
 func printComparison(out io.Writer, results []result) {
 	fmt.Fprintln(out, "| alg | authmock req/s | bare req/s | ratio | authmock p99 | bare p99 |")
 	fmt.Fprintln(out, "|---|---:|---:|---:|---:|---:|")
-	for i := 0; i+1 < len(results); i += 2 {
-		am, bare := results[i].stats, results[i+1].stats
-		ratio := 0.0
-		if bare.rps() > 0 {
-			ratio = am.rps() / bare.rps()
+	for i, am := range results {
+		if am.server != "authmock" || i+1 >= len(results) || results[i+1].server != "bare" {
+			continue
 		}
+		bare := results[i+1].stats
 		fmt.Fprintf(out, "| %s | %.0f | %.0f | %.2f | %s | %s |\n",
-			results[i].alg, am.rps(), bare.rps(), ratio, fmtDur(am.p(99)), fmtDur(bare.p(99)))
+			am.alg, am.stats.rps(), bare.rps(), ratio(am.stats, bare), fmtDur(am.stats.p(99)), fmtDur(bare.p(99)))
 	}
+}
+
+// printPeerComparison sets every RS256 authmock measurement beside the
+// oauth2-mock-server measurement of the same run.
+func printPeerComparison(out io.Writer, results []result) {
+	fmt.Fprintf(out, "| RS256 | authmock req/s | %s req/s | ratio |\n", peerName)
+	fmt.Fprintln(out, "|---|---:|---:|---:|")
+	for _, peer := range results {
+		if peer.server != peerName {
+			continue
+		}
+		_, run, _ := strings.Cut(peer.alg, " #")
+		for _, am := range results {
+			alg, amRun, _ := strings.Cut(am.alg, " #")
+			if am.server == "authmock" && strings.HasPrefix(alg, "RS256") && amRun == run {
+				fmt.Fprintf(out, "| %s | %.0f | %.0f | %.2f |\n", am.alg, am.stats.rps(), peer.stats.rps(), ratio(am.stats, peer.stats))
+			}
+		}
+	}
+}
+
+func ratio(a, b stats) float64 {
+	if b.rps() <= 0 {
+		return 0
+	}
+	return a.rps() / b.rps()
 }
 
 // printSpread shows, per algorithm and server, how far repeated runs are

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -19,6 +20,9 @@ import (
 // bannerInfix is in the first stdout line of both authmock and the bare
 // baseline: "<name> listening on http://127.0.0.1:PORT".
 const bannerInfix = " listening on "
+
+// maxBannerLines is how many stdout lines may come before the banner.
+const maxBannerLines = 5
 
 // children is every process this program started, so that all of them can
 // be killed whatever way the program ends.
@@ -38,9 +42,9 @@ type child struct {
 	once    sync.Once
 }
 
-// spawn runs bin with args. The returned channel yields the first line
-// of its standard output (empty if it closes without one); the rest is
-// discarded so the child never blocks on a full pipe.
+// spawn runs bin with args. The returned channel yields the banner line
+// of its standard output (else the last line read, empty if none); the
+// rest is discarded so the child never blocks on a full pipe.
 func (cs *children) spawn(name, bin string, args []string) (*child, <-chan string, error) {
 	cmd := exec.Command(bin, args...)
 	cmd.SysProcAttr = childProcAttr()
@@ -64,9 +68,18 @@ func (cs *children) spawn(name, bin string, args []string) (*child, <-chan strin
 
 	first := make(chan string, 1)
 	go func() {
+		// The banner is the first line containing bannerInfix among the
+		// first few (oauth2-mock-server prints its key first).
 		br := bufio.NewReader(stdout)
-		line, _ := br.ReadString('\n')
-		first <- strings.TrimSpace(line)
+		var line string
+		for range maxBannerLines {
+			l, err := br.ReadString('\n')
+			line = strings.TrimSpace(l)
+			if strings.Contains(line, bannerInfix) || err != nil {
+				break
+			}
+		}
+		first <- line
 		_, _ = io.Copy(io.Discard, br)
 	}()
 	go func() {
@@ -202,4 +215,12 @@ func authmockArgs(config, addr string) []string {
 		args = append(args, "--config", config)
 	}
 	return args
+}
+
+// withSigner adds the RS256 signer choice, if any, to a server's args.
+func withSigner(args []string, flag, signer string) []string {
+	if signer == "" {
+		return args
+	}
+	return append(slices.Clone(args), flag, signer)
 }

@@ -7,13 +7,14 @@ import (
 
 	"github.com/authmock/authmock/internal/dashboard"
 	"github.com/authmock/authmock/internal/server"
+	"github.com/authmock/authmock/jwtutil"
 )
 
 // printBanner tells a person where everything is and how to sign in. The
 // first line is fixed ("authmock listening on URL") so that scripts can
 // read the port chosen for --addr 127.0.0.1:0; the second is the
 // dashboard's URL ("dashboard URL"), the first thing a person opens.
-func printBanner(w io.Writer, srv *server.Server) {
+func printBanner(w io.Writer, srv *server.Server, signer jwtutil.SignerInfo) {
 	fmt.Fprintf(w, "authmock listening on %s\n", srv.URL())
 	fmt.Fprintf(w, "dashboard %s%s%s\n", srv.URL(), server.AdminPrefix, dashboard.Path)
 	for _, p := range srv.Providers() {
@@ -71,5 +72,6 @@ func printBanner(w io.Writer, srv *server.Server) {
 		fmt.Fprintf(tw, "TLS certificate\t%s (self-signed; trust it in your clients)\n", path)
 	}
 	_ = tw.Flush()
+	fmt.Fprintf(w, "RS256 signer: %s\n", describeSigner(signer))
 	fmt.Fprintln(w, "Ready. Press Ctrl-C to stop.")
 }

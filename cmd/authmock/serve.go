@@ -22,6 +22,11 @@ func serveCmd(ctx context.Context, args []string, e *env) int {
 		return code
 	}
 	logger := newLogger(cfg.Server, e.stderr, slog.LevelDebug)
+	signer, err := useSigner(cfg.Server, logger)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "authmock: %v\n", err)
+		return exitError
+	}
 	srv, err := server.New(cfg, server.Options{Logger: logger})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "authmock: %v\n", err)
@@ -33,7 +38,7 @@ func serveCmd(ctx context.Context, args []string, e *env) int {
 		return exitError
 	}
 	startReleasing(ctx, srv)
-	printBanner(e.stdout, srv)
+	printBanner(e.stdout, srv, signer)
 	if e.started != nil {
 		e.started(srv)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/authmock/authmock/internal/server"
+	"github.com/authmock/authmock/jwtutil"
 )
 
 func getStatus(t *testing.T, url string) int {
@@ -84,6 +85,7 @@ func TestBanner(t *testing.T) {
 				"    bob    password bob-password",
 				"health     http://127.0.0.1:8080/_authmock/health",
 				"providers  http://127.0.0.1:8080/_authmock/providers",
+				"RS256 signer: go (crypto/rsa)",
 				"Ready. Press Ctrl-C to stop.",
 			},
 		},
@@ -109,7 +111,7 @@ func TestBanner(t *testing.T) {
 			defer srv.Close()
 
 			var out strings.Builder
-			printBanner(&out, srv)
+			printBanner(&out, srv, jwtutil.SignerInfo{Signer: jwtutil.SignerGo, Detail: "crypto/rsa"})
 			lines := strings.Split(out.String(), "\n")
 			i := 0
 			for _, want := range tc.want {

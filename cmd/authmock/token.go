@@ -53,7 +53,12 @@ func tokenCmd(ctx context.Context, args []string, e *env) int {
 		return code
 	}
 	defaultIssuer(&cfg.Server)
-	srv, err := server.New(cfg, server.Options{Logger: newLogger(cfg.Server, e.stderr, slog.LevelWarn)})
+	logger := newLogger(cfg.Server, e.stderr, slog.LevelWarn)
+	if _, err := useSigner(cfg.Server, logger); err != nil {
+		fmt.Fprintf(e.stderr, "authmock: %v\n", err)
+		return exitError
+	}
+	srv, err := server.New(cfg, server.Options{Logger: logger})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "authmock: %v\n", err)
 		return exitError

@@ -11,6 +11,7 @@ import (
 func versionCmd(e *env) int {
 	fmt.Fprintf(e.stdout, "authmock %s\n", version)
 	fmt.Fprintf(e.stdout, "go        %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	printSigner(e.stdout, e.lookup)
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
 		return exitOK

@@ -75,6 +75,10 @@ type Server struct {
 	// ShutdownGrace is how long requests in flight get to finish on
 	// SIGINT or SIGTERM before their connections are cut.
 	ShutdownGrace fixtures.Duration `json:"shutdown_grace"`
+	// Signer chooses what computes RS256 signatures: "auto" (OpenSSL when
+	// it loads, else Go), "go" (crypto/rsa) or "openssl" (a start-up error
+	// when it cannot load). See jwtutil.SelectSigner.
+	Signer string `json:"signer"`
 }
 
 // TLS is the "server.tls" object. Serving TLS means either both files or
@@ -135,5 +139,6 @@ func Defaults() Server {
 		AdminHosts:    []string{},
 		AdminOrigins:  []string{},
 		ShutdownGrace: fixtures.Duration(10 * time.Second),
+		Signer:        "auto",
 	}
 }

@@ -60,6 +60,7 @@ func TestEffectiveSpellsOutDefaults(t *testing.T) {
 	assert.False(t, doc.Defaults)
 	assert.Equal(t, "127.0.0.1:8080", doc.Server["addr"])
 	assert.Contains(t, doc.Server, "cors_origins")
+	assert.Equal(t, "auto", doc.Server["signer"])
 	require.Len(t, doc.Providers, 1)
 	assert.Equal(t, "/oidc", doc.Providers[0]["mount"])
 	assert.Equal(t, "1h0m0s", doc.Providers[0]["config"].(map[string]any)["token_ttl"], "dialect defaults are printed")

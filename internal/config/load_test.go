@@ -122,7 +122,7 @@ func TestLoadFiles(t *testing.T) {
 			wantPaths: []string{
 				"server.addr", "server.issuer_url", "server.log_level", "server.log_format",
 				"server.cors_origins[1]", "server.cors_origins[2]", "server.max_body_bytes",
-				"server.tls.key_file", "server.clock.frozen_at",
+				"server.signer", "server.tls.key_file", "server.clock.frozen_at",
 			},
 		},
 		{

@@ -92,6 +92,9 @@ func Settings() []Setting {
 		{Flag: "shutdown-grace", Env: "AUTHMOCK_SHUTDOWN_GRACE", Path: "server.shutdown_grace",
 			Usage: "on SIGINT or SIGTERM, give requests in flight `DURATION` (\"10s\", or seconds) to finish before cutting them off (default 10s)",
 			apply: applyDuration(func(s *Server) *fixtures.Duration { return &s.ShutdownGrace })},
+		{Flag: "signer", Env: "AUTHMOCK_SIGNER", Path: "server.signer",
+			Usage: "RS256 `SIGNER`: auto (OpenSSL's libcrypto.so.3 when it loads, else Go), go or openssl (default auto)",
+			apply: str(func(s *Server) *string { return &s.Signer })},
 	}
 }
 

@@ -63,12 +63,13 @@ func TestOverrides(t *testing.T) {
 			env: map[string]string{
 				"AUTHMOCK_ADDR": "0.0.0.0:9", "AUTHMOCK_ISSUER_URL": "http://auth.test/", "AUTHMOCK_LOG_LEVEL": "error",
 				"AUTHMOCK_LOG_FORMAT": "json", "AUTHMOCK_ROOT": "oidc", "AUTHMOCK_TLS": "1",
-				"AUTHMOCK_FROZEN_AT": "2030-01-01T00:00:00Z",
+				"AUTHMOCK_FROZEN_AT": "2030-01-01T00:00:00Z", "AUTHMOCK_SIGNER": "go",
 			},
 			want: func(s *Server) {
 				s.Addr, s.IssuerURL, s.LogLevel, s.LogFormat, s.Root = "0.0.0.0:9", "http://auth.test", "error", "json", "oidc"
 				s.TLS.SelfSigned = true
 				s.Clock.FrozenAt = "2030-01-01T00:00:00Z"
+				s.Signer = "go"
 			},
 		},
 		{
@@ -89,6 +90,18 @@ func TestOverrides(t *testing.T) {
 			flags:     flags("log-level", "loud"),
 			wantPaths: []string{"server.log_level"},
 			wantMsg:   "(from --log-level)",
+		},
+		{
+			name:      "unknown signer names the flag",
+			flags:     flags("signer", "boringssl"),
+			wantPaths: []string{"server.signer"},
+			wantMsg:   `"boringssl" must be auto, go or openssl (from --signer)`,
+		},
+		{
+			name:  "signer flag beats the file",
+			file:  `{"server":{"signer":"go"}}`,
+			flags: flags("signer", "openssl"),
+			want:  func(s *Server) { s.Signer = "openssl" },
 		},
 		{
 			name:      "bad env boolean names the variable",

@@ -71,6 +71,11 @@ func validateServer(s Server) fixtures.Problems {
 	if s.AdminToken != "" && (len(s.AdminToken) < 16 || strings.TrimSpace(s.AdminToken) != s.AdminToken) {
 		ps.Add("server.admin_token", "must be at least 16 characters with no surrounding spaces")
 	}
+	switch s.Signer {
+	case "auto", "go", "openssl":
+	default:
+		ps.Add("server.signer", "%q must be auto, go or openssl", s.Signer)
+	}
 	switch t := s.TLS; {
 	case t.CertFile != "" && t.KeyFile == "":
 		ps.Add("server.tls.key_file", "required with cert_file")

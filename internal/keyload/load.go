@@ -162,14 +162,15 @@ func fromSource(spec fixtures.KeySpec, src string, alg jwtutil.Algorithm, baseDi
 	}
 }
 
-// builtinKeys caches the parsed demo keys by name and algorithm: their
-// material never changes and a *jwtutil.Key is immutable and safe for
-// concurrent use, so every server in a process (authmocktest starts one
-// per test) can share them instead of redoing RSA's precomputation.
+// builtinKeys caches the parsed demo keys by name, algorithm and RS256
+// signer: their material never changes and a *jwtutil.Key is immutable and
+// safe for concurrent use, so every server in a process (authmocktest
+// starts one per test) can share them instead of redoing RSA's
+// precomputation (or OpenSSL's import).
 var builtinKeys sync.Map
 
 func builtinKey(name string, alg jwtutil.Algorithm) (*jwtutil.Key, error) {
-	cacheKey := name + "\x00" + string(alg)
+	cacheKey := name + "\x00" + string(alg) + "\x00" + string(jwtutil.SelectedSigner())
 	if k, ok := builtinKeys.Load(cacheKey); ok {
 		return k.(*jwtutil.Key), nil
 	}

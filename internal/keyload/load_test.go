@@ -172,3 +172,30 @@ func TestBuiltinKeysAreParsedOnce(t *testing.T) {
 	assert.Equal(t, "mine", b.Active().KID())
 	assert.NotEqual(t, "mine", c.Active().KID(), "a kid override does not leak into the shared key")
 }
+
+// TestBuiltinKeysFollowTheSigner: a demo key parsed while one RS256 signer
+// was selected is not handed out after another is selected.
+func TestBuiltinKeysFollowTheSigner(t *testing.T) {
+	t.Cleanup(func() { _, _ = jwtutil.SelectSigner(jwtutil.SignerGo) })
+	load := func() *jwtutil.Key {
+		t.Helper()
+		s, ps := LoadKeySet([]fixtures.KeySpec{{Builtin: "demo-rs256"}}, "")
+		require.Empty(t, ps)
+		return s.Active()
+	}
+	_, err := jwtutil.SelectSigner(jwtutil.SignerGo)
+	require.NoError(t, err)
+	goKey := load()
+	assert.Equal(t, jwtutil.SignerGo, goKey.Signer())
+
+	info, err := jwtutil.SelectSigner(jwtutil.SignerAuto)
+	require.NoError(t, err)
+	k := load()
+	assert.Equal(t, info.Signer, k.Signer(), "auto chose %s", info)
+	if info.Signer == jwtutil.SignerOpenSSL {
+		assert.NotSame(t, goKey, k)
+	}
+	_, err = jwtutil.SelectSigner(jwtutil.SignerGo)
+	require.NoError(t, err)
+	assert.Same(t, goKey, load(), "the Go-signing key is still cached")
+}
