@@ -70,7 +70,7 @@ func sizeOf(e Entry) int {
 	n := entryOverhead + len(e.Provider) + len(e.RequestID) + len(e.Method) + len(e.Path) +
 		len(e.QueryNote) + len(e.BodyNote) + len(e.Fault)
 	n += sizeOfValues(e.Query) + sizeOfValues(e.Headers) + sizeOfValues(e.Form) + sizeOfValues(e.Response.Headers)
-	n += sizeOfJSON(e.JSON) + sizeOfJSON(e.Response.JSON)
+	n += sizeOfJSON(e.JSON) + sizeOfJSON(e.Response.JSON) + e.raw.size()
 	return n
 }
 

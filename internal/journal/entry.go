@@ -35,7 +35,9 @@ type Entry struct {
 	// Tokens are the JWTs in the exchange, decoded when the entry is
 	// listed, when the journal has an inspector.
 	Tokens []JWT `json:"tokens,omitempty"`
-	seen   *seenTokens
+	// raw is what the entry shows once rendered (render.go): the bodies as
+	// sent, with their secrets. A pointer, which fmt prints as an address.
+	raw *rawExchange
 	// Fault names the fault rule that answered instead of the provider.
 	Fault      string  `json:"fault,omitempty"`
 	DurationMS float64 `json:"duration_ms"`

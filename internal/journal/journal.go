@@ -101,7 +101,7 @@ func (j *Journal) List(f Filter) []Entry {
 		out = out[len(out)-f.Limit:]
 	}
 	for i := range out {
-		out[i].Tokens = j.decodeTokens(out[i])
+		out[i] = j.rendered(out[i])
 	}
 	return out
 }

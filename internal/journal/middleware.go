@@ -67,7 +67,6 @@ func (j *Journal) Middleware(now func() time.Time, classify Classify) httpx.Midd
 			rec := &recorder{ResponseWriter: w}
 			next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), noteKey{}, &fault)))
 
-			describeRequestBody(&e, r.Header.Get("Content-Type"), body, counter)
 			e.Status = rec.status
 			if e.Status == 0 && fault == "" && !httpx.ClientGone(r.Context()) {
 				// net/http's implicit status. 0 says no answer was sent: a
@@ -76,7 +75,16 @@ func (j *Journal) Middleware(now func() time.Time, classify Classify) httpx.Midd
 			}
 			e.Fault = fault
 			e.Response = rec.summary()
-			e.seen = j.captureTokens(r, body, rec)
+			// Bodies are kept as sent and parsed, redacted and searched for
+			// tokens only when the entry is listed: decoding JSON on every
+			// request cost more than the rest of the request.
+			e.raw = &rawExchange{reqBody: body, reqType: r.Header.Get("Content-Type"), respBody: rec.jsonBody(), location: rec.location}
+			if counter != nil {
+				e.raw.reqRead, e.raw.reqEOF = counter.n, counter.eof
+			}
+			if j.inspect != nil {
+				e.raw.tokens = eagerTokens(r)
+			}
 			e.DurationMS = float64(time.Since(start).Microseconds()) / 1000
 			j.Record(e)
 		})
@@ -116,15 +124,15 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func describeRequestBody(e *Entry, contentType string, buf []byte, c *countingReader) {
+func describeRequestBody(e *Entry, contentType string, buf []byte, read int, eof bool) {
 	if len(buf) == 0 {
 		return
 	}
 	media, _, _ := mime.ParseMediaType(contentType)
 	if len(buf) > captureLimit {
-		size := fmt.Sprintf("at least %d", max(c.n, len(buf)))
-		if c.eof {
-			size = fmt.Sprintf("%d", c.n)
+		size := fmt.Sprintf("at least %d", max(read, len(buf)))
+		if eof {
+			size = fmt.Sprintf("%d", read)
 		}
 		e.BodyNote = fmt.Sprintf("%s bytes of %s, not shown: bodies over %d bytes are cut whole", size, orUnknown(media), captureLimit)
 		return
@@ -148,6 +156,11 @@ func describeRequestBody(e *Entry, contentType string, buf []byte, c *countingRe
 	default:
 		e.BodyNote = fmt.Sprintf("%d bytes of %s, not shown", len(body), orUnknown(media))
 	}
+}
+
+func mediaType(contentType string) string {
+	media, _, _ := mime.ParseMediaType(contentType)
+	return media
 }
 
 func orUnknown(media string) string {
@@ -175,11 +188,12 @@ func decodeJSON(b []byte) (any, bool) {
 // JSON body.
 type recorder struct {
 	http.ResponseWriter
-	status  int
-	headers map[string][]string
-	body    bytes.Buffer
-	json    bool
-	bytes   int
+	status   int
+	headers  map[string][]string
+	location string // as sent, for the tokens a redirect carries
+	body     bytes.Buffer
+	json     bool
+	bytes    int
 }
 
 func (rec *recorder) WriteHeader(code int) {
@@ -216,19 +230,24 @@ func (rec *recorder) snapshotHeaders() {
 		}
 	}
 	rec.headers = redactHeaders(kept)
+	rec.location = h.Get("Location")
 	media, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
 	rec.json = isJSON(media)
 }
 
+// summary is the response as the entry shows it, but for its JSON body,
+// which is decoded when the entry is listed (jsonBody).
 func (rec *recorder) summary() Response {
 	if rec.headers == nil {
 		rec.snapshotHeaders() // a handler that wrote nothing at all
 	}
-	s := Response{Headers: rec.headers, Bytes: rec.bytes}
+	return Response{Headers: rec.headers, Bytes: rec.bytes}
+}
+
+// jsonBody is the JSON response body to keep, or nil.
+func (rec *recorder) jsonBody() []byte {
 	if rec.json && rec.body.Len() > 0 && rec.body.Len() <= captureLimit {
-		if v, ok := decodeJSON(rec.body.Bytes()); ok {
-			s.JSON = RedactJSON(v)
-		}
+		return rec.body.Bytes()
 	}
-	return s
+	return nil
 }

@@ -33,8 +33,12 @@ func init() {
 }
 
 func normalise(name string) string {
-	return strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(name))
+	return strings.ToLower(separators.Replace(name))
 }
+
+// separators is built once: a Replacer compiles its table on first use, a
+// cost no request should pay again.
+var separators = strings.NewReplacer("_", "", "-", "")
 
 // IsSecretField reports whether a parameter or JSON member called name
 // carries a credential.

@@ -1,11 +1,8 @@
 package journal
 
 import (
-	"mime"
-	"net/http"
 	"net/url"
 	"sort"
-	"strings"
 
 	"github.com/authmock/authmock/internal/tokenview"
 )
@@ -39,88 +36,48 @@ func (j *Journal) SetInspector(inspect Inspector) {
 	}
 }
 
-// seenTokens are the JWTs of one exchange, kept whole until the entry is
+// seenToken is a JWT of an exchange, kept whole until the entry is
 // listed: signatures are checked only when someone looks, not on every
-// request, and then on the clock and keys of that moment. Entry holds them
-// behind a pointer, which fmt prints as an address, so a printed entry
-// shows no token.
-type seenTokens struct {
-	list []seenToken
-}
-
+// request, and then on the clock and keys of that moment.
 type seenToken struct{ where, value string }
 
-// decodeTokens returns e's JWTs decoded by the inspector.
-func (j *Journal) decodeTokens(e Entry) []JWT {
-	if j.inspect == nil || e.seen == nil {
-		return nil
+// tokenCollector gathers the distinct JWT-looking values of an exchange,
+// at most maxTokens of them.
+type tokenCollector struct {
+	list []seenToken
+	seen map[string]bool
+}
+
+func (c *tokenCollector) seenValue(v string) {
+	if c.seen == nil {
+		c.seen = map[string]bool{}
 	}
+	c.seen[v] = true
+}
+
+func (c *tokenCollector) add(where, value string) {
+	if len(c.list) >= maxTokens || c.seen[value] || !tokenview.Looks(value) {
+		return
+	}
+	c.seenValue(value)
+	c.list = append(c.list, seenToken{where: where, value: value})
+}
+
+// decodeTokens decodes an exchange's JWTs with the inspector; values shaped
+// like a JWT that do not decode are left out.
+func (j *Journal) decodeTokens(provider string, list []seenToken) []JWT {
 	var out []JWT
-	for _, t := range e.seen.list {
-		v, err := j.inspect(e.Provider, t.value)
+	for _, t := range list {
+		if _, _, err := tokenview.Decode(t.value); err != nil {
+			continue // shaped like a JWT, but junk: not worth the inspector
+		}
+		v, err := j.inspect(provider, t.value)
 		if err != nil {
-			continue // shaped like a JWT but not one: nothing to show
+			continue
 		}
 		out = append(out, JWT{Where: t.where, Fingerprint: Fingerprint(t.value), View: v})
 	}
 	return out
-}
-
-// captureTokens finds the JWTs in an exchange's raw request and response,
-// before redaction.
-func (j *Journal) captureTokens(r *http.Request, reqBody []byte, rec *recorder) *seenTokens {
-	if j.inspect == nil {
-		return nil
-	}
-	found := &seenTokens{}
-	seen := map[string]bool{}
-	add := func(where, value string) {
-		if len(found.list) >= maxTokens || seen[value] || !tokenview.Looks(value) {
-			return
-		}
-		seen[value] = true
-		if _, _, err := tokenview.Decode(value); err != nil {
-			return
-		}
-		found.list = append(found.list, seenToken{where: where, value: value})
-	}
-	for _, name := range sortedKeys(r.Header) {
-		for _, v := range r.Header[name] {
-			if scheme, rest, ok := strings.Cut(v, " "); ok && scheme != "" {
-				v = strings.TrimSpace(rest) // "Bearer <jwt>", "User <jwt>"
-			}
-			add("request.header."+name, v)
-		}
-	}
-	walkValues("request.query.", r.URL.Query(), add)
-	media, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	switch {
-	case media == "application/x-www-form-urlencoded":
-		if form, err := url.ParseQuery(string(reqBody)); err == nil {
-			walkValues("request.form.", form, add)
-		}
-	case isJSON(media):
-		if v, ok := decodeJSON(reqBody); ok {
-			walkJSON("request.json", v, add)
-		}
-	}
-	if loc := rec.ResponseWriter.Header().Get("Location"); loc != "" {
-		if u, err := url.Parse(loc); err == nil {
-			walkValues("response.location.", u.Query(), add)
-			if frag, err := url.ParseQuery(u.Fragment); err == nil {
-				walkValues("response.location.", frag, add)
-			}
-		}
-	}
-	if rec.json && rec.body.Len() <= captureLimit {
-		if v, ok := decodeJSON(rec.body.Bytes()); ok {
-			walkJSON("response.json", v, add)
-		}
-	}
-	if len(found.list) == 0 {
-		return nil
-	}
-	return found
 }
 
 func walkValues(prefix string, vs url.Values, add func(where, value string)) {
