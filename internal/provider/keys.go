@@ -13,7 +13,7 @@ type KeyHolder interface {
 
 // Keys returns p's key set, or nil when p signs no JWTs.
 func Keys(p Provider) *jwtutil.KeySet {
-	if kh, ok := p.(KeyHolder); ok {
+	if kh, ok := As[KeyHolder](p); ok {
 		return kh.KeySet()
 	}
 	return nil

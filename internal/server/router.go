@@ -151,7 +151,7 @@ func (s *Server) useSingleAuthorization(r *mux.Router, in *instance) {
 // own renderer when it has one (its dialect's error format), else RFC 6749
 // JSON.
 func errorRenderer(p provider.Provider) oauth.ErrorRenderer {
-	if r, ok := p.(oauth.ErrorRenderer); ok {
+	if r, ok := provider.As[oauth.ErrorRenderer](p); ok {
 		return r
 	}
 	return oauth.RFC6749Renderer{}
