@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 )
@@ -183,19 +181,7 @@ func sleepUntil(ctx context.Context, t time.Time) bool {
 
 // tokenOnce sends one client_credentials request and reads the whole body.
 func tokenOnce(ctx context.Context, client *http.Client, url string) (int, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(tokenRequestBody))
-	if err != nil {
-		return 0, nil, err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Authorization", basicAuth)
-	res, err := client.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(res.Body, 64<<10))
-	return res.StatusCode, body, err
+	return postForm(ctx, client, url, tokenRequestBody, basicAuth)
 }
 
 func clip(b []byte, n int) string {

@@ -5,6 +5,7 @@
 //
 //	go run ./bench/load [-duration 10s] [-concurrency 16] [-algs RS256,ES256,EdDSA,HS256] [-authmock BINARY]
 //	                    [-signers go,openssl] [-loader go|wrk] [-oauth2-mock-server node_modules/.bin/oauth2-mock-server]
+//	go run ./bench/load -mode soak|revoke|refresh|state [-soak 60s] [-idle 15s] [-refresh-tokens 1000000] [-loader wrk]
 //
 // For each algorithm it writes a configuration in which the "oidc" instance
 // signs with that algorithm's demo key, starts authmock on 127.0.0.1:0 and
@@ -24,6 +25,19 @@
 // ratio the RS256 comparison is about. -loader wrk loads with wrk (Debian
 // package "wrk") instead of Go workers in this process: on 2 cores the
 // generator's own CPU use decides much of the result.
+//
+// The other modes measure the token state authmock keeps (issue 11), on an
+// oidc instance signing with the demo HS256 key so that signing costs
+// little: -mode soak loads client_credentials for -soak (60 s, 32
+// connections unless -concurrency says otherwise) while sampling the
+// server's VmRSS every 5 s, then samples it idle for -idle; -mode revoke
+// then times tokens/revoke and tokens/expire by client_id and by username
+// (median of -admin-calls); -mode refresh issues -refresh-tokens refresh
+// tokens through the password grant (demo-web, alice, offline_access) with
+// RSS at each quarter, times expire and revoke by username, moves the admin
+// clock by -advance past their expiry and watches RSS for -settle; -mode
+// state does revoke, then refresh, each on a fresh server. Each prints
+// its figures against the issue's bars.
 //
 // Every phase has a deadline and every child process is killed when the
 // program ends, whether normally, on a signal or on a panic. The load
@@ -71,6 +85,15 @@ type options struct {
 	signers     []string
 	loader      string
 	peer        string
+
+	// The token-state modes (state.go).
+	mode          string
+	soak, idle    time.Duration
+	adminCalls    int
+	refreshTokens int
+	refreshLimit  time.Duration
+	advance       string
+	settle        time.Duration
 }
 
 func main() {
@@ -108,7 +131,11 @@ func mainCode() (code int) {
 	ctx, cancel := context.WithTimeout(ctx, opts.budget())
 	defer cancel()
 
-	if err := run(ctx, opts, procs, os.Stdout); err != nil {
+	runMode := run
+	if opts.mode != modeCompare {
+		runMode = runState
+	}
+	if err := runMode(ctx, opts, procs, os.Stdout); err != nil {
 		if ctxErr := context.Cause(ctx); ctxErr != nil {
 			err = fmt.Errorf("%w (%v)", err, ctxErr)
 		}
@@ -134,6 +161,14 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&signers, "signers", "go,openssl", "comma-separated RS256 signers to measure (go, openssl, auto), each for authmock and the bare baseline")
 	fs.StringVar(&o.loader, "loader", "go", "load generator: go (workers in this process) or wrk (the wrk binary on PATH)")
 	fs.StringVar(&o.peer, "oauth2-mock-server", "", "also measure oauth2-mock-server's RS256 token endpoint: its CLI `binary` (node_modules/.bin/oauth2-mock-server)")
+	fs.StringVar(&o.mode, "mode", modeCompare, "compare (token endpoint vs bare handler), or the token state: soak, revoke (soak, then revoke/expire by client and user), refresh (1M refresh tokens, then expiry), state (revoke and refresh)")
+	fs.DurationVar(&o.soak, "soak", time.Minute, "state modes: `time` of full client_credentials load (HS256)")
+	fs.DurationVar(&o.idle, "idle", 15*time.Second, "state modes: idle `time` after the soak before the last RSS reading")
+	fs.IntVar(&o.adminCalls, "admin-calls", 3, "state modes: calls of each revoke/expire selector (the median is reported; 0 skips the by-user calls of refresh)")
+	fs.IntVar(&o.refreshTokens, "refresh-tokens", 1_000_000, "refresh mode: refresh tokens to issue (password grant, demo-web, alice)")
+	fs.DurationVar(&o.refreshLimit, "refresh-limit", 6*time.Minute, "refresh mode: longest `time` for issuing them")
+	fs.StringVar(&o.advance, "advance", "721h", "refresh mode: admin clock advance past the refresh tokens' expiry (default refresh_token_ttl 720h)")
+	fs.DurationVar(&o.settle, "settle", time.Minute, "refresh mode: `time` RSS is watched after the clock moved")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: go run ./bench/load [flags]\n\n")
 		fs.VisitAll(func(f *flag.Flag) {
@@ -157,6 +192,11 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.serveBare != "" {
 		return o, nil
+	}
+	concurrencySet := false
+	fs.Visit(func(f *flag.Flag) { concurrencySet = concurrencySet || f.Name == "concurrency" })
+	if o.mode != modeCompare && !concurrencySet {
+		o.concurrency = stateConcurrency
 	}
 	for _, a := range strings.Split(algs, ",") {
 		if a = strings.TrimSpace(a); a == "" {
@@ -189,6 +229,18 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		fmt.Fprintln(stderr, "load: -duration must be between 100ms and 10m")
 	case o.concurrency < 1 || o.concurrency > 1024:
 		fmt.Fprintln(stderr, "load: -concurrency must be between 1 and 1024")
+	case o.mode != modeCompare && o.mode != modeSoak && o.mode != modeRevoke && o.mode != modeRefresh && o.mode != modeState:
+		fmt.Fprintf(stderr, "load: unknown -mode %q (have compare, soak, revoke, refresh, state)\n", o.mode)
+	case o.soak < time.Second || o.soak > 10*time.Minute || o.idle < time.Second || o.idle > 10*time.Minute:
+		fmt.Fprintln(stderr, "load: -soak and -idle must be between 1s and 10m")
+	case o.adminCalls < 0 || o.adminCalls > 20:
+		fmt.Fprintln(stderr, "load: -admin-calls must be between 0 and 20")
+	case o.refreshTokens < 1 || o.refreshTokens > 10_000_000:
+		fmt.Fprintln(stderr, "load: -refresh-tokens must be between 1 and 10,000,000")
+	case o.refreshLimit < time.Second || o.refreshLimit > 30*time.Minute || o.settle < time.Second || o.settle > 10*time.Minute:
+		fmt.Fprintln(stderr, "load: -refresh-limit must be between 1s and 30m, -settle between 1s and 10m")
+	case !validAdvance(o.advance):
+		fmt.Fprintln(stderr, "load: -advance must be a positive duration such as 721h")
 	case o.runs < 1 || o.runs > 20:
 		fmt.Fprintln(stderr, "load: -runs must be between 1 and 20")
 	case o.startRuns < 1 || o.startRuns > 100:
@@ -202,11 +254,19 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 // budget is the deadline for the whole program: every phase's own deadline
 // added up, so that a wedged phase ends the run instead of hanging it.
 func (o options) budget() time.Duration {
+	if o.mode != modeCompare {
+		return o.stateBudget()
+	}
 	perServer := startTimeout + warmup + o.duration + drainTimeout + 5*time.Second
 	total := buildTimeout + time.Duration(len(o.algs)*len(o.signers)*o.runs*3)*perServer
 	total += time.Duration(o.startRuns) * (firstTokenLimit + 5*time.Second)
 	total += 2 * (startTimeout + idleBeforeRSS + 10*time.Second)
 	return total
+}
+
+func validAdvance(s string) bool {
+	d, err := time.ParseDuration(s)
+	return err == nil && d > 0
 }
 
 // demoKeys maps each algorithm to the builtin demo key that signs with it.

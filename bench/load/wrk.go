@@ -28,29 +28,15 @@ func runWrk(ctx context.Context, url, dir string, workers int, warm, window time
 	if status, body, err := tokenOnce(ctx, newLoadClient(1), url); err != nil || status != 200 {
 		return stats{}, fmt.Errorf("first token request: status %d, %v: %s", status, err, clip(body, 300))
 	}
-	script := filepath.Join(dir, "token.lua")
-	if err := os.WriteFile(script, fmt.Appendf(nil, wrkScript, tokenRequestBody, basicAuth), 0o600); err != nil {
+	script, err := writeWrkScript(dir)
+	if err != nil {
 		return stats{}, err
 	}
-	threads := min(workers, 2)
-	run := func(d time.Duration) (string, error) {
-		cctx, cancel := context.WithTimeout(ctx, d+drainTimeout)
-		defer cancel()
-		cmd := exec.CommandContext(cctx, "wrk", "-t", strconv.Itoa(threads), "-c", strconv.Itoa(workers),
-			"-d", fmt.Sprintf("%ds", max(1, int(d.Round(time.Second).Seconds()))), // wrk counts whole seconds
-			"--timeout", fmt.Sprintf("%ds", int(requestTimeout.Seconds())), "--latency", "-s", script, url)
-		cmd.WaitDelay = time.Second
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			return "", fmt.Errorf("wrk: %w: %s", err, clip(out, 500))
-		}
-		return string(out), nil
-	}
-	if _, err := run(warm); err != nil {
+	if _, err := wrkFor(ctx, url, script, workers, warm); err != nil {
 		return stats{}, err
 	}
 	c0, cpuErr := processCPU(pid)
-	out, err := run(window)
+	out, err := wrkFor(ctx, url, script, workers, window)
 	if err != nil {
 		return stats{}, err
 	}
@@ -62,6 +48,28 @@ func runWrk(ctx context.Context, url, dir string, workers int, warm, window time
 		s.serverCPU = c1 - c0
 	}
 	return s, nil
+}
+
+// wrkFor runs wrk with script against url for d and returns its report.
+func wrkFor(ctx context.Context, url, script string, workers int, d time.Duration) (string, error) {
+	cctx, cancel := context.WithTimeout(ctx, d+drainTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(cctx, "wrk", "-t", strconv.Itoa(min(workers, 2)), "-c", strconv.Itoa(workers),
+		"-d", fmt.Sprintf("%ds", max(1, int(d.Round(time.Second).Seconds()))), // wrk counts whole seconds
+		"--timeout", fmt.Sprintf("%ds", int(requestTimeout.Seconds())), "--latency", "-s", script, url)
+	cmd.WaitDelay = time.Second
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("wrk: %w: %s", err, clip(out, 500))
+	}
+	return string(out), nil
+}
+
+// writeWrkScript writes the Lua script that makes wrk send the
+// client_credentials request of tokenOnce.
+func writeWrkScript(dir string) (string, error) {
+	script := filepath.Join(dir, "token.lua")
+	return script, os.WriteFile(script, fmt.Appendf(nil, wrkScript, tokenRequestBody, basicAuth), 0o600)
 }
 
 var (
