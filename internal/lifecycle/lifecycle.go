@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/authmock/authmock/internal/clock"
+	"github.com/authmock/authmock/internal/provider"
 	"github.com/authmock/authmock/internal/store"
 	"github.com/authmock/authmock/jwtutil"
 )
@@ -51,6 +52,19 @@ func Salt(name string, keys *jwtutil.KeySet) string {
 		return name
 	}
 	return name + "|" + keys.Active().KID()
+}
+
+// ForInstance is the usual Config of a provider instance: its store (for
+// marks, cut-offs and refresh families), clock, sequence and salt, and a
+// WithdrawRefresh that revokes the refresh token's family in the store.
+// A dialect changes what differs before calling New.
+func ForInstance(deps provider.Deps, keys *jwtutil.KeySet, resolve Resolver) Config {
+	st := deps.Store
+	return Config{
+		Store: st, Families: st, Clock: deps.Clock, Sequence: deps.Sequence,
+		Salt: Salt(deps.Name, keys), Resolve: resolve,
+		WithdrawRefresh: func(ctx context.Context, f Facts) error { return st.RevokeFamily(ctx, f.Family) },
+	}
 }
 
 // Lifecycle is one provider instance's token lifecycle. It is safe for

@@ -10,18 +10,6 @@ import (
 	"github.com/authmock/authmock/jwtutil"
 )
 
-// newLifecycle builds the instance's lifecycle. A revoked refresh token's
-// record is deleted, as a user disconnecting the application would have
-// it; the lifecycle's mark keeps it dead either way.
-func newLifecycle(deps provider.Deps, keys *jwtutil.KeySet, resolve lifecycle.Resolver) *lifecycle.Lifecycle {
-	return lifecycle.New(lifecycle.Config{
-		Store: deps.Store, Clock: deps.Clock, Sequence: deps.Sequence, Salt: lifecycle.Salt(deps.Name, keys), Resolve: resolve,
-		WithdrawRefresh: func(ctx context.Context, f lifecycle.Facts) error {
-			return deps.Store.DeleteRecord(ctx, refreshKey(f.Family))
-		},
-	})
-}
-
 // resolveToken reads a token by the dialect's own means: a refresh token
 // by its record (a deleted, expired or unknown one is unknown), an access
 // token by its signature and claims, whatever its times.

@@ -76,7 +76,15 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 		clouds: newCloudDirectory(cfg.Clouds, cfg.UserClouds),
 		pages:  pages,
 	}
-	p.life = newLifecycle(deps, keys, p.resolveToken)
+	// A refresh token is a record, not a store family: revoking one deletes
+	// it, as a user disconnecting the application would; the lifecycle's
+	// mark keeps it dead either way.
+	life := lifecycle.ForInstance(deps, keys, p.resolveToken)
+	life.Families = nil
+	life.WithdrawRefresh = func(ctx context.Context, f lifecycle.Facts) error {
+		return deps.Store.DeleteRecord(ctx, refreshKey(f.Family))
+	}
+	p.life = lifecycle.New(life)
 	p.editor = &directory.Editor{
 		Dir:         p.dir,
 		CheckClient: func(c fixtures.Client) fixtures.Problems { return checkClient(c) },

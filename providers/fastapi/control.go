@@ -7,19 +7,7 @@ import (
 	"github.com/authmock/authmock/internal/lifecycle"
 	"github.com/authmock/authmock/internal/provider"
 	"github.com/authmock/authmock/internal/store"
-	"github.com/authmock/authmock/jwtutil"
 )
-
-// newLifecycle builds the instance's lifecycle. A revoked refresh token's
-// family is revoked in the store too.
-func newLifecycle(deps provider.Deps, keys *jwtutil.KeySet, resolve lifecycle.Resolver) *lifecycle.Lifecycle {
-	return lifecycle.New(lifecycle.Config{
-		Store: deps.Store, Families: deps.Store, Clock: deps.Clock, Sequence: deps.Sequence, Salt: lifecycle.Salt(deps.Name, keys), Resolve: resolve,
-		WithdrawRefresh: func(ctx context.Context, f lifecycle.Facts) error {
-			return deps.Store.RevokeFamily(ctx, f.Family)
-		},
-	})
-}
 
 // resolve reads a token as issued: an access token by its session (JWT or
 // opaque, whether or not past its exp while the session lasts), a refresh

@@ -59,7 +59,7 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 		}
 		p.keys = keys
 	}
-	p.life = newLifecycle(deps, p.keys, p.resolve)
+	p.life = lifecycle.New(lifecycle.ForInstance(deps, p.keys, p.resolve))
 	p.editor = &directory.Editor{
 		Dir:       p.dir,
 		NoClients: true,

@@ -19,18 +19,6 @@ import (
 // An access token is named by its jti; a refresh token by its grant, the
 // family whose id is the "sid" of the grant's access and ID tokens.
 
-// newLifecycle builds the instance's lifecycle. A revoked refresh token's
-// family is revoked in the store too, so that rotating it fails atomically.
-func newLifecycle(deps provider.Deps, keys *jwtutil.KeySet, resolve lifecycle.Resolver) *lifecycle.Lifecycle {
-	return lifecycle.New(lifecycle.Config{
-		RefreshRevokesGrant: true,
-		Store:               deps.Store, Families: deps.Store, Clock: deps.Clock, Sequence: deps.Sequence, Salt: lifecycle.Salt(deps.Name, keys), Resolve: resolve,
-		WithdrawRefresh: func(ctx context.Context, f lifecycle.Facts) error {
-			return deps.Store.RevokeFamily(ctx, f.Family)
-		},
-	})
-}
-
 // resolveToken reads a token this instance issued: a refresh token by its
 // store record (a revoked family's too, so that revoking it again counts
 // nothing), an access token by its verified claims. A rotated-away refresh

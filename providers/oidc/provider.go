@@ -76,7 +76,11 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 		bearer:   oauth.BearerRenderer{Realm: deps.Issuer},
 		pages:    pages,
 	}
-	p.life = newLifecycle(deps, keys, p.resolveToken)
+	// Revoking a refresh token revokes its whole grant, as the revocation
+	// endpoint does (RFC 7009 §2.1).
+	life := lifecycle.ForInstance(deps, keys, p.resolveToken)
+	life.RefreshRevokesGrant = true
+	p.life = lifecycle.New(life)
 	p.editor = p.newEditor()
 	if p.discovery, err = json.Marshal(p.metadata()); err != nil {
 		return nil, err

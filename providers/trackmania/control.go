@@ -16,17 +16,6 @@ import (
 	"github.com/authmock/authmock/jwtutil"
 )
 
-// newLifecycle builds the instance's lifecycle. A revoked refresh token's
-// family is revoked in the store too, as reuse detection would.
-func newLifecycle(deps provider.Deps, keys *jwtutil.KeySet, resolve lifecycle.Resolver) *lifecycle.Lifecycle {
-	return lifecycle.New(lifecycle.Config{
-		Store: deps.Store, Families: deps.Store, Clock: deps.Clock, Sequence: deps.Sequence, Salt: lifecycle.Salt(deps.Name, keys), Resolve: resolve,
-		WithdrawRefresh: func(ctx context.Context, f lifecycle.Facts) error {
-			return deps.Store.RevokeFamily(ctx, f.Family)
-		},
-	})
-}
-
 // resolveToken reads a token the instance issued: a JWT access token by its
 // claims (its signature checked, its expiry not), an opaque one by its
 // record, a refresh token by its family's record.

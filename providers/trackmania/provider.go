@@ -79,7 +79,7 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 		}
 		p.keys = keys
 	}
-	p.life = newLifecycle(deps, p.keys, p.resolveToken)
+	p.life = lifecycle.New(lifecycle.ForInstance(deps, p.keys, p.resolveToken))
 	// The editor serialises changes, so that two concurrent puts cannot
 	// both take one display name.
 	p.editor = &directory.Editor{

@@ -182,22 +182,19 @@ func (b *Backend) Close() error {
 // Len reports how many entries a namespace holds: codes (consumed ones
 // included until they expire), refresh tokens (retired ones included),
 // records, and families revoked before any token was issued into them.
-// Marks and cut-offs are not entries (MarksLen counts marks). Expired entries count until they are swept. It is what
-// WithMaxEntries bounds.
+// Marks and cut-offs are not entries (MarksLen counts marks). Expired
+// entries count until they are swept. It is what WithMaxEntries bounds.
 func (b *Backend) Len(name string) int {
-	b.mu.Lock()
-	ns := b.namespaces[name]
-	b.mu.Unlock()
-	if ns == nil {
-		return 0
-	}
-	ns.mu.Lock()
-	defer ns.mu.Unlock()
-	return ns.len()
+	return b.count(name, (*namespace).len)
 }
 
 // MarksLen reports how many marks a namespace holds.
 func (b *Backend) MarksLen(name string) int {
+	return b.count(name, func(ns *namespace) int { return len(ns.marks) })
+}
+
+// count reads a number off a namespace under its lock; 0 for none.
+func (b *Backend) count(name string, of func(*namespace) int) int {
 	b.mu.Lock()
 	ns := b.namespaces[name]
 	b.mu.Unlock()
@@ -206,7 +203,7 @@ func (b *Backend) MarksLen(name string) int {
 	}
 	ns.mu.Lock()
 	defer ns.mu.Unlock()
-	return len(ns.marks)
+	return of(ns)
 }
 
 // namespace is one provider instance's store. Every exported method takes mu
