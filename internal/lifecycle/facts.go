@@ -3,6 +3,7 @@ package lifecycle
 import (
 	"encoding/binary"
 	"encoding/hex"
+	"strings"
 	"time"
 
 	"github.com/authmock/authmock/internal/store"
@@ -99,9 +100,10 @@ func newJTI(seq uint64, exp time.Time, tag uint32) string {
 	return hex.EncodeToString(b[:])
 }
 
-// ParseJTI reads what newJTI laid out. ok is false for anything else.
+// ParseJTI reads what newJTI laid out. ok is false for anything else,
+// upper-case hex included: a jti names a mark by its exact spelling.
 func ParseJTI(jti string) (seq uint64, exp time.Time, tag uint32, ok bool) {
-	if len(jti) != jtiLen {
+	if len(jti) != jtiLen || strings.ContainsAny(jti, "ABCDEF") {
 		return 0, time.Time{}, 0, false
 	}
 	var b [16]byte

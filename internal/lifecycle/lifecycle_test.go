@@ -3,6 +3,7 @@ package lifecycle_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -98,7 +99,7 @@ func TestJTI(t *testing.T) {
 	f, ok = w.l.AccessFacts(a.JTI, "", "web", "", a.ExpiresAt)
 	require.True(t, ok)
 	assert.Equal(t, "alice", f.Username, "a user the dialect could no longer name is found by the jti's tag")
-	for _, bad := range []string{"", "x", "00000000000000000000000000000000", a.JTI[:31] + "g", a.JTI + "0"} {
+	for _, bad := range []string{"", "x", "00000000000000000000000000000000", a.JTI[:31] + "g", a.JTI + "0", strings.ToUpper(a.JTI)} {
 		_, _, _, ok := lifecycle.ParseJTI(bad)
 		assert.False(t, ok, bad)
 	}
