@@ -21,6 +21,9 @@ const passwordRequestBody = "grant_type=password&username=alice&password=alice-p
 
 var demoWebAuth = "Basic " + b64std("demo-web:demo-web-secret")
 
+// restWait is the pause between the last token and the at-rest reading.
+const restWait = 25 * time.Second
+
 // maxRefreshErrors ends the issuing early: a server that refuses (a full
 // store answers 500) will not start accepting again.
 const maxRefreshErrors = 1000
@@ -126,8 +129,10 @@ func runRefresh(ctx context.Context, o options, p *child, out io.Writer) (refres
 	}
 	fmt.Fprintf(out, "%d in %s (%.0f/s), %d errors\n", r.issued, r.took.Round(time.Second), float64(r.issued)/r.took.Seconds(), r.errors)
 
-	// At rest: one sweep period on, so that what is measured is what stays.
-	if !sleepUntil(ctx, time.Now().Add(rssEvery+time.Second)) {
+	// At rest: long enough for a sweep and for the server to hand the
+	// garbage of the burst back once quiet (cmd/authmock/memory.go looks
+	// every 10 s), so that what is measured is what the tokens hold.
+	if !sleepUntil(ctx, time.Now().Add(restWait)) {
 		return r, ctx.Err()
 	}
 	if r.atRest, err = rssBytes(pid); err != nil {
@@ -184,7 +189,7 @@ func printRefresh(out io.Writer, name string, r refreshResult) {
 	for i, m := range r.milestones {
 		fmt.Fprintf(out, "| issuing, %s | %d | %.1f MiB | %s |\n", m.at.Round(time.Second), r.counts[i], mib(m.rss), perToken(m.rss, r.counts[i]))
 	}
-	fmt.Fprintf(out, "| at rest, %s after the last | %d | %.1f MiB | %s |\n", rssEvery+time.Second, r.issued, mib(r.atRest), perToken(r.atRest, r.issued))
+	fmt.Fprintf(out, "| at rest, %s after the last | %d | %.1f MiB | %s |\n", restWait, r.issued, mib(r.atRest), perToken(r.atRest, r.issued))
 	if r.afterAdmin >= 0 {
 		fmt.Fprintf(out, "| after expire+revoke by user | %d | %.1f MiB | |\n", r.issued, mib(r.afterAdmin))
 	}

@@ -37,7 +37,7 @@ func (o options) stateBudget() time.Duration {
 		}
 	}
 	if o.mode == modeRefresh || o.mode == modeState {
-		total += startTimeout + o.refreshLimit + rssEvery + 2*adminTimeout + adminTimeout + o.settle
+		total += startTimeout + o.refreshLimit + restWait + 2*adminTimeout + adminTimeout + o.settle
 	}
 	return total
 }
