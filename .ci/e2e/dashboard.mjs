@@ -168,6 +168,9 @@ try {
     await shot(page, 'faults');
     await row.locator('button', { hasText: 'delete' }).click();
     await page.waitForSelector('#status:text("deleted fault")');
+    // The queue is drawn again after the status line: wait for it.
+    await page.waitForFunction(() => document.querySelectorAll('#faults tbody tr').length === 0, null, { timeout: 3_000 })
+      .catch(() => {});
     assertEqual(await page.locator('#faults tbody tr').count(), 0, 'deleted from the queue');
     await tab('journal');
     await page.locator('li.entry .badge.fault').first().waitFor({ timeout: 2_000 });

@@ -182,3 +182,32 @@ func TestConcurrentFaultsAndJournal(t *testing.T) {
 	}
 	assert.Equal(t, fired, faulted, "the journal names the rule behind every fault")
 }
+
+// TestCredentials: what /providers masks is shown whole behind the admin
+// guard only.
+func TestCredentials(t *testing.T) {
+	s := start(t, "")
+	res := do(t, nil, http.MethodGet, s.URL()+AdminPrefix+"/credentials", nil, nil)
+	require.Equal(t, http.StatusOK, res.status)
+	assert.Equal(t, "no-store", res.header.Get("Cache-Control"))
+	assert.Contains(t, res.body, `"password":"pw"`)
+
+	guarded := start(t, `, "admin_token": "0123456789abcdef-admin"`)
+	res = do(t, nil, http.MethodGet, guarded.URL()+AdminPrefix+"/credentials", nil, nil)
+	assert.Equal(t, http.StatusUnauthorized, res.status)
+	assert.NotContains(t, res.body, `"pw"`)
+	res = do(t, nil, http.MethodGet, guarded.URL()+AdminPrefix+"/credentials", map[string]string{"Authorization": "Bearer 0123456789abcdef-admin"}, nil)
+	assert.Equal(t, http.StatusOK, res.status)
+	assert.Contains(t, res.body, `"password":"pw"`)
+}
+
+func TestMaskURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"http://x/a?client_id=app&client_secret=s3cret&state=1": "http://x/a?client_id=app&client_secret=%5Bredacted+sha256%3A" + strings.TrimSuffix(strings.TrimPrefix(journal.Fingerprint("s3cret"), "[redacted sha256:"), "]") + "%5D&state=1",
+		"http://x/a?client_id=app":                              "http://x/a?client_id=app",
+		"http://x/a":                                            "http://x/a",
+		"::not a url":                                           "::not a url",
+	} {
+		assert.Equal(t, want, maskURL(in), in)
+	}
+}

@@ -131,6 +131,9 @@ func (s *Server) lazyAdmin() http.Handler {
 			Token: s.cfg.Server.AdminToken, Logger: s.logger,
 		}
 		admin.Handle("/providers/{name}/routes", a.Guard(http.HandlerFunc(s.listRoutes))).Methods(http.MethodGet, http.MethodHead)
+		// What /providers masks, behind the admin guard: the dashboard's
+		// "click to show" and its connector link.
+		admin.Handle("/credentials", a.Guard(http.HandlerFunc(s.listCredentials))).Methods(http.MethodGet, http.MethodHead)
 		a.Mount(admin)
 		dashboard.Mount(admin, dashboard.Options{AdminBase: AdminPrefix, TokenRequired: a.Token != "", Guard: a.PageGuard})
 		return headAsGet(r)
@@ -290,8 +293,21 @@ func (s *Server) listProviders(w http.ResponseWriter, _ *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, infos)
 }
 
-// maskDescription returns a copy of d with secrets fingerprinted.
+// listCredentials is /providers unmasked; it is mounted behind the admin
+// guard.
+func (s *Server) listCredentials(w http.ResponseWriter, _ *http.Request) {
+	httpx.NoStore(w)
+	httpx.WriteJSON(w, http.StatusOK, s.Providers())
+}
+
+// maskDescription returns a copy of d with secrets fingerprinted: client
+// secrets, user passwords, and secret parameters of ready-made links (a
+// Dotypos connector URL carries its client_secret).
 func maskDescription(d provider.Description) *provider.Description {
+	d.Endpoints = slices.Clone(d.Endpoints)
+	for i := range d.Endpoints {
+		d.Endpoints[i].URL = maskURL(d.Endpoints[i].URL)
+	}
 	d.Clients = slices.Clone(d.Clients)
 	for i := range d.Clients {
 		if d.Clients[i].Secret != "" {
@@ -305,4 +321,28 @@ func maskDescription(d provider.Description) *provider.Description {
 		}
 	}
 	return &d
+}
+
+// maskURL fingerprints the values of a URL's secret query parameters.
+func maskURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.RawQuery == "" {
+		return raw
+	}
+	q := u.Query()
+	changed := false
+	for name, vs := range q {
+		if !journal.IsSecretField(name) {
+			continue
+		}
+		for i, v := range vs {
+			vs[i] = journal.Fingerprint(v)
+		}
+		changed = true
+	}
+	if !changed {
+		return raw
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
 }

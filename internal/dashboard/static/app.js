@@ -231,8 +231,11 @@ function fillProviderSelects() {
   }
 }
 
+// The providers come from /credentials, /providers unmasked behind the
+// admin guard: the page shows a secret when clicked, and the connector link
+// needs its client_secret.
 async function loadProviders() {
-  providers = await api('GET', '/providers');
+  providers = await api('GET', '/credentials');
   renderProviders();
   fillProviderSelects();
 }
