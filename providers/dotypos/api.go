@@ -3,7 +3,9 @@ package dotypos
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -92,24 +94,21 @@ const (
 )
 
 // serveClouds is GET /v2/clouds: the clouds the token's refresh token
-// grants, sorted by id, paged. Any valid token works, with or without a
-// cloud. An empty page is a 404 with an empty body, the API's default for
-// paged GETs (BC0, contract §A.7).
+// grants that pass filter, ordered by sort (then id), paged. Any valid
+// token works, with or without a cloud. An empty page, filtered or not, is
+// a 404 with an empty body, the API's default for paged GETs (BC0,
+// contract §A.7).
 func (p *Provider) serveClouds(w http.ResponseWriter, r *http.Request) error {
 	claims, err := p.authenticate(r)
 	if err != nil {
 		return err
 	}
-	q := r.URL.Query()
-	num, ok := queryInt(q.Get("page"), 1, 1<<30)
-	if !ok {
-		return apiError(http.StatusBadRequest, ReasonInvalidQuery, "page must be a positive integer")
+	q, err := parseListQuery(r.URL.Query())
+	if err != nil {
+		return err
 	}
-	limit, ok := queryInt(q.Get("limit"), defaultLimit, maxLimit)
-	if !ok {
-		return apiError(http.StatusBadRequest, ReasonInvalidQuery, "limit must be an integer from 1 to 100")
-	}
-	all := p.clouds.byIDs(claims.Clouds)
+	all := applyListQuery(p.clouds.byIDs(claims.Clouds), q.sort, q.filter)
+	num, limit := q.page, q.limit
 	start := (num - 1) * limit
 	if start >= len(all) {
 		w.WriteHeader(http.StatusNotFound)
@@ -130,6 +129,35 @@ func (p *Provider) serveClouds(w http.ResponseWriter, r *http.Request) error {
 		out.PrevPage = &prev
 	}
 	return writeTagged(w, r, out)
+}
+
+// listQuery is a cloud list request's query, validated.
+type listQuery struct {
+	page, limit int
+	sort        []sortKey
+	filter      []condition
+}
+
+// parseListQuery reads page, limit, sort and filter, reporting every
+// parameter that is wrong at once as a 400 with violations.
+func parseListQuery(q url.Values) (listQuery, error) {
+	var vs []Violation
+	num, ok := queryInt(q.Get("page"), 1, 1<<30)
+	if !ok {
+		vs = append(vs, Violation{FieldName: "page", Message: "must be a positive integer"})
+	}
+	limit, ok := queryInt(q.Get("limit"), defaultLimit, maxLimit)
+	if !ok {
+		vs = append(vs, Violation{FieldName: "limit", Message: fmt.Sprintf("must be an integer from 1 to %d", maxLimit)})
+	}
+	keys, bad := parseSort(q.Get("sort"))
+	vs = append(vs, bad...)
+	conds, bad := parseFilter(q.Get("filter"))
+	vs = append(vs, bad...)
+	if len(vs) > 0 {
+		return listQuery{}, invalid(ReasonInvalidQuery, "invalid query parameters", vs...)
+	}
+	return listQuery{page: num, limit: limit, sort: keys, filter: conds}, nil
 }
 
 // queryInt parses an optional positive integer query parameter.
