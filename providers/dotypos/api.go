@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/gorilla/mux"
@@ -103,7 +104,11 @@ func (p *Provider) serveClouds(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	q, err := parseListQuery(r.URL.Query())
+	values, err := splitQuery(r.URL.RawQuery)
+	if err != nil {
+		return err
+	}
+	q, err := parseListQuery(values)
 	if err != nil {
 		return err
 	}
@@ -158,6 +163,28 @@ func parseListQuery(q url.Values) (listQuery, error) {
 		return listQuery{}, invalid(ReasonInvalidQuery, "invalid query parameters", vs...)
 	}
 	return listQuery{page: num, limit: limit, sort: keys, filter: conds}, nil
+}
+
+// splitQuery parses a raw query on "&" alone. url.ParseQuery drops every
+// pair holding a ";" (Go 1.17), but filter joins its conditions with ";",
+// and clients send it unescaped as often as escaped, which the real server
+// reads as part of the value.
+func splitQuery(raw string) (url.Values, error) {
+	values := url.Values{}
+	for pair := range strings.SplitSeq(raw, "&") {
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		key, err1 := url.QueryUnescape(k)
+		value, err2 := url.QueryUnescape(v)
+		if err1 != nil || err2 != nil {
+			return nil, invalid(ReasonInvalidQuery, "invalid query parameters",
+				Violation{FieldName: "query", Message: fmt.Sprintf("%q is not URL-encoded correctly", pair)})
+		}
+		values.Add(key, value)
+	}
+	return values, nil
 }
 
 // queryInt parses an optional positive integer query parameter.

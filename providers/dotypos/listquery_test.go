@@ -81,6 +81,37 @@ func TestCloudListSortAndFilter(t *testing.T) {
 	}
 }
 
+// TestCloudListRawQuery: filter's ";" and "|" may come unescaped (a
+// hand-written URL, Postman), which Go's own query parser would drop.
+func TestCloudListRawQuery(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, func(c *Config) { c.GrantClouds = GrantAll })
+	_, token := ts.accessToken(`{}`)
+	tests := []struct {
+		query, body string
+	}{
+		{"filter=id|gt|123456789;expired|eq|false", pageJSON(1, 20, 1, cafeJSON)},
+		{"filter=id%7Cgt%7C123456789%3Bexpired%7Ceq%7Cfalse", pageJSON(1, 20, 1, cafeJSON)},
+		{"sort=-name&&filter=name|like|a+b", ""},
+		{"filter=name|like|Caf%C3%A9+B&sort=-id&limit=5", pageJSON(1, 5, 1, cafeJSON)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.query, func(t *testing.T) {
+			res := ts.get(PathClouds+"?"+tc.query, token)
+			if tc.body == "" {
+				assert.Equal(t, http.StatusNotFound, res.status, "%s", res.body)
+				return
+			}
+			assert.Equal(t, http.StatusOK, res.status, "%s", res.body)
+			assert.JSONEq(t, tc.body, string(res.body))
+		})
+	}
+	res := ts.get(PathClouds+"?filter=country|eq|CZ;name|regex|x", token)
+	assert.Equal(t, http.StatusBadRequest, res.status)
+	assert.JSONEq(t, ts.errBody(400, ReasonInvalidQuery, msgInvalidQuery,
+		Violation{FieldName: "filter", Message: `unknown field "country"`}, Violation{FieldName: "filter", Message: `unknown operator "regex"`}), string(res.body))
+}
+
 // TestCloudListQueryErrors: every wrong parameter is listed at once, as a
 // 400 with violations, and nothing else is answered.
 func TestCloudListQueryErrors(t *testing.T) {
@@ -123,6 +154,12 @@ func TestCloudListQueryErrors(t *testing.T) {
 			assert.JSONEq(t, ts.errBody(400, ReasonInvalidQuery, msgInvalidQuery, tc.vs...), string(res.body))
 		})
 	}
+	t.Run("a query that is not URL-encoded correctly", func(t *testing.T) {
+		res := ts.get(PathClouds+"?filter=name|eq|100%", token)
+		assert.Equal(t, http.StatusBadRequest, res.status)
+		assert.JSONEq(t, ts.errBody(400, ReasonInvalidQuery, msgInvalidQuery,
+			Violation{FieldName: "query", Message: `"filter=name|eq|100%" is not URL-encoded correctly`}), string(res.body))
+	})
 	t.Run("authentication still comes first", func(t *testing.T) {
 		res := ts.request(http.MethodGet, PathClouds+"?filter=x", nil)
 		assert.Equal(t, http.StatusUnauthorized, res.status)
