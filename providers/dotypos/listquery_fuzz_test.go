@@ -1,6 +1,8 @@
 package dotypos
 
 import (
+	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -110,4 +112,40 @@ func order(keys []sortKey, a, b fixtures.Cloud) int {
 		}
 	}
 	return compare(kindInt, scalar{n: a.ID}, scalar{n: b.ID})
+}
+
+// FuzzSplitQuery: splitQuery never panics; where url.ParseQuery accepts a
+// query (none with ";"), both read the same values; a ";" stays inside
+// its value.
+func FuzzSplitQuery(f *testing.F) {
+	for _, s := range []string{"filter=a|eq|1;b|eq|2&sort=-name", "a=1&&b=%20+x", "=x&y=", "a=%zz", "filter=id%7Cin%7C1%2C2", ";", "a;b=c"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		got, err := splitQuery(raw)
+		if err != nil {
+			if got != nil {
+				t.Fatalf("values %v with error %v", got, err)
+			}
+			return
+		}
+		if want, err := url.ParseQuery(raw); err == nil && !reflect.DeepEqual(map[string][]string(want), map[string][]string(got)) {
+			t.Fatalf("%q: splitQuery %v, url.ParseQuery %v", raw, got, want)
+		}
+		// Every literal ";" survives (%3B adds more).
+		if n := strings.Count(raw, ";"); countIn(got, ";") < n {
+			t.Fatalf("%q: %d semicolons in the query, %d in the values", raw, n, countIn(got, ";"))
+		}
+	})
+}
+
+func countIn(values url.Values, s string) int {
+	n := 0
+	for k, vs := range values {
+		n += strings.Count(k, s) * len(vs) // the key once per pair
+		for _, v := range vs {
+			n += strings.Count(v, s)
+		}
+	}
+	return n
 }
