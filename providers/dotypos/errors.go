@@ -118,8 +118,8 @@ func (p *Provider) WriteError(w http.ResponseWriter, _ *http.Request, e *oauth.E
 }
 
 // dialectReason returns e's reason and status. A reason of the dialect
-// keeps its status; an OAuth code is mapped; a status already set (a fault
-// rule's, the miss handler's) is kept.
+// keeps its status; an OAuth code is mapped onto a reason, keeping a
+// status already set (a fault rule's).
 func dialectReason(e *oauth.Error) (string, int) {
 	status := e.Status
 	or := func(fallback int) int {
