@@ -39,6 +39,14 @@ func call(t *testing.T, am *authmocktest.Server, method, target string, header m
 	return exchange{res.StatusCode, res.Header, string(b)}
 }
 
+// nowTS stands for the server's clock in an expected body (a Dotypos
+// error's timestamp); atNow puts the frozen clock's reading in its place.
+const nowTS = "{{now}}"
+
+func atNow(am *authmocktest.Server, body string) string {
+	return strings.ReplaceAll(body, nowTS, am.Now().UTC().Format("2006-01-02T15:04:05.000Z"))
+}
+
 // tokens mints one user access token per dialect.
 func tokens(am *authmocktest.Server) map[string]authmocktest.MintResult {
 	return map[string]authmocktest.MintResult{
@@ -71,7 +79,7 @@ func TestClockExpiresEveryDialectsTokens(t *testing.T) {
 		wantBody   string
 		wantAuth   string
 	}{
-		{"dotypos", 403, `{"reason":"ACCESS_TOKEN_EXPIRED"}`, ""},
+		{"dotypos", 403, `{"timestamp":"` + nowTS + `","status":403,"error":"Forbidden","reason":"ACCESS_TOKEN_EXPIRED","message":"the access token expired"}`, ""},
 		{"trackmania", 401, `{"error":"invalid_token","error_description":"the access token expired"}`, `error="invalid_token"`},
 		{"fastapi", 401, `{"detail":"Unauthorized"}`, ""},
 		{"oidc", 401, `{"error":"invalid_token","error_description":"the access token expired"}`, `error="invalid_token"`},
@@ -80,7 +88,7 @@ func TestClockExpiresEveryDialectsTokens(t *testing.T) {
 		t.Run(tt.dialect, func(t *testing.T) {
 			res := call(t, am, http.MethodGet, am.ProviderURL(tt.dialect)+protected[tt.dialect], map[string]string{"Authorization": "Bearer " + minted[tt.dialect].AccessToken}, "")
 			assert.Equal(t, tt.wantStatus, res.status)
-			assert.JSONEq(t, tt.wantBody, res.body)
+			assert.JSONEq(t, atNow(am, tt.wantBody), res.body)
 			if tt.wantAuth == "" {
 				assert.Empty(t, res.header.Get("WWW-Authenticate"))
 			} else {
@@ -133,7 +141,8 @@ func TestPresetsSpeakEachDialect(t *testing.T) {
 			header: func(m map[string]authmocktest.MintResult) map[string]string {
 				return map[string]string{"Authorization": "Bearer " + m["dotypos"].AccessToken}
 			},
-			wantStatus: 403, wantBody: `{"reason":"ACCESS_TOKEN_EXPIRED"}`,
+			wantStatus: 403, wantBody: `{"timestamp":"` + nowTS + `","status":403,"error":"Forbidden","reason":"ACCESS_TOKEN_EXPIRED",
+				"message":"injected fault: the access token expired"}`,
 		},
 		{
 			name:   "dotypos signin gets a rejected refresh token",
@@ -143,7 +152,8 @@ func TestPresetsSpeakEachDialect(t *testing.T) {
 				return map[string]string{"Authorization": "User " + m["dotypos"].RefreshToken, "Content-Type": "application/json"}
 			},
 			body:       func(map[string]authmocktest.MintResult) string { return `{"_cloudId": 123456789}` },
-			wantStatus: 401, wantBody: `{"reason":"INVALID_REFRESH_TOKEN"}`,
+			wantStatus: 401, wantBody: `{"timestamp":"` + nowTS + `","status":401,"error":"Unauthorized","reason":"INVALID_REFRESH_TOKEN",
+				"message":"injected fault: the grant is invalid, expired or revoked"}`,
 		},
 		{
 			name:   "dotypos rate limited",
@@ -152,7 +162,8 @@ func TestPresetsSpeakEachDialect(t *testing.T) {
 			header: func(m map[string]authmocktest.MintResult) map[string]string {
 				return map[string]string{"Authorization": "Bearer " + m["dotypos"].AccessToken}
 			},
-			wantStatus: 429, wantBody: `{"reason":"TOO_MANY_REQUESTS"}`, wantHeader: [2]string{"Retry-After", "1"},
+			wantStatus: 429, wantBody: `{"timestamp":"` + nowTS + `","status":429,"error":"Too Many Requests","reason":"TOO_MANY_REQUESTS",
+				"message":"injected fault: too many requests"}`, wantHeader: [2]string{"Retry-After", "1"},
 		},
 		{
 			name:   "fastapi refresh gets the reuse answer",
@@ -196,7 +207,7 @@ func TestPresetsSpeakEachDialect(t *testing.T) {
 			target := am.ProviderURL(tt.fault.Provider) + tt.path
 			res := call(t, am, tt.method, target, tt.header(minted), body)
 			assert.Equal(t, tt.wantStatus, res.status)
-			assert.JSONEq(t, tt.wantBody, res.body)
+			assert.JSONEq(t, atNow(am, tt.wantBody), res.body)
 			if tt.wantHeader[0] != "" {
 				assert.Contains(t, res.header.Get(tt.wantHeader[0]), tt.wantHeader[1])
 			}

@@ -166,7 +166,7 @@ try {
       headers: { authorization: `User ${token}`, 'content-type': 'application/json; charset=UTF-8' },
       body: JSON.stringify({ _cloudId: String(cloudId) }),
     });
-    assertEqual(signin.status, 200, `signin status (${signin.text})`);
+    assertEqual(signin.status, 201, `signin status, 201 as the real API (${signin.text})`);
     const { accessToken } = signin.json();
     assert(typeof accessToken === 'string' && accessToken.split('.').length === 3, 'accessToken is a JWT');
     assertEqual(Object.keys(signin.json()).join(','), 'accessToken', 'nothing but accessToken');
@@ -180,7 +180,11 @@ try {
     assertEqual(one.json().name, clouds[1].name, 'cloud name');
     const other = await api(`/v2/clouds/${clouds[0].id}`, { headers: { authorization: `Bearer ${accessToken}` } });
     assertEqual(other.status, 403, 'another cloud is forbidden');
-    assertEqual(other.text, '{"reason":"CLOUD_FORBIDDEN"}', 'reason');
+    const err = other.json();
+    assertEqual(Object.keys(err).join(','), 'timestamp,status,error,reason,message', 'the API error object');
+    assert(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(err.timestamp), `timestamp ${err.timestamp}`);
+    assertEqual(JSON.stringify({ ...err, timestamp: undefined }),
+      JSON.stringify({ status: 403, error: 'Forbidden', reason: 'CLOUD_FORBIDDEN', message: 'the access token is not for this cloud' }), 'error body');
   });
 
   // 4. The answered form again issues nothing.

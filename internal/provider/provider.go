@@ -53,7 +53,8 @@ type Provider interface {
 	// (with --root the instance is also mounted at /), so it must only
 	// register routes and keep no per-call state. Leave r's NotFound and
 	// MethodNotAllowed handlers alone: the server answers misses, and tells
-	// a 405 from a 404, for every mount alike.
+	// a 405 from a 404, for every mount alike (in the dialect's format when
+	// it implements MissRenderer).
 	Mount(r *mux.Router)
 }
 

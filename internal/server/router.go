@@ -47,10 +47,13 @@ func (s *Server) handler() http.Handler {
 		// PathPrefix("/") route so that a wrong method on another mount is
 		// still a 405, not the root instance's 404.
 		root := newRouter()
+		s.answerMisses(root, nil)
 		root.Use(s.faults.Middleware(rootInst.Name, "", errorRenderer(rootInst.provider)))
 		s.useSingleAuthorization(root, rootInst)
 		rootInst.provider.Mount(root)
-		r.NotFoundHandler = missHandler(r, headAsGet(root))
+		s.answerMisses(r, headAsGet(root))
+	} else {
+		s.answerMisses(r, nil)
 	}
 
 	return httpx.Chain(headAsGet(r),
@@ -204,8 +207,8 @@ func addWellKnownAliases(r *mux.Router, mount string) {
 // a cleaned path, encoded slashes kept) and answers misses in JSON.
 func newRouter() *mux.Router {
 	r := mux.NewRouter().SkipClean(true).UseEncodedPath()
-	r.NotFoundHandler = missHandler(r, nil)
-	r.MethodNotAllowedHandler = missHandler(r, nil)
+	r.NotFoundHandler = missHandler(r, nil, nil)
+	r.MethodNotAllowedHandler = missHandler(r, nil, nil)
 	return r
 }
 
@@ -227,30 +230,35 @@ var probeMethods = []string{
 
 // missHandler answers a request router matched no route for: a 405 with
 // the Allow header RFC 9110 §15.5.6 requires when the path exists for
-// other methods, else fallback, else a 404.
+// other methods, else fallback, else a 404. The body is the server's JSON,
+// or the dialect's when render (if set) returns a MissRenderer for r.
 //
 // It asks the router itself which methods would match instead of trusting
 // gorilla's method-mismatch flag: in mux v1.8.1 a later route whose prefix
 // matchers succeed clears that flag, so a subrouter's 405 arrives here as a
 // plain miss.
-func missHandler(router *mux.Router, fallback http.Handler) http.Handler {
+func missHandler(router *mux.Router, fallback http.Handler, render func(*http.Request) provider.MissRenderer) http.Handler {
+	write := func(w http.ResponseWriter, r *http.Request, status int, code, message string) {
+		if render != nil {
+			if mr := render(r); mr != nil {
+				mr.WriteMiss(w, r, status, message)
+				return
+			}
+		}
+		httpx.WriteJSON(w, status, map[string]string{"error": code, "error_description": message})
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if allowed := withHead(allowedMethods(router, r)); len(allowed) > 0 {
 			w.Header().Set("Allow", strings.Join(allowed, ", "))
-			httpx.WriteJSON(w, http.StatusMethodNotAllowed, map[string]string{
-				"error":             "method_not_allowed",
-				"error_description": fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.EscapedPath()),
-			})
+			write(w, r, http.StatusMethodNotAllowed, "method_not_allowed",
+				fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.EscapedPath()))
 			return
 		}
 		if fallback != nil {
 			fallback.ServeHTTP(w, r)
 			return
 		}
-		httpx.WriteJSON(w, http.StatusNotFound, map[string]string{
-			"error":             "not_found",
-			"error_description": fmt.Sprintf("no route for %s %s", r.Method, r.URL.EscapedPath()),
-		})
+		write(w, r, http.StatusNotFound, "not_found", fmt.Sprintf("no route for %s %s", r.Method, r.URL.EscapedPath()))
 	})
 }
 

@@ -3,8 +3,11 @@ package dotypos
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/gorilla/mux"
@@ -92,24 +95,25 @@ const (
 )
 
 // serveClouds is GET /v2/clouds: the clouds the token's refresh token
-// grants, sorted by id, paged. Any valid token works, with or without a
-// cloud. An empty page is a 404 with an empty body, the API's default for
-// paged GETs (BC0, contract §A.7).
+// grants that pass filter, ordered by sort (then id), paged. Any valid
+// token works, with or without a cloud. An empty page, filtered or not, is
+// a 404 with an empty body, the API's default for paged GETs (BC0,
+// contract §A.7).
 func (p *Provider) serveClouds(w http.ResponseWriter, r *http.Request) error {
 	claims, err := p.authenticate(r)
 	if err != nil {
 		return err
 	}
-	q := r.URL.Query()
-	num, ok := queryInt(q.Get("page"), 1, 1<<30)
-	if !ok {
-		return apiError(http.StatusBadRequest, ReasonInvalidQuery, "page must be a positive integer")
+	values, err := splitQuery(r.URL.RawQuery)
+	if err != nil {
+		return err
 	}
-	limit, ok := queryInt(q.Get("limit"), defaultLimit, maxLimit)
-	if !ok {
-		return apiError(http.StatusBadRequest, ReasonInvalidQuery, "limit must be an integer from 1 to 100")
+	q, err := parseListQuery(values)
+	if err != nil {
+		return err
 	}
-	all := p.clouds.byIDs(claims.Clouds)
+	all := applyListQuery(p.clouds.byIDs(claims.Clouds), q.sort, q.filter)
+	num, limit := q.page, q.limit
 	start := (num - 1) * limit
 	if start >= len(all) {
 		w.WriteHeader(http.StatusNotFound)
@@ -130,6 +134,57 @@ func (p *Provider) serveClouds(w http.ResponseWriter, r *http.Request) error {
 		out.PrevPage = &prev
 	}
 	return writeTagged(w, r, out)
+}
+
+// listQuery is a cloud list request's query, validated.
+type listQuery struct {
+	page, limit int
+	sort        []sortKey
+	filter      []condition
+}
+
+// parseListQuery reads page, limit, sort and filter, reporting every
+// parameter that is wrong at once as a 400 with violations.
+func parseListQuery(q url.Values) (listQuery, error) {
+	var vs []Violation
+	num, ok := queryInt(q.Get("page"), 1, 1<<30)
+	if !ok {
+		vs = append(vs, Violation{FieldName: "page", Message: "must be a positive integer"})
+	}
+	limit, ok := queryInt(q.Get("limit"), defaultLimit, maxLimit)
+	if !ok {
+		vs = append(vs, Violation{FieldName: "limit", Message: fmt.Sprintf("must be an integer from 1 to %d", maxLimit)})
+	}
+	keys, bad := parseSort(q.Get("sort"))
+	vs = append(vs, bad...)
+	conds, bad := parseFilter(q.Get("filter"))
+	vs = append(vs, bad...)
+	if len(vs) > 0 {
+		return listQuery{}, invalid(ReasonInvalidQuery, "invalid query parameters", vs...)
+	}
+	return listQuery{page: num, limit: limit, sort: keys, filter: conds}, nil
+}
+
+// splitQuery parses a raw query on "&" alone. url.ParseQuery drops every
+// pair holding a ";" (Go 1.17), but filter joins its conditions with ";",
+// and clients send it unescaped as often as escaped, which the real server
+// reads as part of the value.
+func splitQuery(raw string) (url.Values, error) {
+	values := url.Values{}
+	for pair := range strings.SplitSeq(raw, "&") {
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		key, err1 := url.QueryUnescape(k)
+		value, err2 := url.QueryUnescape(v)
+		if err1 != nil || err2 != nil {
+			return nil, invalid(ReasonInvalidQuery, "invalid query parameters",
+				Violation{FieldName: "query", Message: fmt.Sprintf("%q is not URL-encoded correctly", pair)})
+		}
+		values.Add(key, value)
+	}
+	return values, nil
 }
 
 // queryInt parses an optional positive integer query parameter.

@@ -52,14 +52,15 @@ func TestCloudListPaging(t *testing.T) {
 		{"?limit=1&page=2", 200, `{"currentPage":2,"perPage":1,"totalItemsOnPage":1,"totalItemsCount":3,"firstPage":1,"lastPage":3,"nextPage":3,"prevPage":1,"data":[` + cafeJSON + `]}`},
 		{"?limit=100", 200, `{"currentPage":1,"perPage":100,"totalItemsOnPage":3,"totalItemsCount":3,"firstPage":1,"lastPage":1,"nextPage":null,"prevPage":null,"data":[` + bistroJSON + `,` + cafeJSON + `,` + bakeryJSON + `]}`},
 		{"?limit=2&page=3", 404, ``},
-		{"?limit=101", 400, reasonBody(ReasonInvalidQuery)},
-		{"?limit=0", 400, reasonBody(ReasonInvalidQuery)},
-		{"?limit=-1", 400, reasonBody(ReasonInvalidQuery)},
-		{"?limit=x", 400, reasonBody(ReasonInvalidQuery)},
-		{"?page=0", 400, reasonBody(ReasonInvalidQuery)},
-		{"?page=01", 400, reasonBody(ReasonInvalidQuery)},
-		{"?page=1.5", 400, reasonBody(ReasonInvalidQuery)},
-		{"?page=99999999999", 400, reasonBody(ReasonInvalidQuery)},
+		{"?limit=101", 400, ts.errBody(400, ReasonInvalidQuery, msgInvalidQuery, Violation{FieldName: "limit", Message: "must be an integer from 1 to 100"})},
+		{"?limit=0", 400, ts.errBody(400, ReasonInvalidQuery, msgInvalidQuery, Violation{FieldName: "limit", Message: "must be an integer from 1 to 100"})},
+		{"?limit=-1", 400, ts.errBody(400, ReasonInvalidQuery, msgInvalidQuery, Violation{FieldName: "limit", Message: "must be an integer from 1 to 100"})},
+		{"?limit=x", 400, ts.errBody(400, ReasonInvalidQuery, msgInvalidQuery, Violation{FieldName: "limit", Message: "must be an integer from 1 to 100"})},
+		{"?page=0", 400, ts.errBody(400, ReasonInvalidQuery, msgInvalidQuery, Violation{FieldName: "page", Message: "must be a positive integer"})},
+		{"?page=01", 400, ts.errBody(400, ReasonInvalidQuery, msgInvalidQuery, Violation{FieldName: "page", Message: "must be a positive integer"})},
+		{"?page=1.5", 400, ts.errBody(400, ReasonInvalidQuery, msgInvalidQuery, Violation{FieldName: "page", Message: "must be a positive integer"})},
+		{"?page=99999999999", 400, ts.errBody(400, ReasonInvalidQuery, msgInvalidQuery, Violation{FieldName: "page", Message: "must be a positive integer"})},
+		{"?page=0&limit=0", 400, ts.errBody(400, ReasonInvalidQuery, msgInvalidQuery, Violation{FieldName: "page", Message: "must be a positive integer"}, Violation{FieldName: "limit", Message: "must be an integer from 1 to 100"})},
 	}
 	for _, tc := range tests {
 		t.Run(tc.query, func(t *testing.T) {
@@ -107,7 +108,7 @@ func TestCloudGet(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			res := ts.get(PathClouds+tc.path, tc.token)
 			assert.Equal(t, http.StatusForbidden, res.status)
-			assert.JSONEq(t, reasonBody(ReasonCloudForbidden), string(res.body))
+			assert.JSONEq(t, ts.errBody(403, ReasonCloudForbidden, msgNotThisCloud), string(res.body))
 		})
 	}
 	t.Run("a token whose cloud was removed may no longer use it", func(t *testing.T) {
@@ -117,7 +118,7 @@ func TestCloudGet(t *testing.T) {
 		for _, path := range []string{PathClouds + "/123456789", PathClouds + "/123456789/customers"} {
 			res := ts.get(path, token)
 			assert.Equal(t, http.StatusForbidden, res.status, path)
-			assert.JSONEq(t, reasonBody(ReasonCloudForbidden), string(res.body), path)
+			assert.JSONEq(t, ts.errBody(403, ReasonCloudForbidden, msgCloudDeleted), string(res.body), path)
 		}
 	})
 }
@@ -135,14 +136,14 @@ func TestCloudSubtree(t *testing.T) {
 
 			res = ts.request(method, PathClouds+"/987654321/customers", nil, "Authorization", "Bearer "+bistro)
 			assert.Equal(t, http.StatusForbidden, res.status)
-			assert.JSONEq(t, reasonBody(ReasonCloudForbidden), string(res.body))
+			assert.JSONEq(t, ts.errBody(403, ReasonCloudForbidden, msgNotThisCloud), string(res.body))
 
 			res = ts.request(method, PathClouds+"/123456789/customers", nil, "Authorization", "Bearer "+cloudless)
 			assert.Equal(t, http.StatusForbidden, res.status)
 
 			res = ts.request(method, PathClouds+"/123456789/customers", nil)
 			assert.Equal(t, http.StatusUnauthorized, res.status)
-			assert.JSONEq(t, reasonBody(ReasonInvalidAuthHeader), string(res.body))
+			assert.JSONEq(t, ts.errBody(401, ReasonInvalidAuthHeader, msgBearerHeader), string(res.body))
 		})
 	}
 }
@@ -170,25 +171,26 @@ func TestAccessTokenErrors(t *testing.T) {
 		header []string
 		status int
 		reason string
+		msg    string
 	}{
-		{"no Authorization", nil, 401, ReasonInvalidAuthHeader},
-		{"User scheme", []string{"Authorization", "User " + refresh}, 401, ReasonInvalidAuthHeader},
-		{"Bearer without a token", []string{"Authorization", "Bearer"}, 401, ReasonInvalidAuthHeader},
-		{"two Authorization headers", []string{"Authorization", "Bearer " + bistro, "Authorization", "Bearer " + bistro}, 401, ReasonInvalidAuthHeader},
-		{"garbage", []string{"Authorization", "Bearer not.a.jwt"}, 401, ReasonInvalidAccessToken},
-		{"the refresh token as a bearer", []string{"Authorization", "Bearer " + refresh}, 401, ReasonInvalidAccessToken},
-		{"signed by another key", []string{"Authorization", "Bearer " + forged}, 401, ReasonInvalidAccessToken},
-		{"another issuer", []string{"Authorization", "Bearer " + otherIssuer}, 401, ReasonInvalidAccessToken},
-		{"no jti", []string{"Authorization", "Bearer " + noJTI}, 401, ReasonInvalidAccessToken},
-		{"another typ", []string{"Authorization", "Bearer " + wrongType}, 401, ReasonInvalidAccessToken},
-		{"a tampered payload", []string{"Authorization", "Bearer " + tamper(bistro)}, 401, ReasonInvalidAccessToken},
+		{"no Authorization", nil, 401, ReasonInvalidAuthHeader, msgBearerHeader},
+		{"User scheme", []string{"Authorization", "User " + refresh}, 401, ReasonInvalidAuthHeader, msgBearerHeader},
+		{"Bearer without a token", []string{"Authorization", "Bearer"}, 401, ReasonInvalidAuthHeader, msgBearerHeader},
+		{"two Authorization headers", []string{"Authorization", "Bearer " + bistro, "Authorization", "Bearer " + bistro}, 401, ReasonInvalidAuthHeader, msgBearerHeader},
+		{"garbage", []string{"Authorization", "Bearer not.a.jwt"}, 401, ReasonInvalidAccessToken, msgInvalidAccess},
+		{"the refresh token as a bearer", []string{"Authorization", "Bearer " + refresh}, 401, ReasonInvalidAccessToken, msgInvalidAccess},
+		{"signed by another key", []string{"Authorization", "Bearer " + forged}, 401, ReasonInvalidAccessToken, msgInvalidAccess},
+		{"another issuer", []string{"Authorization", "Bearer " + otherIssuer}, 401, ReasonInvalidAccessToken, msgInvalidAccess},
+		{"no jti", []string{"Authorization", "Bearer " + noJTI}, 401, ReasonInvalidAccessToken, "the access token has no jti"},
+		{"another typ", []string{"Authorization", "Bearer " + wrongType}, 401, ReasonInvalidAccessToken, msgInvalidAccess},
+		{"a tampered payload", []string{"Authorization", "Bearer " + tamper(bistro)}, 401, ReasonInvalidAccessToken, msgInvalidAccess},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, path := range []string{PathClouds, PathClouds + "/123456789", PathClouds + "/123456789/orders"} {
 				res := ts.request(http.MethodGet, path, nil, tc.header...)
 				assert.Equal(t, tc.status, res.status, path)
-				assert.JSONEq(t, reasonBody(tc.reason), string(res.body), path)
+				assert.JSONEq(t, ts.errBody(tc.status, tc.reason, tc.msg), string(res.body), path)
 			}
 		})
 	}
@@ -218,12 +220,12 @@ func TestAccessTokenExpiry(t *testing.T) {
 	} {
 		res := ts.get(tc.path, tc.token)
 		assert.Equal(t, http.StatusForbidden, res.status, tc.path)
-		assert.Equal(t, `{"reason":"ACCESS_TOKEN_EXPIRED"}`, string(res.body), tc.path)
+		assert.JSONEq(t, errorJSON(t0.Add(time.Hour), 403, ReasonAccessTokenExpired, msgAccessExpired), string(res.body), tc.path)
 	}
 	// What clients do on that 403: exchange the same refresh token again.
 	var fresh string
 	res := ts.signin(refresh, `{"_cloudId":123456789}`)
-	require.Equal(t, http.StatusOK, res.status)
+	require.Equal(t, http.StatusCreated, res.status)
 	fresh = strings.TrimSuffix(strings.TrimPrefix(string(res.body), `{"accessToken":"`), `"}`)
 	assert.Equal(t, http.StatusOK, ts.get(PathClouds+"/123456789", fresh).status)
 }
@@ -237,7 +239,7 @@ func TestAccessTokenRevocation(t *testing.T) {
 	require.NoError(t, ts.p.RevokeAccessToken(t.Context(), jti))
 	res := ts.get(PathClouds, token)
 	assert.Equal(t, http.StatusUnauthorized, res.status)
-	assert.JSONEq(t, reasonBody(ReasonInvalidAccessToken), string(res.body))
+	assert.JSONEq(t, ts.errBody(401, ReasonInvalidAccessToken, msgAccessRevoked), string(res.body))
 	assert.Equal(t, http.StatusOK, ts.get(PathClouds, other).status)
 	assert.Error(t, ts.p.RevokeAccessToken(t.Context(), ""))
 }

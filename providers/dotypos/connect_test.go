@@ -55,7 +55,7 @@ func TestLegacyConnect(t *testing.T) {
 		loc := res.header.Get("Location")
 		m := regexp.MustCompile(`^https://pos\.example\.com/dotypos/callback\?token=([0-9a-f]{32})&cloudid=123456789&state=my-state$`).FindStringSubmatch(loc)
 		require.NotNil(t, m, loc)
-		assert.Equal(t, http.StatusOK, ts.signin(m[1], `{"_cloudId": 123456789}`).status)
+		assert.Equal(t, http.StatusCreated, ts.signin(m[1], `{"_cloudId": 123456789}`).status)
 	})
 	t.Run("without state: no state parameter", func(t *testing.T) {
 		res := ts.connect(legacyQuery(""))
@@ -83,7 +83,7 @@ func TestLegacyConnect(t *testing.T) {
 		q.Set("cloudid", "987654321")
 		got := location(t, ts.connect(q), posRedirect)
 		assert.Equal(t, "987654321", got.Get("cloudid"))
-		assert.Equal(t, http.StatusOK, ts.signin(got.Get("token"), `{"_cloudId": "987654321"}`).status)
+		assert.Equal(t, http.StatusCreated, ts.signin(got.Get("token"), `{"_cloudId": "987654321"}`).status)
 		// selected mode: only the chosen cloud is granted
 		assert.Equal(t, http.StatusForbidden, ts.signin(got.Get("token"), `{"_cloudId": 123456789}`).status)
 	})
@@ -180,7 +180,7 @@ func TestConnectV2(t *testing.T) {
 			require.Equal(t, http.StatusFound, res.status, "%s", res.body)
 			m := regexp.MustCompile(`^https://pos\.example\.com/dotypos/callback\?token=([0-9a-f]{32})&cloudid=123456789&state=v2-state$`).FindStringSubmatch(res.header.Get("Location"))
 			require.NotNil(t, m, res.header.Get("Location"))
-			assert.Equal(t, http.StatusOK, ts.signin(m[1], `{"_cloudId":"123456789"}`).status)
+			assert.Equal(t, http.StatusCreated, ts.signin(m[1], `{"_cloudId":"123456789"}`).status)
 		})
 	}
 	t.Run("no state", func(t *testing.T) {

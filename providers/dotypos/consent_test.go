@@ -91,7 +91,7 @@ func TestConsentAllow(t *testing.T) {
 	require.Equal(t, http.StatusFound, res.status, "%s", res.body)
 	m := regexp.MustCompile(`^https://pos\.example\.com/dotypos/callback\?token=([0-9a-f]{32})&cloudid=987654321&state=st-1$`).FindStringSubmatch(res.header.Get("Location"))
 	require.NotNil(t, m, res.header.Get("Location"))
-	assert.Equal(t, http.StatusOK, ts.signin(m[1], `{"_cloudId":987654321}`).status)
+	assert.Equal(t, http.StatusCreated, ts.signin(m[1], `{"_cloudId":987654321}`).status)
 	assert.Equal(t, http.StatusForbidden, ts.signin(m[1], `{"_cloudId":123456789}`).status)
 
 	// The same form again: the request was answered, no second token.

@@ -1,6 +1,7 @@
 package dotypos
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -47,7 +48,7 @@ func otherQuery() url.Values {
 func (ts *testServer) signinToken(refresh, body string) string {
 	ts.tb.Helper()
 	res := ts.signin(refresh, body)
-	require.Equal(ts.tb, http.StatusOK, res.status, "%s", res.body)
+	require.Equal(ts.tb, http.StatusCreated, res.status, "%s", res.body)
 	var out map[string]string
 	require.NoError(ts.tb, json.Unmarshal(res.body, &out))
 	return out["accessToken"]
@@ -78,12 +79,12 @@ func jtiOf(ts *testServer, token string) string {
 // check: the list, a cloud, and a path under a cloud.
 var accessPaths = []string{PathClouds, PathClouds + "/123456789", PathClouds + "/123456789/orders"}
 
-func assertAccessFails(t *testing.T, ts *testServer, token string, status int, reason, name string) {
+func assertAccessFails(t *testing.T, ts *testServer, token string, status int, reason, msg, name string) {
 	t.Helper()
 	for _, path := range accessPaths {
 		res := ts.get(path, token)
 		assert.Equal(t, status, res.status, "%s on %s", name, path)
-		assert.Equal(t, reasonBody(reason), string(res.body), "%s on %s", name, path)
+		assert.JSONEq(t, ts.errBody(status, reason, msg), string(res.body), "%s on %s", name, path)
 	}
 }
 
@@ -93,17 +94,17 @@ func assertAccessWorks(t *testing.T, ts *testServer, token, name string) {
 	assert.Equal(t, http.StatusOK, res.status, "%s: %s", name, res.body)
 }
 
-func assertRefreshFails(t *testing.T, ts *testServer, refresh, name string) {
+func assertRefreshFails(t *testing.T, ts *testServer, refresh, msg, name string) {
 	t.Helper()
 	res := ts.signin(refresh, `{}`)
 	assert.Equal(t, http.StatusUnauthorized, res.status, name)
-	assert.Equal(t, reasonBody(ReasonInvalidRefreshToken), string(res.body), name)
+	assert.JSONEq(t, ts.errBody(http.StatusUnauthorized, ReasonInvalidRefreshToken, msg), string(res.body), name)
 }
 
 func assertRefreshWorks(t *testing.T, ts *testServer, refresh, name string) {
 	t.Helper()
 	res := ts.signin(refresh, `{}`)
-	assert.Equal(t, http.StatusOK, res.status, "%s: %s", name, res.body)
+	assert.Equal(t, http.StatusCreated, res.status, "%s: %s", name, res.body)
 }
 
 // assertFreshLoginWorks: a connect and a signin after the call, on the
@@ -130,6 +131,9 @@ func TestRevoke(t *testing.T) {
 		sel  func(ts *testServer, tokens map[string]string) provider.TokenSelector
 		want provider.Selected
 		dead []string // the rest must still work
+		// refreshMsg is the message a dead refresh token gets, when it is
+		// not msgRefreshRevoked.
+		refreshMsg string
 	}{
 		{
 			name: "an access token by token",
@@ -148,6 +152,8 @@ func TestRevoke(t *testing.T) {
 			},
 			want: provider.Selected{RefreshTokens: 1},
 			dead: []string{aliceRefresh},
+			// Revoking by token forgets the token.
+			refreshMsg: msgUnknownRefresh,
 		},
 		{
 			name: "an access token by jti",
@@ -204,14 +210,14 @@ func TestRevoke(t *testing.T) {
 
 			for _, name := range accessNames {
 				if slices.Contains(tc.dead, name) {
-					assertAccessFails(t, ts, tokens[name], http.StatusUnauthorized, ReasonInvalidAccessToken, name)
+					assertAccessFails(t, ts, tokens[name], http.StatusUnauthorized, ReasonInvalidAccessToken, msgAccessRevoked, name)
 				} else {
 					assertAccessWorks(t, ts, tokens[name], name)
 				}
 			}
 			for _, name := range refreshNames {
 				if slices.Contains(tc.dead, name) {
-					assertRefreshFails(t, ts, tokens[name], name)
+					assertRefreshFails(t, ts, tokens[name], cmp.Or(tc.refreshMsg, msgRefreshRevoked), name)
 				} else {
 					assertRefreshWorks(t, ts, tokens[name], name)
 				}
@@ -305,7 +311,7 @@ func TestExpire(t *testing.T) {
 			for _, name := range accessNames {
 				if slices.Contains(tc.expired, name) {
 					// Exactly what a passed exp gives.
-					assertAccessFails(t, ts, tokens[name], http.StatusForbidden, ReasonAccessTokenExpired, name)
+					assertAccessFails(t, ts, tokens[name], http.StatusForbidden, ReasonAccessTokenExpired, msgAdminExpired, name)
 				} else {
 					assertAccessWorks(t, ts, tokens[name], name)
 				}
@@ -316,7 +322,7 @@ func TestExpire(t *testing.T) {
 
 			for _, name := range refreshNames {
 				if slices.Contains(tc.expired, name) {
-					assertRefreshFails(t, ts, tokens[name], name)
+					assertRefreshFails(t, ts, tokens[name], msgRefreshExpired, name)
 				} else {
 					// What a client does on ACCESS_TOKEN_EXPIRED: exchange the
 					// same refresh token again, on the same frozen clock.
@@ -337,18 +343,18 @@ func TestExpireThenRevoke(t *testing.T) {
 	n, err := ts.p.life.Expire(t.Context(), provider.TokenSelector{Username: "alice"})
 	require.NoError(t, err)
 	assert.Equal(t, provider.Selected{AccessTokens: 3}, n)
-	assertAccessFails(t, ts, tokens[aliceBistro], http.StatusForbidden, ReasonAccessTokenExpired, aliceBistro)
+	assertAccessFails(t, ts, tokens[aliceBistro], http.StatusForbidden, ReasonAccessTokenExpired, msgAdminExpired, aliceBistro)
 
 	// Revoking takes precedence over expiring, and counts the expired
 	// tokens it revokes.
 	n, err = ts.p.life.Revoke(t.Context(), provider.TokenSelector{Username: "alice"})
 	require.NoError(t, err)
 	assert.Equal(t, provider.Selected{AccessTokens: 3, RefreshTokens: 2}, n)
-	assertAccessFails(t, ts, tokens[aliceBistro], http.StatusUnauthorized, ReasonInvalidAccessToken, aliceBistro)
+	assertAccessFails(t, ts, tokens[aliceBistro], http.StatusUnauthorized, ReasonInvalidAccessToken, msgAccessRevoked, aliceBistro)
 	n, err = ts.p.life.Expire(t.Context(), provider.TokenSelector{Username: "alice"})
 	require.NoError(t, err)
 	assert.Equal(t, provider.Selected{}, n)
-	assertAccessFails(t, ts, tokens[aliceBistro], http.StatusUnauthorized, ReasonInvalidAccessToken, aliceBistro)
+	assertAccessFails(t, ts, tokens[aliceBistro], http.StatusUnauthorized, ReasonInvalidAccessToken, msgAccessRevoked, aliceBistro)
 }
 
 // TestControlKeepsTheGarbageErrors: the lifecycle is consulted only for a
@@ -364,18 +370,18 @@ func TestControlKeepsTheGarbageErrors(t *testing.T) {
 	_, err = ts.p.life.Revoke(t.Context(), provider.TokenSelector{Token: tokens[bobShop]})
 	require.NoError(t, err)
 
-	assertAccessFails(t, ts, tamper(tokens[aliceBistro]), http.StatusUnauthorized, ReasonInvalidAccessToken, "a tampered expired token")
+	assertAccessFails(t, ts, tamper(tokens[aliceBistro]), http.StatusUnauthorized, ReasonInvalidAccessToken, msgInvalidAccess, "a tampered expired token")
 	res := ts.request(http.MethodGet, PathClouds, nil, "Authorization", "Token "+tokens[bobShop])
-	assert.Equal(t, reasonBody(ReasonInvalidAuthHeader), string(res.body))
+	assert.JSONEq(t, ts.errBody(401, ReasonInvalidAuthHeader, msgBearerHeader), string(res.body))
 	res = ts.request(http.MethodPost, PathSignin, nil, "Authorization", "Bearer "+tokens[aliceRefresh])
 	assert.Equal(t, http.StatusUnauthorized, res.status)
-	assert.Equal(t, reasonBody(ReasonInvalidAuthHeader), string(res.body))
+	assert.JSONEq(t, ts.errBody(401, ReasonInvalidAuthHeader, msgUserHeader), string(res.body))
 	// A refresh token revoked or expired is refused before its body is read.
 	res = ts.request(http.MethodPost, PathSignin, nil, "Authorization", "User "+tokens[aliceRefresh], "Content-Type", "text/plain")
-	assert.Equal(t, reasonBody(ReasonInvalidRefreshToken), string(res.body))
+	assert.JSONEq(t, ts.errBody(401, ReasonInvalidRefreshToken, msgRefreshExpired), string(res.body))
 	// A live token still gets the later checks' errors.
 	res = ts.request(http.MethodPost, PathSignin, nil, "Authorization", "User "+tokens[bobRefresh], "Content-Type", "text/plain")
-	assert.Equal(t, reasonBody(ReasonInvalidContentType), string(res.body))
+	assert.JSONEq(t, ts.errBody(400, ReasonInvalidContentType, msgNotJSON, violationNotJSON), string(res.body))
 }
 
 func TestControlUnknownTokens(t *testing.T) {
@@ -501,11 +507,11 @@ func TestRevokeHelpers(t *testing.T) {
 	ts := newTestServer(t, nil)
 	tokens := ts.issueAll()
 	require.NoError(t, ts.p.RevokeAccessToken(t.Context(), jtiOf(ts, tokens[bobShop])))
-	assertAccessFails(t, ts, tokens[bobShop], http.StatusUnauthorized, ReasonInvalidAccessToken, bobShop)
+	assertAccessFails(t, ts, tokens[bobShop], http.StatusUnauthorized, ReasonInvalidAccessToken, msgAccessRevoked, bobShop)
 	live, err := ts.p.RevokeRefreshToken(t.Context(), tokens[bobRefresh])
 	require.NoError(t, err)
 	assert.True(t, live)
-	assertRefreshFails(t, ts, tokens[bobRefresh], bobRefresh)
+	assertRefreshFails(t, ts, tokens[bobRefresh], msgUnknownRefresh, bobRefresh)
 	// Both went through the lifecycle: a user revoke has nothing left of bob's.
 	n, err := ts.p.life.Revoke(t.Context(), provider.TokenSelector{Username: "bob"})
 	require.NoError(t, err)
@@ -534,14 +540,14 @@ func TestRevokeConcurrentWithIssuance(t *testing.T) {
 		wg.Go(func() {
 			for range 20 {
 				res := ts.signin(refresh, `{"_cloudId":123456789}`)
-				if res.status == http.StatusOK {
+				if res.status == http.StatusCreated {
 					var out map[string]string
 					if json.Unmarshal(res.body, &out) == nil {
 						mu.Lock()
 						access = append(access, out["accessToken"])
 						mu.Unlock()
 					}
-				} else if !assert.Equal(t, reasonBody(ReasonInvalidRefreshToken), string(res.body)) {
+				} else if !assert.JSONEq(t, ts.errBody(401, ReasonInvalidRefreshToken, msgRefreshRevoked), string(res.body)) {
 					return
 				}
 				m, err := ts.p.Mint(t.Context(), provider.MintRequest{ClientID: posID})
@@ -575,7 +581,7 @@ func TestRevokeConcurrentWithIssuance(t *testing.T) {
 		assert.Equal(t, http.StatusUnauthorized, ts.get(PathClouds, tok).status)
 	}
 	for _, tok := range append(minted, refresh) {
-		assertRefreshFails(t, ts, tok, "a refresh token issued before the last revoke")
+		assertRefreshFails(t, ts, tok, msgRefreshRevoked, "a refresh token issued before the last revoke")
 	}
 	assertFreshLoginWorks(t, ts)
 }

@@ -87,8 +87,8 @@ func TestFixtureClients(t *testing.T) {
 
 	// Deleting the client revokes its tokens, with the dialect's errors.
 	require.NoError(t, ts.p.DeleteFixture(t.Context(), "clients", "new-app"))
-	assertAccessFails(t, ts, access, http.StatusUnauthorized, ReasonInvalidAccessToken, "the deleted client's access token")
-	assertRefreshFails(t, ts, refresh, "the deleted client's refresh token")
+	assertAccessFails(t, ts, access, http.StatusUnauthorized, ReasonInvalidAccessToken, msgAccessRevoked, "the deleted client's access token")
+	assertRefreshFails(t, ts, refresh, msgRefreshRevoked, "the deleted client's refresh token")
 	assertErrorPage(t, ts.connect(newQuery), http.StatusForbidden, errClient.message)
 	_, err = ts.p.GetFixture(t.Context(), "clients", "new-app")
 	require.ErrorIs(t, err, provider.ErrNoFixture)
@@ -96,7 +96,7 @@ func TestFixtureClients(t *testing.T) {
 
 	// Putting it back does not bring the old tokens back.
 	ts.putFixture("clients", "new-app", newApp)
-	assertRefreshFails(t, ts, refresh, "a revoked refresh token of a client put back")
+	assertRefreshFails(t, ts, refresh, msgRefreshRevoked, "a revoked refresh token of a client put back")
 }
 
 func TestFixtureItemsRefused(t *testing.T) {
@@ -204,7 +204,7 @@ func TestFixtureUsers(t *testing.T) {
 		refresh, _ := ts.connectToken(legacyQuery(""))
 		assert.False(t, ts.putFixture("users", "alice", `{"subject":"alice-0001","disabled":true,"user_clouds":[123456789]}`))
 		assertErrorPage(t, ts.connect(legacyQuery("")), http.StatusForbidden, "The user alice is disabled.")
-		assertRefreshFails(t, ts, refresh, "a disabled user's refresh token")
+		assertRefreshFails(t, ts, refresh, "the token's user no longer exists or is disabled", "a disabled user's refresh token")
 		ts.putFixture("users", "alice", `{"subject":"alice-0001","user_clouds":[123456789]}`)
 		assertRefreshWorks(t, ts, refresh, "enabled again")
 	})
@@ -223,10 +223,10 @@ func TestFixtureUsers(t *testing.T) {
 		assertAccessWorks(t, ts, minted.AccessToken, "bob's token through another client")
 
 		require.NoError(t, ts.p.DeleteFixture(t.Context(), "users", "bob"))
-		assertAccessFails(t, ts, bobAccess, http.StatusUnauthorized, ReasonInvalidAccessToken, "bob's access token")
-		assertAccessFails(t, ts, minted.AccessToken, http.StatusUnauthorized, ReasonInvalidAccessToken, "bob's minted access token")
-		assertRefreshFails(t, ts, bobRefresh, "bob's refresh token")
-		assertRefreshFails(t, ts, minted.RefreshToken, "bob's minted refresh token")
+		assertAccessFails(t, ts, bobAccess, http.StatusUnauthorized, ReasonInvalidAccessToken, msgAccessRevoked, "bob's access token")
+		assertAccessFails(t, ts, minted.AccessToken, http.StatusUnauthorized, ReasonInvalidAccessToken, msgAccessRevoked, "bob's minted access token")
+		assertRefreshFails(t, ts, bobRefresh, msgRefreshRevoked, "bob's refresh token")
+		assertRefreshFails(t, ts, minted.RefreshToken, msgRefreshRevoked, "bob's minted refresh token")
 		_, err = ts.p.Mint(t.Context(), provider.MintRequest{ClientID: posID, Username: "bob"})
 		require.Error(t, err, "a deleted user cannot be minted for")
 		require.ErrorIs(t, ts.p.DeleteFixture(t.Context(), "users", "bob"), provider.ErrNoFixture)
@@ -234,7 +234,7 @@ func TestFixtureUsers(t *testing.T) {
 
 		assert.True(t, ts.putFixture("users", "bob", `{}`))
 		assert.JSONEq(t, `{"username":"bob","user_clouds":[]}`, ts.getFixture("users", "bob"), "a user created again starts with no clouds")
-		assertRefreshFails(t, ts, bobRefresh, "the old user's refresh token")
+		assertRefreshFails(t, ts, bobRefresh, msgRefreshRevoked, "the old user's refresh token")
 	})
 }
 
@@ -283,18 +283,18 @@ func TestFixtureClouds(t *testing.T) {
 		assert.JSONEq(t, `{"username":"alice","password":"alice-pw","subject":"alice-0001","user_clouds":[123456789,2147483647]}`, ts.getFixture("users", "alice"))
 		res := ts.signin(refresh, `{"_cloudId":987654321}`)
 		assert.Equal(t, http.StatusForbidden, res.status)
-		assert.Equal(t, reasonBody(ReasonCloudForbidden), string(res.body))
+		assert.JSONEq(t, ts.errBody(403, ReasonCloudForbidden, msgCloudNotGrant), string(res.body))
 		for _, path := range []string{PathClouds + "/987654321", PathClouds + "/987654321/customers"} {
 			res := ts.get(path, bound)
 			assert.Equal(t, http.StatusForbidden, res.status, path)
-			assert.Equal(t, reasonBody(ReasonCloudForbidden), string(res.body), path)
+			assert.JSONEq(t, ts.errBody(403, ReasonCloudForbidden, msgCloudDeleted), string(res.body), path)
 		}
 		// Other clouds, and the list without the deleted one, still work.
 		assert.Equal(t, http.StatusOK, ts.get(PathClouds+"/123456789", other).status)
 		res = ts.get(PathClouds, cloudless)
 		require.Equal(t, http.StatusOK, res.status)
 		assert.NotContains(t, string(res.body), "987654321")
-		assert.Equal(t, http.StatusOK, ts.signin(refresh, `{"_cloudId":2147483647}`).status)
+		assert.Equal(t, http.StatusCreated, ts.signin(refresh, `{"_cloudId":2147483647}`).status)
 		_, cloud := ts.connectToken(legacyQuery(""))
 		assert.Equal(t, "123456789", cloud)
 	})

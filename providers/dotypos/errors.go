@@ -1,15 +1,20 @@
 package dotypos
 
 import (
+	"errors"
 	"net/http"
+	"strings"
+
+	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/authmock/authmock/internal/httpx"
 	"github.com/authmock/authmock/internal/oauth"
+	"github.com/authmock/authmock/internal/provider"
 )
 
-// Reasons of the dialect's one error body, {"reason": "<REASON>"}. The
-// spellings ACCESS_TOKEN_EXPIRED and DOMAIN_FORBIDDEN are the ones real
-// clients' tests mock; the others follow the same style (contract §A.4).
+// Reasons of the dialect's error body. The spellings ACCESS_TOKEN_EXPIRED
+// and DOMAIN_FORBIDDEN are the ones real clients' tests mock; the others
+// follow the same style (contract §A.4).
 const (
 	ReasonInvalidAuthHeader   = "INVALID_AUTH_HEADER"
 	ReasonInvalidRefreshToken = "INVALID_REFRESH_TOKEN"
@@ -22,37 +27,148 @@ const (
 	ReasonInvalidQuery        = "INVALID_QUERY_PARAMETER"
 	ReasonRequestTooLarge     = "REQUEST_TOO_LARGE"
 	ReasonInternal            = "INTERNAL_SERVER_ERROR"
+	// A path the API does not serve, or a method it does not allow there
+	// (the server's miss handler, through WriteError).
+	ReasonNotFound         = "NOT_FOUND"
+	ReasonMethodNotAllowed = "METHOD_NOT_ALLOWED"
+	// Only injected faults produce these; the API's status page lists 429
+	// and 503 answers without naming their reasons.
+	ReasonTooManyRequests    = "TOO_MANY_REQUESTS"
+	ReasonServiceUnavailable = "SERVICE_UNAVAILABLE"
 )
 
 // apiError builds the dialect's error: an *oauth.Error whose code is the
-// reason, so that oauth.Handle logs it (detail and cause, never sent) and
-// errorRenderer writes it. Every error of the API goes through here.
-func apiError(status int, reason, detail string) *oauth.Error {
-	return &oauth.Error{Code: oauth.ErrorCode(reason), Description: detail, Status: status}
+// reason and whose description is the body's message. oauth.Handle logs
+// it and WriteError writes it. Every error of the API goes through here.
+func apiError(status int, reason, message string) *oauth.Error {
+	return &oauth.Error{Code: oauth.ErrorCode(reason), Description: message, Status: status}
 }
 
-// errorBody is the one error shape of the dialect.
-type errorBody struct {
-	Reason string `json:"reason"`
+// invalid builds a 400 validation failure listing what was wrong with
+// which field. The violations travel as the error's cause, so that the log
+// shows them too.
+func invalid(reason, message string, vs ...Violation) *oauth.Error {
+	return apiError(http.StatusBadRequest, reason, message).WithCause(violations(vs))
 }
 
-// errorRenderer writes {"reason": ...}. Errors that are not the dialect's
-// own (an unexpected failure, which oauth.From turns into server_error)
-// become INTERNAL_SERVER_ERROR with no detail.
-type errorRenderer struct{}
+// Violation is one entry of a 400's "violations": the field (body member
+// or query parameter) and what is wrong with it.
+type Violation struct {
+	FieldName string `json:"fieldName"`
+	Message   string `json:"message"`
+}
 
-func (errorRenderer) WriteError(w http.ResponseWriter, _ *http.Request, e *oauth.Error) {
-	reason := string(e.Code)
-	if e.Code == oauth.CodeServerError {
-		reason = ReasonInternal
+type violations []Violation
+
+func (vs violations) Error() string {
+	parts := make([]string, len(vs))
+	for i, v := range vs {
+		parts[i] = v.FieldName + ": " + v.Message
 	}
+	return strings.Join(parts, "; ")
+}
+
+// errorBody is the real API's JSON error object (contract §A.4): clients
+// deserialize these members and read message and status on 403 and 405.
+type errorBody struct {
+	Timestamp  string      `json:"timestamp"`
+	Status     int         `json:"status"`
+	Error      string      `json:"error"`
+	Reason     string      `json:"reason"`
+	Message    string      `json:"message"`
+	Violations []Violation `json:"violations,omitempty"`
+}
+
+// timestampLayout is an ISO-8601 instant in UTC with milliseconds, as
+// Java's Instant prints them.
+const timestampLayout = "2006-01-02T15:04:05.000Z"
+
+// WriteError is the dialect's one error renderer: the API's own errors,
+// injected faults and the server's 404/405 misses on the mount all come
+// through it. Errors that are not the dialect's own (an OAuth code from a
+// fault preset, an unexpected failure) are mapped onto the reasons and
+// statuses the real API answers with.
+func (p *Provider) WriteError(w http.ResponseWriter, _ *http.Request, e *oauth.Error) {
+	reason, status := dialectReason(e)
 	for k, vs := range e.Header {
 		for _, v := range vs {
 			w.Header().Add(k, v)
 		}
 	}
+	body := errorBody{
+		Timestamp: p.deps.Clock.Now().UTC().Format(timestampLayout),
+		Status:    status,
+		Error:     http.StatusText(status),
+		Reason:    reason,
+		Message:   e.Description,
+	}
+	if body.Message == "" {
+		body.Message = body.Error
+	}
+	var vs violations
+	if errors.As(e, &vs) && len(vs) > 0 {
+		body.Violations = vs
+	} else if status == http.StatusBadRequest {
+		// Every 400 lists at least one violation, so a client that reads
+		// them always finds one.
+		body.Violations = []Violation{{FieldName: "body", Message: body.Message}}
+	}
 	httpx.NoStore(w)
-	httpx.WriteJSON(w, e.StatusCode(), errorBody{Reason: reason})
+	httpx.WriteJSON(w, status, body)
 }
 
-var _ oauth.ErrorRenderer = errorRenderer{}
+// dialectReason returns e's reason and status. A reason of the dialect
+// keeps its status; an OAuth code is mapped onto a reason, keeping a
+// status already set (a fault rule's).
+func dialectReason(e *oauth.Error) (string, int) {
+	status := e.Status
+	or := func(fallback int) int {
+		if status != 0 {
+			return status
+		}
+		return fallback
+	}
+	switch c := e.Code; {
+	case c == oauth.CodeServerError:
+		return ReasonInternal, or(http.StatusInternalServerError)
+	case isReason(c):
+		return string(c), e.StatusCode()
+	case c == oauth.CodeInvalidToken && errors.Is(e, jwt.ErrTokenExpired):
+		return ReasonAccessTokenExpired, or(http.StatusForbidden)
+	case c == oauth.CodeInvalidToken:
+		return ReasonInvalidAccessToken, or(http.StatusUnauthorized)
+	case c == oauth.CodeInvalidGrant:
+		return ReasonInvalidRefreshToken, or(http.StatusUnauthorized)
+	case c == oauth.CodeInvalidClient, c == oauth.CodeUnauthorizedClient:
+		return ReasonInvalidAuthHeader, or(http.StatusUnauthorized)
+	case c == oauth.CodeAccessDenied, c == oauth.CodeInsufficientScope:
+		return ReasonCloudForbidden, or(http.StatusForbidden)
+	case c == oauth.CodeInvalidRequest, c == oauth.CodeInvalidScope:
+		return ReasonInvalidBody, or(http.StatusBadRequest)
+	case c == oauth.CodeSlowDown:
+		return ReasonTooManyRequests, or(http.StatusTooManyRequests)
+	case c == oauth.CodeTemporarilyUnavailable:
+		return ReasonServiceUnavailable, or(http.StatusServiceUnavailable)
+	}
+	return ReasonInternal, or(http.StatusInternalServerError)
+}
+
+func isReason(c oauth.ErrorCode) bool {
+	s := string(c)
+	return s != "" && strings.ToUpper(s) == s
+}
+
+// WriteMiss implements provider.MissRenderer: the server's 404 and 405 on
+// the mount are the API's error object too.
+func (p *Provider) WriteMiss(w http.ResponseWriter, r *http.Request, status int, message string) {
+	reason := ReasonNotFound
+	if status == http.StatusMethodNotAllowed {
+		reason = ReasonMethodNotAllowed
+	}
+	p.WriteError(w, r, apiError(status, reason, message))
+}
+
+var (
+	_ oauth.ErrorRenderer   = (*Provider)(nil)
+	_ provider.MissRenderer = (*Provider)(nil)
+)

@@ -29,14 +29,16 @@ func send(t *testing.T, am *authmocktest.Server, method, url string, auth ...str
 }
 
 func TestHardening(t *testing.T) {
-	am := authmocktest.New(t, authmocktest.WithFrozenAt(time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)))
+	frozen := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	am := authmocktest.New(t, authmocktest.WithFrozenAt(frozen))
 	clouds := am.ProviderURL("dotypos") + "/v2/clouds"
 	own := am.Mint("dotypos", authmocktest.MintRequest{ClientID: "demo-dotypos", Username: "owner"})
 
 	t.Run("two Authorization headers keep the dialect's answer", func(t *testing.T) {
 		status, body := send(t, am, http.MethodGet, clouds, "Bearer "+own.AccessToken, "Bearer "+own.AccessToken)
 		assert.Equal(t, http.StatusUnauthorized, status)
-		assert.JSONEq(t, `{"reason":"INVALID_AUTH_HEADER"}`, body)
+		assert.JSONEq(t, `{"timestamp":"2026-03-04T05:06:07.000Z","status":401,"error":"Unauthorized","reason":"INVALID_AUTH_HEADER",
+			"message":"the Authorization header must be \"Bearer <access token>\""}`, body)
 	})
 
 	t.Run("another instance's expired token is invalid, not expired", func(t *testing.T) {
@@ -48,10 +50,12 @@ func TestHardening(t *testing.T) {
 		for name, tok := range map[string]string{"oidc access token": oidc.AccessToken, "oidc ID token": oidc.IDToken} {
 			status, body := send(t, am, http.MethodGet, clouds, "Bearer "+tok)
 			assert.Equal(t, http.StatusUnauthorized, status, name)
-			assert.JSONEq(t, `{"reason":"INVALID_ACCESS_TOKEN"}`, body, name)
+			assert.JSONEq(t, `{"timestamp":"2026-03-06T05:06:07.000Z","status":401,"error":"Unauthorized","reason":"INVALID_ACCESS_TOKEN",
+				"message":"the access token is invalid"}`, body, name)
 		}
 		status, body := send(t, am, http.MethodGet, clouds, "Bearer "+own.AccessToken)
 		assert.Equal(t, http.StatusForbidden, status)
-		assert.JSONEq(t, `{"reason":"ACCESS_TOKEN_EXPIRED"}`, body, "its own expired token is expired")
+		assert.JSONEq(t, `{"timestamp":"2026-03-06T05:06:07.000Z","status":403,"error":"Forbidden","reason":"ACCESS_TOKEN_EXPIRED",
+			"message":"the access token expired"}`, body, "its own expired token is expired")
 	})
 }

@@ -212,7 +212,7 @@ func (ts *testServer) accessToken(body string) (refresh, access string) {
 	ts.tb.Helper()
 	refresh, _ = ts.connectToken(legacyQuery(""))
 	res := ts.signin(refresh, body)
-	require.Equal(ts.tb, http.StatusOK, res.status, "%s", res.body)
+	require.Equal(ts.tb, http.StatusCreated, res.status, "%s", res.body)
 	var out map[string]string
 	require.NoError(ts.tb, json.Unmarshal(res.body, &out))
 	return refresh, out["accessToken"]
@@ -227,7 +227,55 @@ func (ts *testServer) claimsOf(token string) jwt.MapClaims {
 	return claims
 }
 
-// reasonBody is the exact error body for reason.
-func reasonBody(reason string) string { return `{"reason":"` + reason + `"}` }
+// errorJSON is the exact error body the API writes at instant at: the
+// real API's error object, written out here member by member so that the
+// test does not share the renderer's struct.
+func errorJSON(at time.Time, status int, reason, message string, vs ...Violation) string {
+	body := map[string]any{
+		"timestamp": at.UTC().Format("2006-01-02T15:04:05.000Z"),
+		"status":    status,
+		"error":     http.StatusText(status),
+		"reason":    reason,
+		"message":   message,
+	}
+	if len(vs) > 0 {
+		list := make([]map[string]string, len(vs))
+		for i, v := range vs {
+			list[i] = map[string]string{"fieldName": v.FieldName, "message": v.Message}
+		}
+		body["violations"] = list
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+// errBody is the exact error body the instance writes now.
+func (ts *testServer) errBody(status int, reason, message string, vs ...Violation) string {
+	return errorJSON(ts.clk.Now(), status, reason, message, vs...)
+}
+
+// Messages of the API's errors that several tests expect.
+const (
+	msgBearerHeader   = `the Authorization header must be "Bearer <access token>"`
+	msgUserHeader     = `the Authorization header must be "User <refresh token>"`
+	msgInvalidAccess  = "the access token is invalid"
+	msgAccessExpired  = "the access token expired"
+	msgAdminExpired   = "the access token was expired by the admin API"
+	msgAccessRevoked  = "the access token has been revoked"
+	msgUnknownRefresh = "unknown, expired or revoked refresh token"
+	msgRefreshRevoked = "the refresh token was revoked"
+	msgRefreshExpired = "the refresh token was expired"
+	msgNotThisCloud   = "the access token is not for this cloud"
+	msgCloudDeleted   = "the access token's cloud has been deleted"
+	msgCloudNotGrant  = "the refresh token does not grant this cloud"
+	msgNotJSON        = "the body must be JSON (Content-Type: application/json)"
+	msgInvalidQuery   = "invalid query parameters"
+)
+
+// violationNotJSON is the violation of a body that is not JSON.
+var violationNotJSON = Violation{FieldName: "Content-Type", Message: "must be application/json"}
 
 func durationOf(d time.Duration) fixtures.Duration { return fixtures.Duration(d) }

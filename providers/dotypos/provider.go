@@ -109,10 +109,10 @@ func (p *Provider) Mount(r *mux.Router) {
 	r.Handle(PathConnectDecision, http.HandlerFunc(p.serveDecision)).Methods(http.MethodPost)
 }
 
-// api adapts an API handler: a returned error is logged and written as
-// {"reason": ...}.
+// api adapts an API handler: a returned error is logged and written by
+// WriteError, the dialect's one renderer.
 func (p *Provider) api(fn oauth.HandlerFunc) http.Handler {
-	return oauth.Handle(p.log, errorRenderer{}, fn)
+	return oauth.Handle(p.log, p, fn)
 }
 
 func (p *Provider) url(path string) string { return p.deps.Issuer + path }

@@ -64,7 +64,7 @@ func TestMint(t *testing.T) {
 	assert.Equal(t, float64(cloudBistro), claims["cloudId"])
 	assert.Equal(t, []any{float64(cloudBistro), float64(cloudCafe), float64(cloudBakery)}, claims["clouds"])
 	// The minted refresh token works at signin for every cloud of the user.
-	assert.Equal(t, http.StatusOK, ts.signin(res.RefreshToken, `{"_cloudId":2147483647}`).status)
+	assert.Equal(t, http.StatusCreated, ts.signin(res.RefreshToken, `{"_cloudId":2147483647}`).status)
 	assert.Equal(t, http.StatusOK, ts.get(PathClouds+"/123456789", res.AccessToken).status)
 
 	res, err = ts.p.Mint(t.Context(), provider.MintRequest{ClientID: posID, Username: "bob", TTLSeconds: 60,

@@ -52,13 +52,14 @@ func (p *Provider) serveSignin(w http.ResponseWriter, r *http.Request) error {
 		return apiError(http.StatusUnauthorized, ReasonInvalidRefreshToken, "the token's user no longer exists or is disabled")
 	}
 	if !httpx.IsMediaType(r, "application/json") {
-		return apiError(http.StatusBadRequest, ReasonInvalidContentType, "the body must be JSON (Content-Type: application/json)")
+		return invalid(ReasonInvalidContentType, "the body must be JSON (Content-Type: application/json)",
+			Violation{FieldName: "Content-Type", Message: "must be application/json"})
 	}
 	body, err := httpx.ReadBody(r, p.deps.MaxBody)
 	if errors.Is(err, httpx.ErrBodyTooLarge) {
 		return apiError(http.StatusRequestEntityTooLarge, ReasonRequestTooLarge, "the body is too large")
 	} else if err != nil {
-		return apiError(http.StatusBadRequest, ReasonInvalidBody, "the body could not be read")
+		return invalid(ReasonInvalidBody, "the body could not be read", Violation{FieldName: "body", Message: "could not be read"})
 	}
 	cloudID, err := parseSigninBody(body)
 	if err != nil {
@@ -74,7 +75,9 @@ func (p *Provider) serveSignin(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	httpx.NoStore(w)
-	httpx.WriteJSON(w, http.StatusOK, signinResponse{AccessToken: access})
+	// 201, as the real API answers: clients treat any other status as a
+	// failure (contract §A.4).
+	httpx.WriteJSON(w, http.StatusCreated, signinResponse{AccessToken: access})
 	return nil
 }
 
@@ -101,11 +104,11 @@ func parseSigninBody(body []byte) (int64, error) {
 	var obj map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&obj); err != nil || obj == nil {
-		return 0, apiError(http.StatusBadRequest, ReasonInvalidBody, "the body must be a JSON object")
+		return 0, invalid(ReasonInvalidBody, "the body must be a JSON object", Violation{FieldName: "body", Message: "must be a JSON object"})
 	}
 	// JSON's whitespace only: bytes.TrimSpace would also drop \v and U+0085.
 	if len(bytes.Trim(body[dec.InputOffset():], " \t\r\n")) > 0 {
-		return 0, apiError(http.StatusBadRequest, ReasonInvalidBody, "the body must be one JSON object")
+		return 0, invalid(ReasonInvalidBody, "the body must be one JSON object", Violation{FieldName: "body", Message: "must be one JSON object"})
 	}
 	raw, ok := obj["_cloudId"]
 	if !ok || string(raw) == "null" {
@@ -114,12 +117,12 @@ func parseSigninBody(body []byte) (int64, error) {
 	digits := string(raw)
 	if strings.HasPrefix(digits, `"`) {
 		if err := json.Unmarshal(raw, &digits); err != nil {
-			return 0, apiError(http.StatusBadRequest, ReasonInvalidCloudID, "_cloudId is not a valid string")
+			return 0, invalid(ReasonInvalidCloudID, "_cloudId is not a valid string", Violation{FieldName: "_cloudId", Message: "is not a valid string"})
 		}
 	}
 	id, ok := parseCloudID(digits)
 	if !ok {
-		return 0, apiError(http.StatusBadRequest, ReasonInvalidCloudID, "_cloudId must be a positive 32-bit integer")
+		return 0, invalid(ReasonInvalidCloudID, "_cloudId must be a positive 32-bit integer", Violation{FieldName: "_cloudId", Message: "must be a positive 32-bit integer"})
 	}
 	return id, nil
 }

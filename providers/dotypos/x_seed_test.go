@@ -91,7 +91,7 @@ func TestSeedFlow(t *testing.T) {
 				req.Header.Set("Content-Type", "application/json; charset=UTF-8")
 				req.Header.Set("Accept", "application/json; charset=UTF-8")
 				status, _, res := do(req)
-				require.Equal(t, http.StatusOK, status, "%s", res)
+				require.Equal(t, http.StatusCreated, status, "%s", res)
 				var out struct {
 					AccessToken string `json:"accessToken"`
 				}
@@ -121,19 +121,35 @@ func TestSeedFlow(t *testing.T) {
 			assert.Equal(t, http.StatusOK, status)
 			status, body = get("/clouds/"+cloudID, withoutCloud)
 			assert.Equal(t, http.StatusForbidden, status, "a token without a cloud can only list clouds")
-			assert.JSONEq(t, `{"reason":"CLOUD_FORBIDDEN"}`, string(body))
+			assert.JSONEq(t, errorJSON(t0, 403, ReasonCloudForbidden, msgNotThisCloud), string(body))
 		})
 	}
 
-	t.Run("wrong methods are 405 through the real router", func(t *testing.T) {
-		base := s.ProviderURL("dotypos")
-		for _, tc := range []struct{ method, path string }{
-			{http.MethodPost, PathConnect}, {http.MethodGet, PathConnectV2}, {http.MethodGet, PathSignin}, {http.MethodPost, PathClouds},
-		} {
-			req, err := http.NewRequest(tc.method, base+tc.path, nil)
+	// Clients read message and status of a 405, so the server's misses on
+	// the mount (and at the root, where --root serves the instance) are
+	// the API's error object too.
+	t.Run("wrong methods are 405 through the real router, in the API's error shape", func(t *testing.T) {
+		for _, mount := range []string{"/dotypos", ""} {
+			for _, tc := range []struct{ method, path, allow string }{
+				{http.MethodPost, PathConnect, "GET, HEAD"}, {http.MethodGet, PathConnectV2, "POST"},
+				{http.MethodGet, PathSignin, "POST"}, {http.MethodPost, PathClouds, "GET, HEAD"},
+			} {
+				req, err := http.NewRequest(tc.method, s.URL()+mount+tc.path, nil)
+				require.NoError(t, err)
+				status, header, body := do(req)
+				assert.Equal(t, http.StatusMethodNotAllowed, status, "%s %s%s", tc.method, mount, tc.path)
+				assert.Equal(t, tc.allow, header.Get("Allow"))
+				assert.JSONEq(t, errorJSON(t0, 405, ReasonMethodNotAllowed, tc.method+" is not allowed on "+mount+tc.path), string(body))
+			}
+		}
+	})
+	t.Run("an unknown path is a 404 in the API's error shape", func(t *testing.T) {
+		for _, path := range []string{"/dotypos/v2/nothing", "/v2/nothing"} {
+			req, err := http.NewRequest(http.MethodGet, s.URL()+path, nil)
 			require.NoError(t, err)
-			status, _, _ := do(req)
-			assert.Equal(t, http.StatusMethodNotAllowed, status, "%s %s", tc.method, tc.path)
+			status, _, body := do(req)
+			assert.Equal(t, http.StatusNotFound, status)
+			assert.JSONEq(t, errorJSON(t0, 404, ReasonNotFound, "no route for GET "+path), string(body))
 		}
 	})
 }
