@@ -26,22 +26,47 @@ type family struct {
 	id      string
 	tokens  int // entries in namespace.tokens naming this family
 	revoked bool
-	tomb    *item // non-nil only while revoked with no tokens
-	access  []store.AccessStamp
-	newest  *tokenEntry // the token issued last, while it is held
+	tomb    *item               // non-nil only while revoked with no tokens
+	access  []store.AccessStamp // the newest, whole
+	folded  []store.AccessStamp // the older ones, counted by expiry
+	newest  *tokenEntry         // the token issued last, while it is held
 }
 
-// join adds access stamps to the family, dropping those expired at now.
+// join adds access stamps to the family: expired ones are dropped, and
+// beyond store.MaxAccessStamps the oldest are folded into counts by expiry
+// (stamps with Seq 0), so that the work and memory of a rotation do not
+// grow with the rotations before it.
 func (f *family) join(stamps []store.AccessStamp, now time.Time) {
-	keep := f.access[:0]
+	live := func(a store.AccessStamp) bool { return a.Exp == 0 || now.Unix() < a.Exp }
+	whole := f.access[:0]
 	for _, a := range f.access {
-		if a.Exp == 0 || now.Unix() < a.Exp {
-			keep = append(keep, a)
+		if live(a) {
+			whole = append(whole, a)
 		}
 	}
-	clear(f.access[len(keep):]) // nothing to collect; keeps the slice tidy
-	f.access = append(keep, stamps...)
-	if cap(f.access) > 4*len(f.access)+4 {
+	whole = append(whole, stamps...)
+	folded := f.folded[:0]
+	for _, a := range f.folded {
+		if live(a) {
+			folded = append(folded, a)
+		}
+	}
+	if extra := len(whole) - store.MaxAccessStamps; extra > 0 {
+		for _, a := range whole[:extra] {
+			if a.Seq == 0 {
+				continue
+			}
+			// Expiries grow with issuance, so the fold is sorted by them.
+			if n := len(folded); n > 0 && folded[n-1].Exp == a.Exp {
+				folded[n-1].Count++
+			} else {
+				folded = append(folded, store.AccessStamp{Exp: a.Exp, Count: 1})
+			}
+		}
+		whole = append(whole[:0], whole[extra:]...)
+	}
+	f.access, f.folded = whole, folded
+	if cap(f.access) > 2*store.MaxAccessStamps {
 		f.access = append([]store.AccessStamp(nil), f.access...)
 	}
 }
@@ -51,9 +76,11 @@ func (f *family) join(stamps []store.AccessStamp, now time.Time) {
 func (ns *namespace) record(e *tokenEntry) store.RefreshRecord {
 	r := cloneRecord(e.rec)
 	now := ns.clk.Now().Unix()
-	for _, a := range e.fam.access {
-		if a.Exp == 0 || now < a.Exp {
-			r.Access = append(r.Access, a)
+	for _, set := range [][]store.AccessStamp{e.fam.folded, e.fam.access} {
+		for _, a := range set {
+			if a.Exp == 0 || now < a.Exp {
+				r.Access = append(r.Access, a)
+			}
 		}
 	}
 	return r
