@@ -102,7 +102,7 @@ index(ARGV[5], ARGV[6], 'c:'..ARGV[4])
 return 'ok'
 `)
 
-// consumeCode: ARGV[4] code, [5] the grant JSON the check approved ('' to
+// consumeCode: ARGV[4] code, [5] the grant JSON the check approved (” to
 // only judge). Returns {verdict, grant}; 'changed' when the code was
 // replaced since it was read.
 var consumeCode = goredis.NewScript(lib + `
@@ -137,7 +137,7 @@ return out
 `)
 
 // rotateRefresh: ARGV[4] presented, [5] next, [6] the presented record
-// JSON the update saw ('' to only judge), [7] successor JSON, [8] its exp,
+// JSON the update saw (” to only judge), [7] successor JSON, [8] its exp,
 // [9] score, [10...] its access stamps. A replay revokes the family.
 // Returns {verdict, presented record JSON, stamps...}.
 var rotateRefresh = goredis.NewScript(lib + `
