@@ -137,7 +137,7 @@ return out
 `)
 
 // rotateRefresh: ARGV[4] presented, [5] next, [6] the presented record
-// JSON the update saw (” to only judge), [7] successor JSON, [8] its exp,
+// JSON the update saw (empty to only judge), [7] successor JSON, [8] its exp,
 // [9] score, [10...] its access stamps. A replay revokes the family.
 // Returns {verdict, presented record JSON, stamps...}.
 var rotateRefresh = goredis.NewScript(lib + `
