@@ -102,7 +102,7 @@ index(ARGV[5], ARGV[6], 'c:'..ARGV[4])
 return 'ok'
 `)
 
-// consumeCode: ARGV[4] code, [5] the grant JSON the check approved (” to
+// consumeCode: ARGV[4] code, [5] the grant JSON the check approved (empty to
 // only judge). Returns {verdict, grant}; 'changed' when the code was
 // replaced since it was read.
 var consumeCode = goredis.NewScript(lib + `
