@@ -1,0 +1,99 @@
+package authmocktest_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/authmock/authmock/authmocktest"
+	"github.com/authmock/authmock/internal/redistest"
+)
+
+var storeT0 = time.Date(2030, time.March, 4, 5, 6, 7, 0, time.UTC)
+
+func withStore(store string) []authmocktest.Option {
+	return []authmocktest.Option{authmocktest.WithConfig(fmt.Sprintf(`{"server":{"store":%q}}`, store)), authmocktest.WithFrozenAt(storeT0)}
+}
+
+// mintOver mints through the admin API and returns the refresh token.
+func mintOver(t *testing.T, am *authmocktest.Server, dc dialectControl) string {
+	t.Helper()
+	res := adminCall(t, am, http.MethodPost, "/providers/"+dc.dialect+"/tokens", dc.mint)
+	require.Equal(t, http.StatusCreated, res.status, res.body)
+	var minted authmocktest.MintResult
+	require.NoError(t, json.Unmarshal([]byte(res.body), &minted))
+	require.NotEmpty(t, minted.RefreshToken)
+	return minted.RefreshToken
+}
+
+// With file:PATH a user's refresh token, and a revocation, outlive a
+// restart, in every dialect.
+func TestFileStoreKeepsStateAcrossRestarts(t *testing.T) {
+	for _, dc := range controls {
+		t.Run(dc.dialect, func(t *testing.T) {
+			opts := withStore("file:" + filepath.Join(t.TempDir(), "authmock.db"))
+			first, err := authmocktest.Start(opts...)
+			require.NoError(t, err)
+			rt := mintOver(t, first, dc)
+			first.Close()
+
+			second := authmocktest.New(t, opts...)
+			status, body, _ := dc.refresh(t, second, rt)
+			require.Equal(t, http.StatusOK, status, "a refresh token issued before the restart: %s", body)
+
+			res := adminCall(t, second, http.MethodPost, "/providers/"+dc.dialect+"/tokens/revoke", `{"username":"`+dc.username+`"}`)
+			require.Equal(t, http.StatusOK, res.status, res.body)
+			rt = latest(rt, body)
+			second.Close()
+
+			third := authmocktest.New(t, opts...)
+			status, body, _ = dc.refresh(t, third, rt)
+			assert.Equal(t, dc.refreshRevokedStatus, status, "a revocation survives the restart: %s", body)
+			assert.JSONEq(t, dc.refreshRevokedBody, body)
+		})
+	}
+}
+
+// latest returns the refresh token a client holds after a refresh answered
+// body: the rotated one, or rt for a dialect that does not rotate.
+func latest(rt, body string) string {
+	var refreshed struct {
+		RefreshToken string `json:"refresh_token"`
+	}
+	_ = json.Unmarshal([]byte(body), &refreshed)
+	if refreshed.RefreshToken != "" {
+		return refreshed.RefreshToken
+	}
+	return rt
+}
+
+var redisPrefixes atomic.Int64
+
+// Two servers on one Redis are two replicas behind one issuer: a token
+// minted at A refreshes at B, and a revocation at A is refused at B.
+func TestRedisReplicasShareTokens(t *testing.T) {
+	url := redistest.Start(t)
+	for _, dc := range controls {
+		t.Run(dc.dialect, func(t *testing.T) {
+			opts := withStore(fmt.Sprintf("%s?prefix=replicas-%d:", url, redisPrefixes.Add(1)))
+			a, b := authmocktest.New(t, opts...), authmocktest.New(t, opts...)
+			rt := mintOver(t, a, dc)
+			status, body, _ := dc.refresh(t, b, rt)
+			require.Equal(t, http.StatusOK, status, "minted at A, refreshed at B: %s", body)
+			rt = latest(rt, body)
+
+			res := adminCall(t, a, http.MethodPost, "/providers/"+dc.dialect+"/tokens/revoke", `{"username":"`+dc.username+`"}`)
+			require.Equal(t, http.StatusOK, res.status, res.body)
+			status, body, _ = dc.refresh(t, b, rt)
+			assert.Equal(t, dc.refreshRevokedStatus, status, "revoked at A, refused at B: %s", body)
+			assert.JSONEq(t, dc.refreshRevokedBody, body)
+		})
+	}
+}

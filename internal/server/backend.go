@@ -1,0 +1,43 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/authmock/authmock/internal/clock"
+	"github.com/authmock/authmock/internal/config"
+	"github.com/authmock/authmock/internal/store"
+	"github.com/authmock/authmock/internal/store/bbolt"
+	"github.com/authmock/authmock/internal/store/memory"
+	"github.com/authmock/authmock/internal/store/redis"
+)
+
+// storeOpenTimeout bounds connecting to a Redis store at start-up, so that
+// an unreachable one is an error in seconds, not a hang.
+const storeOpenTimeout = 3 * time.Second
+
+// openBackend builds the store server.store names. There is no fallback:
+// a store that cannot be opened is a start-up error naming it.
+func openBackend(cfg *config.Config, clk clock.Clock) (store.Backend, error) {
+	kind, target := cfg.Server.StoreKind()
+	switch kind {
+	case "memory":
+		return memory.New(clk), nil
+	case "file":
+		b, err := bbolt.Open(config.ResolvePath(cfg.BaseDir, target), clk)
+		if err != nil {
+			return nil, fmt.Errorf("server.store: %w", err)
+		}
+		return b, nil
+	case "redis":
+		ctx, cancel := context.WithTimeout(context.Background(), storeOpenTimeout)
+		defer cancel()
+		b, err := redis.Open(ctx, target, clk)
+		if err != nil {
+			return nil, fmt.Errorf("server.store: %w", err)
+		}
+		return b, nil
+	}
+	return nil, fmt.Errorf("server.store %q: unknown kind", target)
+}
