@@ -97,3 +97,32 @@ func TestRedisReplicasShareTokens(t *testing.T) {
 		})
 	}
 }
+
+// The admin clock is shared too: an advance at A makes B refuse its own
+// access token as expired, in every dialect. (Each authmocktest server is
+// its own issuer, so the token is B's: replicas behind one load balancer
+// would share server.issuer_url.)
+func TestRedisReplicasShareTheClock(t *testing.T) {
+	url := redistest.Start(t)
+	for _, dc := range controls {
+		t.Run(dc.dialect, func(t *testing.T) {
+			opts := withStore(fmt.Sprintf("%s?prefix=clock-%d:", url, redisPrefixes.Add(1)))
+			a, b := authmocktest.New(t, opts...), authmocktest.New(t, opts...)
+			res := adminCall(t, b, http.MethodPost, "/providers/"+dc.dialect+"/tokens", dc.mint)
+			require.Equal(t, http.StatusCreated, res.status, res.body)
+			var minted authmocktest.MintResult
+			require.NoError(t, json.Unmarshal([]byte(res.body), &minted))
+			target := b.ProviderURL(dc.dialect) + protected[dc.dialect]
+			first := call(t, b, http.MethodGet, target, bearer(minted.AccessToken), "")
+			require.Equal(t, http.StatusOK, first.status, first.body)
+
+			res = adminCall(t, a, http.MethodPost, "/clock/advance", `{"duration":"48h"}`)
+			require.Equal(t, http.StatusOK, res.status, res.body)
+			assert.Eventually(t, func() bool { return b.Now().Equal(storeT0.Add(48 * time.Hour)) },
+				5*time.Second, 5*time.Millisecond, "B sees A's clock")
+			res = call(t, b, http.MethodGet, target, bearer(minted.AccessToken), "")
+			assert.Equal(t, dc.expired[0], itoa(res.status), res.body)
+			assert.JSONEq(t, dc.expired[1], res.body)
+		})
+	}
+}

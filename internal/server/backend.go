@@ -17,6 +17,20 @@ import (
 // an unreachable one is an error in seconds, not a hang.
 const storeOpenTimeout = 3 * time.Second
 
+// shareState shares what the backend can share between replicas beside
+// the store: with Redis, the admin clock.
+func (s *Server) shareState() error {
+	rb, ok := s.backend.(*redis.Backend)
+	if !ok {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), storeOpenTimeout)
+	defer cancel()
+	return rb.ShareClock(ctx, s.clock, func(err error) {
+		s.logger.Error("the clock change was made on this replica only", "err", err)
+	})
+}
+
 // openBackend builds the store server.store names. There is no fallback:
 // a store that cannot be opened is a start-up error naming it.
 func openBackend(cfg *config.Config, clk clock.Clock) (store.Backend, error) {

@@ -123,6 +123,10 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		}
 		s.backend, s.ownsBackend = b, true
 	}
+	if err := s.shareState(); err != nil {
+		s.release()
+		return nil, fmt.Errorf("server.store: %w", err)
+	}
 	rnd := io.Reader(rand.Reader)
 	seq := clock.NewHybridSequence(clock.System{})
 	if opts.Rand != nil {
