@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -125,4 +127,40 @@ func TestRedisReplicasShareTheClock(t *testing.T) {
 			assert.JSONEq(t, dc.expired[1], res.body)
 		})
 	}
+}
+
+// The fault queue is shared: a rule queued at A is listed at B, and with
+// count 1 it fires exactly once over 64 concurrent calls split across both.
+func TestRedisReplicasShareTheFaultQueue(t *testing.T) {
+	opts := withStore(fmt.Sprintf("%s?prefix=faults-%d:", redistest.Start(t), redisPrefixes.Add(1)))
+	a, b := authmocktest.New(t, opts...), authmocktest.New(t, opts...)
+	res := adminCall(t, a, http.MethodPost, "/faults", `{"provider":"oidc","path":"/.well-known/openid-configuration","status":418,"count":1}`)
+	require.Equal(t, http.StatusCreated, res.status, res.body)
+	assert.Eventually(t, func() bool {
+		return strings.Contains(adminCall(t, b, http.MethodGet, "/faults", "").body, `"status":418`)
+	}, 5*time.Second, 5*time.Millisecond, "B lists the rule queued at A")
+
+	const n = 64
+	statuses := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			am := []*authmocktest.Server{a, b}[i%2]
+			statuses[i] = call(t, am, http.MethodGet, am.ProviderURL("oidc")+"/.well-known/openid-configuration", nil, "").status
+		}()
+	}
+	wg.Wait()
+	faulted := 0
+	for _, s := range statuses {
+		if s == http.StatusTeapot {
+			faulted++
+		} else {
+			assert.Equal(t, http.StatusOK, s)
+		}
+	}
+	assert.Equal(t, 1, faulted, "count 1 fires once across the replicas")
+	assert.Eventually(t, func() bool { return strings.Contains(adminCall(t, a, http.MethodGet, "/faults", "").body, `"rules":[]`) },
+		5*time.Second, 5*time.Millisecond, "the used-up rule is gone at both")
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/authmock/authmock/internal/clock"
 	"github.com/authmock/authmock/internal/config"
+	"github.com/authmock/authmock/internal/faults/redisfaults"
 	"github.com/authmock/authmock/internal/store"
 	"github.com/authmock/authmock/internal/store/bbolt"
 	"github.com/authmock/authmock/internal/store/memory"
@@ -18,7 +19,7 @@ import (
 const storeOpenTimeout = 3 * time.Second
 
 // shareState shares what the backend can share between replicas beside
-// the store: with Redis, the admin clock.
+// the store: with Redis, the admin clock and the fault queue.
 func (s *Server) shareState() error {
 	rb, ok := s.backend.(*redis.Backend)
 	if !ok {
@@ -26,9 +27,19 @@ func (s *Server) shareState() error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), storeOpenTimeout)
 	defer cancel()
-	return rb.ShareClock(ctx, s.clock, func(err error) {
+	if err := rb.ShareClock(ctx, s.clock, func(err error) {
 		s.logger.Error("the clock change was made on this replica only", "err", err)
+	}); err != nil {
+		return err
+	}
+	run, err := redisfaults.New(rb.Client(), rb.Prefix()).Share(ctx, s.faults, func(err error) {
+		s.logger.Error("shared fault queue", "err", err)
 	})
+	if err != nil {
+		return err
+	}
+	rb.Go(run)
+	return nil
 }
 
 // openBackend builds the store server.store names. There is no fallback:

@@ -123,10 +123,6 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		}
 		s.backend, s.ownsBackend = b, true
 	}
-	if err := s.shareState(); err != nil {
-		s.release()
-		return nil, fmt.Errorf("server.store: %w", err)
-	}
 	rnd := io.Reader(rand.Reader)
 	seq := clock.NewHybridSequence(clock.System{})
 	if opts.Rand != nil {
@@ -142,6 +138,10 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	s.baseURL = base
 	s.journal = journal.New(cfg.Server.JournalSize)
 	s.faults = faults.NewQueue(func(name string) bool { return s.find(name) != nil })
+	if err := s.shareState(); err != nil {
+		s.release()
+		return nil, fmt.Errorf("server.store: %w", err)
+	}
 	if err := s.buildInstances(rnd, seq); err != nil {
 		s.release()
 		return nil, err

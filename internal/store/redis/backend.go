@@ -157,6 +157,16 @@ func Open(ctx context.Context, rawURL string, clk clock.Clock, opts ...Option) (
 // Client returns the connection, for state shared beside the store.
 func (b *Backend) Client() *goredis.Client { return b.rdb }
 
+// Go runs fn until Close, which closes stop and waits for fn to return:
+// for work beside the store that shares the connection (a subscription).
+func (b *Backend) Go(fn func(stop <-chan struct{})) {
+	b.swept.Add(1)
+	go func() {
+		defer b.swept.Done()
+		fn(b.stop)
+	}()
+}
+
 // Prefix returns the key prefix.
 func (b *Backend) Prefix() string { return b.prefix }
 
