@@ -161,6 +161,8 @@ func TestRedisReplicasShareTheFaultQueue(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 1, faulted, "count 1 fires once across the replicas")
-	assert.Eventually(t, func() bool { return strings.Contains(adminCall(t, a, http.MethodGet, "/faults", "").body, `"rules":[]`) },
+	assert.Eventually(t, func() bool {
+		return strings.Contains(adminCall(t, a, http.MethodGet, "/faults", "").body, `"rules":[]`)
+	},
 		5*time.Second, 5*time.Millisecond, "the used-up rule is gone at both")
 }
