@@ -166,3 +166,61 @@ func TestRedisReplicasShareTheFaultQueue(t *testing.T) {
 	},
 		5*time.Second, 5*time.Millisecond, "the used-up rule is gone at both")
 }
+
+// Trackmania over two replicas: authorize at A, redeem the code at B, then
+// 64 concurrent refreshes of one token split across both: exactly one
+// wins; a replay of the code at A is refused.
+func TestRedisReplicasCodeAndRefreshRace(t *testing.T) {
+	opts := withStore(fmt.Sprintf("%s?prefix=race-%d:", redistest.Start(t), redisPrefixes.Add(1)))
+	a, b := authmocktest.New(t, opts...), authmocktest.New(t, opts...)
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := noRedirect.Get(a.ProviderURL("trackmania") + "/oauth/authorize?response_type=code&client_id=demo-trackmania-app" +
+		"&redirect_uri=http://localhost:3000/callback&scope=clubs%20read_favorite&state=s2")
+	require.NoError(t, err)
+	res.Body.Close()
+	loc, err := res.Location()
+	require.NoError(t, err, "status %d", res.StatusCode)
+	code := loc.Query().Get("code")
+	require.NotEmpty(t, code)
+
+	redeem := func(am *authmocktest.Server) exchange {
+		h, body := form(map[string][]string{"grant_type": {"authorization_code"}, "client_id": {"demo-trackmania-app"},
+			"client_secret": {"demo-trackmania-secret"}, "code": {code}, "redirect_uri": {"http://localhost:3000/callback"}})
+		return call(t, am, http.MethodPost, am.ProviderURL("trackmania")+"/api/access_token", h, body)
+	}
+	got := redeem(b)
+	require.Equal(t, http.StatusOK, got.status, "a code from A redeemed at B: %s", got.body)
+	var tokens struct {
+		RefreshToken string `json:"refresh_token"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(got.body), &tokens))
+
+	var dc dialectControl
+	for _, c := range controls {
+		if c.dialect == "trackmania" {
+			dc = c
+		}
+	}
+	const n = 64
+	statuses := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses[i], _, _ = dc.refresh(t, []*authmocktest.Server{a, b}[i%2], tokens.RefreshToken)
+		}()
+	}
+	wg.Wait()
+	wins := 0
+	for _, s := range statuses {
+		if s == http.StatusOK {
+			wins++
+		} else {
+			assert.Equal(t, http.StatusBadRequest, s)
+		}
+	}
+	assert.Equal(t, 1, wins, "one of 64 refreshes split across two replicas wins")
+	// Last: a replayed code revokes what was issued from it.
+	assert.Equal(t, http.StatusBadRequest, redeem(a).status, "the code is spent for A too")
+}
