@@ -66,3 +66,17 @@ func openBackend(cfg *config.Config, clk clock.Clock) (store.Backend, error) {
 	}
 	return nil, fmt.Errorf("server.store %q: unknown kind", target)
 }
+
+// StoreDescription says where state is kept, for the banner.
+func (s *Server) StoreDescription() string {
+	switch b := s.backend.(type) {
+	case *bbolt.Backend:
+		return "file " + b.Path() + " (kept across restarts)"
+	case *redis.Backend:
+		_, target := s.cfg.Server.StoreKind()
+		return redis.Redact(target) + " (shared with every replica on it: codes, tokens, revocations, the admin clock, faults)"
+	case *memory.Backend:
+		return "memory (gone when authmock stops; --store file:PATH keeps it)"
+	}
+	return "injected store"
+}

@@ -21,6 +21,7 @@ func TestStoreFromConfig(t *testing.T) {
 	s, err := New(loadConfig(t, storeConfig(t, "memory")), Options{})
 	require.NoError(t, err)
 	assert.IsType(t, &memory.Backend{}, s.backend)
+	assert.Equal(t, "memory (gone when authmock stops; --store file:PATH keeps it)", s.StoreDescription())
 	require.NoError(t, s.Close())
 
 	path := filepath.Join(t.TempDir(), "authmock.db")
@@ -28,6 +29,7 @@ func TestStoreFromConfig(t *testing.T) {
 	require.NoError(t, err)
 	require.IsType(t, &bbolt.Backend{}, s.backend)
 	assert.Equal(t, path, s.backend.(*bbolt.Backend).Path())
+	assert.Equal(t, "file "+path+" (kept across restarts)", s.StoreDescription())
 
 	// A second server on the same file: a clear error, not a hang.
 	_, err = New(loadConfig(t, storeConfig(t, "file:"+path)), Options{})
