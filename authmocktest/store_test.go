@@ -224,3 +224,26 @@ func TestRedisReplicasCodeAndRefreshRace(t *testing.T) {
 	// Last: a replayed code revokes what was issued from it.
 	assert.Equal(t, http.StatusBadRequest, redeem(a).status, "the code is spent for A too")
 }
+
+// Refresh at A, then replay the old token at B: the reuse is detected and
+// the whole family dies, at both replicas.
+func TestRedisReplicasDetectReuse(t *testing.T) {
+	url := redistest.Start(t)
+	for _, dc := range controls {
+		t.Run(dc.dialect, func(t *testing.T) {
+			opts := withStore(fmt.Sprintf("%s?prefix=reuse-%d:", url, redisPrefixes.Add(1)))
+			a, b := authmocktest.New(t, opts...), authmocktest.New(t, opts...)
+			rt := mintOver(t, a, dc)
+			status, body, _ := dc.refresh(t, a, rt)
+			require.Equal(t, http.StatusOK, status, body)
+			next := latest(rt, body)
+			if next == rt {
+				t.Skipf("%s does not rotate refresh tokens", dc.dialect)
+			}
+			status, body, _ = dc.refresh(t, b, rt)
+			assert.Equal(t, dc.refreshRevokedStatus, status, "the replay at B is refused: %s", body)
+			status, body, _ = dc.refresh(t, a, next)
+			assert.Equal(t, dc.refreshRevokedStatus, status, "and the family is revoked at A: %s", body)
+		})
+	}
+}
