@@ -42,10 +42,12 @@ func Start(t testing.TB) string {
 		if err := cmd.Start(); err != nil {
 			t.Fatalf("start redis-server: %v", err)
 		}
+		exited := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(exited) }()
 		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-		if err := waitPing(addr, 10*time.Second); err != nil {
+		if err := waitPing(addr, 10*time.Second, exited); err != nil {
 			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
+			<-exited
 			if attempt < 3 { // the port was taken in between: try another
 				continue
 			}
@@ -53,7 +55,7 @@ func Start(t testing.TB) string {
 		}
 		t.Cleanup(func() {
 			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
+			<-exited
 		})
 		return "redis://" + addr + "/0"
 	}
@@ -73,15 +75,20 @@ func freePort(t testing.TB) int {
 	return port
 }
 
-// waitPing waits until the server answers PING with PONG.
-func waitPing(addr string, within time.Duration) error {
+// waitPing waits until the server answers PING with PONG, or exits (it
+// could not bind the port, say).
+func waitPing(addr string, within time.Duration, exited <-chan struct{}) error {
 	const step = 20 * time.Millisecond
 	var last error
 	for range int(within / step) {
 		if last = ping(addr); last == nil {
 			return nil
 		}
-		time.Sleep(step)
+		select {
+		case <-exited:
+			return fmt.Errorf("redis-server exited: %w", last)
+		case <-time.After(step):
+		}
 	}
 	return fmt.Errorf("no PONG within %v: %w", within, last)
 }
