@@ -125,11 +125,5 @@ type familyRec struct {
 
 // join adds access stamps, dropping those expired at now.
 func (f *familyRec) join(stamps []store.AccessStamp, now time.Time) {
-	keep := f.Access[:0]
-	for _, a := range f.Access {
-		if a.Exp == 0 || now.Unix() < a.Exp {
-			keep = append(keep, a)
-		}
-	}
-	f.Access = append(keep, stamps...)
+	f.Access = store.JoinStamps(f.Access, stamps, now)
 }

@@ -27,48 +27,14 @@ type family struct {
 	tokens  int // entries in namespace.tokens naming this family
 	revoked bool
 	tomb    *item               // non-nil only while revoked with no tokens
-	access  []store.AccessStamp // the newest, whole
-	folded  []store.AccessStamp // the older ones, counted by expiry
+	access  []store.AccessStamp // store.JoinStamps' order: counts, then whole
 	newest  *tokenEntry         // the token issued last, while it is held
 }
 
-// join adds access stamps to the family: expired ones are dropped, and
-// beyond store.MaxAccessStamps the oldest are folded into counts by expiry
-// (stamps with Seq 0), so that the work and memory of a rotation do not
-// grow with the rotations before it.
+// join adds access stamps to the family (store.JoinStamps: expired ones
+// dropped, the oldest beyond store.MaxAccessStamps folded into counts).
 func (f *family) join(stamps []store.AccessStamp, now time.Time) {
-	live := func(a store.AccessStamp) bool { return a.Exp == 0 || now.Unix() < a.Exp }
-	whole := f.access[:0]
-	for _, a := range f.access {
-		if live(a) {
-			whole = append(whole, a)
-		}
-	}
-	whole = append(whole, stamps...)
-	folded := f.folded[:0]
-	for _, a := range f.folded {
-		if live(a) {
-			folded = append(folded, a)
-		}
-	}
-	if extra := len(whole) - store.MaxAccessStamps; extra > 0 {
-		for _, a := range whole[:extra] {
-			if a.Seq == 0 {
-				continue
-			}
-			// Expiries grow with issuance, so the fold is sorted by them.
-			if n := len(folded); n > 0 && folded[n-1].Exp == a.Exp {
-				folded[n-1].Count++
-			} else {
-				folded = append(folded, store.AccessStamp{Exp: a.Exp, Count: 1})
-			}
-		}
-		whole = append(whole[:0], whole[extra:]...)
-	}
-	f.access, f.folded = whole, folded
-	if cap(f.access) > 2*store.MaxAccessStamps {
-		f.access = append([]store.AccessStamp(nil), f.access...)
-	}
+	f.access = store.JoinStamps(f.access, stamps, now)
 }
 
 // record returns a copy of e's record with its family's live access
@@ -76,11 +42,9 @@ func (f *family) join(stamps []store.AccessStamp, now time.Time) {
 func (ns *namespace) record(e *tokenEntry) store.RefreshRecord {
 	r := cloneRecord(e.rec)
 	now := ns.clk.Now().Unix()
-	for _, set := range [][]store.AccessStamp{e.fam.folded, e.fam.access} {
-		for _, a := range set {
-			if a.Exp == 0 || now < a.Exp {
-				r.Access = append(r.Access, a)
-			}
+	for _, a := range e.fam.access {
+		if a.Exp == 0 || now < a.Exp {
+			r.Access = append(r.Access, a)
 		}
 	}
 	return r

@@ -54,6 +54,7 @@ func parseStamps(vs []any, now time.Time) ([]store.AccessStamp, error) {
 		if !ok {
 			return nil, fmt.Errorf("redis store: bad access stamp %q", s)
 		}
+		q, n, folded := strings.Cut(q, " ") // "exp 0 count": a fold
 		exp, err := strconv.ParseInt(e, 10, 64)
 		if err != nil {
 			return nil, err
@@ -62,8 +63,16 @@ func parseStamps(vs []any, now time.Time) ([]store.AccessStamp, error) {
 		if err != nil {
 			return nil, err
 		}
+		a := store.AccessStamp{Seq: seq, Exp: exp}
+		if folded {
+			count, err := strconv.ParseUint(n, 10, 32)
+			if err != nil {
+				return nil, err
+			}
+			a.Count = uint32(count)
+		}
 		if exp == 0 || now.Unix() < exp {
-			out = append(out, store.AccessStamp{Seq: seq, Exp: exp})
+			out = append(out, a)
 		}
 	}
 	return out, nil

@@ -43,15 +43,29 @@ local function claim(tok)
   return nil
 end
 -- join adds access stamps ("exp seq", exp in seconds, 0 none) to a
--- family, dropping those expired.
+-- family, dropping those expired, and folds the oldest beyond MAXSTAMPS
+-- whole ones into counts ("exp 0 count"), as store.JoinStamps does.
+local MAXSTAMPS = 32
 local function join(fam, stamps)
   local ak = B..'a:'..fam
-  local keep = {}
+  local folded, whole = {}, {}
   for _, s in ipairs(redis.call('LRANGE', ak, 0, -1)) do
-    local exp = tonumber(string.match(s, '^(%d+)'))
-    if exp == 0 or NOWSEC < exp then keep[#keep+1] = s end
+    local e, q, n = string.match(s, '^(%d+) (%d+) ?(%d*)$')
+    local exp = tonumber(e)
+    if exp == 0 or NOWSEC < exp then
+      if q == '0' then folded[#folded+1] = {exp, tonumber(n) or 0} else whole[#whole+1] = s end
+    end
   end
-  for _, s in ipairs(stamps) do keep[#keep+1] = s end
+  for _, s in ipairs(stamps) do whole[#whole+1] = s end
+  local extra = #whole - MAXSTAMPS
+  for i = 1, extra do
+    local exp = tonumber(string.match(whole[i], '^(%d+)'))
+    local last = folded[#folded]
+    if last and last[1] == exp then last[2] = last[2] + 1 else folded[#folded+1] = {exp, 1} end
+  end
+  local keep = {}
+  for _, f in ipairs(folded) do keep[#keep+1] = f[1]..' 0 '..f[2] end
+  for i = math.max(extra, 0) + 1, #whole do keep[#keep+1] = whole[i] end
   redis.call('DEL', ak)
   if #keep > 0 then redis.call('RPUSH', ak, unpack(keep)) end
 end
