@@ -76,7 +76,11 @@ type Lifecycle struct {
 	// tally's updates at issuance, so that a count and a cut-off always
 	// agree on which tokens came before the call.
 	mu     sync.Mutex
-	pairs  map[pairKey]*pair
+	pairs map[pairKey]*pair
+	// tags finds a pair by a jti's tag. It has a lock of its own, taken
+	// inside mu or alone, so that AccessFacts, which a Resolver calls while
+	// an admin call holds mu, never waits for mu.
+	tagsMu sync.RWMutex
 	tags   map[uint32][]*pair
 	maxTTL time.Duration // the longest access-token lifetime issued
 }
@@ -96,7 +100,9 @@ func (l *Lifecycle) Reset() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.pairs = make(map[pairKey]*pair)
+	l.tagsMu.Lock()
 	l.tags = make(map[uint32][]*pair)
+	l.tagsMu.Unlock()
 }
 
 func (l *Lifecycle) now() time.Time { return l.cfg.Clock.Now() }
@@ -112,7 +118,9 @@ func (l *Lifecycle) pairOf(username, clientID string) *pair {
 	if p == nil {
 		p = newPair(k, l.tag(k.username, k.clientID))
 		l.pairs[k] = p
+		l.tagsMu.Lock()
 		l.tags[p.tag] = append(l.tags[p.tag], p)
+		l.tagsMu.Unlock()
 	}
 	return p
 }
@@ -192,14 +200,14 @@ func (l *Lifecycle) AccessFacts(jti, username, clientID, family string, exp time
 		return Facts{}, false
 	}
 	if l.tag(username, clientID) != tag {
-		l.mu.Lock()
+		l.tagsMu.RLock()
 		for _, p := range l.tags[tag] {
 			if p.clientID == clientID {
 				username = p.username
 				break
 			}
 		}
-		l.mu.Unlock()
+		l.tagsMu.RUnlock()
 	}
 	return Facts{Kind: Access, Seq: seq, JTI: jti, Family: family, Username: username, ClientID: clientID, ExpiresAt: exp}, true
 }

@@ -334,3 +334,29 @@ func TestReset(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, provider.Selected{}, n)
 }
+
+// TestResolverMayReadFacts: a dialect's Resolver reads a token's facts
+// while the admin call holds the lifecycle; naming a deleted user (whose
+// name the dialect can no longer give) must not wait on it.
+func TestResolverMayReadFacts(t *testing.T) {
+	w := newWorld(t)
+	at := w.access("alice", "web", "")
+	w.l = lifecycle.New(lifecycle.Config{Store: w.st, Clock: w.clk, Sequence: clock.NewCounterSequence(),
+		Resolve: func(context.Context, string) (lifecycle.Facts, error) {
+			f, _ := w.l.AccessFacts(at.JTI, "", "web", "", at.ExpiresAt)
+			return f, nil
+		}})
+	w.l.NewAccess("alice", "web", "", at.ExpiresAt) // the new tally knows alice's pair
+	done := make(chan provider.Selected, 1)
+	go func() {
+		n, err := w.l.Revoke(context.Background(), provider.TokenSelector{Token: "by-value"})
+		assert.NoError(t, err)
+		done <- n
+	}()
+	select {
+	case n := <-done:
+		assert.Equal(t, provider.Selected{AccessTokens: 1}, n)
+	case <-time.After(10 * time.Second):
+		t.Fatal("revoking by token waited for itself")
+	}
+}

@@ -1,6 +1,7 @@
 package oidc
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -716,4 +717,28 @@ func TestAdminRevokeRacesIssuance(t *testing.T) {
 	after := ts.passwordTokens("alice", alicePassword, "openid")
 	assert.Equal(t, http.StatusOK, ts.userinfo(after.AccessToken).status)
 	ts.tokens(ts.refresh(after.RefreshToken, nil))
+}
+
+// TestAdminRevokeTokenOfDeletedUser: the resolver reads a deleted user's
+// token while the admin call holds the lifecycle; it must not wait on it.
+func TestAdminRevokeTokenOfDeletedUser(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, nil)
+	_, err := ts.p.editor.PutFixture(t.Context(), "users", "dave", json.RawMessage(`{"password":"dave-password-Zx9","subject":"dave-sub"}`))
+	require.NoError(t, err)
+	tok, err := ts.p.Mint(t.Context(), provider.MintRequest{ClientID: webID, Username: "dave", Scopes: []string{"openid"}})
+	require.NoError(t, err)
+	require.NoError(t, ts.p.editor.DeleteFixture(t.Context(), "users", "dave"))
+	done := make(chan provider.Selected, 1)
+	go func() {
+		n, err := ts.p.life.Revoke(context.Background(), provider.TokenSelector{Token: tok.AccessToken})
+		assert.NoError(t, err)
+		done <- n
+	}()
+	select {
+	case n := <-done:
+		assert.Equal(t, provider.Selected{}, n, "deleting dave already revoked his token")
+	case <-time.After(10 * time.Second):
+		t.Fatal("revoking a deleted user's token by value hung")
+	}
 }
