@@ -83,7 +83,7 @@ func (p *Provider) jwtClaims(token string) (*jwtClaims, error) {
 	}
 	issued := unverified.IssuedAt.Time
 	claims := &jwtClaims{}
-	opts := jwtutil.VerifyOptions{Now: func() time.Time { return issued }, Issuer: p.deps.Issuer, Type: accessTokenJWTType}
+	opts := jwtutil.VerifyOptions{Now: func() time.Time { return issued }, Type: accessTokenJWTType}
 	if _, err := p.keys.Verify(token, claims, opts); err != nil {
 		return nil, err
 	}

@@ -295,6 +295,18 @@ func (ts *testServer) clientToken() tokenSet {
 }
 
 // errJSON is an RFC 6749 §5.2 error body.
+// leagueJSON is the token endpoint's error body: league's error,
+// error_description and message (the same text) and hint (left out when
+// empty).
+func leagueJSON(code, desc, hint string) string {
+	m := map[string]string{"error": code, "error_description": desc, "message": desc}
+	if hint != "" {
+		m["hint"] = hint
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
 func errJSON(code, desc string) string {
 	b, _ := json.Marshal(map[string]string{"error": code, "error_description": desc})
 	return string(b)

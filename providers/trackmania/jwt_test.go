@@ -17,6 +17,12 @@ import (
 
 func jwtMode(c *Config) { c.AccessTokenFormat = FormatJWT }
 
+func opaqueMode(c *Config) { c.AccessTokenFormat = FormatOpaque }
+
+// strictMode is JWTs with reuse "revoke_grant": a replayed code or a reused
+// refresh token revokes the grant.
+func strictMode(c *Config) { c.Reuse = ReuseRevokeGrant }
+
 func decodeJWT(t *testing.T, token string) (header, claims map[string]any) {
 	t.Helper()
 	parts := strings.Split(token, ".")
