@@ -74,16 +74,16 @@ func (ts *testServer) assertRefreshFails(t *testing.T, rt, hint string) {
 	t.Helper()
 	resp := ts.refresh(rt)
 	assert.Equal(t, http.StatusUnauthorized, resp.status)
-	assert.JSONEq(t, leagueJSON("invalid_request", leagueRefreshInvalid, hint), resp.String())
+	assert.JSONEq(t, tmRefresh(hint), resp.String())
 }
 
 // refreshHint is the hint of a refresh token revoked (desc is descRevoked)
 // or expired by the admin API.
 func refreshHint(desc string) string {
 	if desc == descExpired {
-		return hintRefreshExpired
+		return "Token has expired"
 	}
-	return hintRefreshRevoked
+	return "Token has been revoked"
 }
 
 // controlModes are the configurations every control test runs in.
@@ -531,12 +531,12 @@ func TestAdminExpiredRefreshDiesBeforeRotation(t *testing.T) {
 	tok := ts.codeFlow(nil)
 	_, err := ts.p.Expire(t.Context(), provider.TokenSelector{Token: tok.RefreshToken})
 	require.NoError(t, err)
-	ts.assertRefreshFails(t, tok.RefreshToken, hintRefreshExpired)
+	ts.assertRefreshFails(t, tok.RefreshToken, "Token has expired")
 	_, err = ts.p.deps.Store.LookupRefresh(t.Context(), tok.RefreshToken)
 	assert.NoError(t, err, "still the family's live token in the store: not rotated")
 	ts.assertAccessWorks(t, tok.AccessToken, true)
 	// A refresh token of another client is still that error first.
 	resp := ts.token(url.Values{"grant_type": {"refresh_token"}, "client_id": {limitedID}, "client_secret": {limitedSecret}, "refresh_token": {tok.RefreshToken}})
 	assert.Equal(t, http.StatusUnauthorized, resp.status)
-	assert.JSONEq(t, leagueJSON("invalid_request", leagueRefreshInvalid, hintRefreshClient), resp.String())
+	assert.JSONEq(t, tmRefresh("Token is not linked to client"), resp.String())
 }

@@ -105,7 +105,7 @@ func TestFixturesTakeEffect(t *testing.T) {
 			// Deleting the user ends its logins and its tokens.
 			require.NoError(t, ts.p.editor.DeleteFixture(t.Context(), "users", "dave"))
 			ts.assertAccessFails(t, dave.AccessToken, descRevoked)
-			ts.assertRefreshFails(t, dave.RefreshToken, hintRefreshRevoked)
+			ts.assertRefreshFails(t, dave.RefreshToken, "Token has been revoked")
 			loc = ts.authorize(merge(webAuthParams(), url.Values{"login_hint": {"dave"}}))
 			assert.Equal(t, "access_denied", loc.Query().Get("error"))
 			assert.JSONEq(t, `{}`, ts.api(PathAccountIDs, "displayName[]=DaveTM", appCC.AccessToken).String())

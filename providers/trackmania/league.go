@@ -42,6 +42,10 @@ type leagueRenderer struct{}
 func (leagueRenderer) WriteError(w http.ResponseWriter, r *http.Request, e *oauth.Error) {
 	code, status, desc, hint := e.Code, e.StatusCode(), "", e.Description
 	switch {
+	case code == oauth.CodeInvalidClient && strings.HasPrefix(e.Description, "client authentication is required"):
+		// No client_id at all: league asks for the parameter
+		// (AbstractGrant::getClientCredentials).
+		code, status, desc, hint = oauth.CodeInvalidRequest, http.StatusBadRequest, leagueInvalidRequest, "Check the `client_id` parameter"
 	case code == oauth.CodeInvalidClient, code == oauth.CodeUnauthorizedClient:
 		// league answers a client that may not use a grant as it answers
 		// a wrong secret (ClientRepository::validateClient).
