@@ -14,66 +14,98 @@ import (
 )
 
 // TestConcurrentRefresh presents one refresh token 64 times at once:
-// exactly one request rotates it; the others see a retired token, which
-// revokes the family, so the winner's tokens die too.
+// exactly one request rotates it; the others see a used token. In league
+// mode that revokes nothing, so the winner's tokens live; with reuse
+// "revoke_grant" it revokes the family, the winner's tokens included.
 func TestConcurrentRefresh(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t, nil)
-	tok := ts.codeFlow(nil)
-	const n = 64
-	var wg sync.WaitGroup
-	results := make([]response, n)
-	start := make(chan struct{})
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			results[i] = ts.refresh(tok.RefreshToken)
+	for _, mode := range []struct {
+		name    string
+		mutate  func(*Config)
+		revokes bool
+	}{{"league", nil, false}, {"revoke_grant", strictMode, true}} {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			ts := newTestServer(t, mode.mutate)
+			tok := ts.codeFlow(nil)
+			const n = 64
+			var wg sync.WaitGroup
+			results := make([]response, n)
+			start := make(chan struct{})
+			for i := range n {
+				wg.Go(func() {
+					<-start
+					results[i] = ts.refresh(tok.RefreshToken)
+				})
+			}
+			close(start)
+			wg.Wait()
+			var winners []response
+			for _, r := range results {
+				if r.status == http.StatusOK {
+					winners = append(winners, r)
+					continue
+				}
+				assert.Equal(t, http.StatusUnauthorized, r.status)
+				assert.JSONEq(t, tmRefresh("Token has been revoked"), r.String())
+			}
+			require.Len(t, winners, 1, "exactly one refresh succeeds")
+			won := ts.tokens(winners[0], true)
+			if !mode.revokes {
+				assert.Equal(t, http.StatusOK, ts.api(PathUser, "", won.AccessToken).status, "the losers revoked nothing")
+				ts.tokens(ts.refresh(won.RefreshToken), true)
+				return
+			}
+			assert.Equal(t, http.StatusUnauthorized, ts.refresh(won.RefreshToken).status, "the losers' reuse revoked the family")
+			assert.Equal(t, http.StatusUnauthorized, ts.api(PathUser, "", won.AccessToken).status)
 		})
 	}
-	close(start)
-	wg.Wait()
-	var winners []response
-	for _, r := range results {
-		if r.status == http.StatusOK {
-			winners = append(winners, r)
-			continue
-		}
-		assert.Equal(t, http.StatusBadRequest, r.status)
-		assert.Equal(t, "invalid_grant", r.json(t)["error"])
-	}
-	require.Len(t, winners, 1, "exactly one refresh succeeds")
-	won := ts.tokens(winners[0], true)
-	assert.Equal(t, http.StatusBadRequest, ts.refresh(won.RefreshToken).status, "the losers' reuse revoked the family")
-	assert.Equal(t, http.StatusUnauthorized, ts.api(PathUser, "", won.AccessToken).status)
 }
 
-// TestConcurrentCodeRedemption redeems one code 64 times at once: one
-// success, and the replays revoke what it issued.
+// TestConcurrentCodeRedemption redeems one code 64 times at once: at most
+// one success (exactly one in league mode, where the replays revoke
+// nothing); with reuse "revoke_grant" the replays revoke what it issued.
 func TestConcurrentCodeRedemption(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t, nil)
-	code := ts.code(nil)
-	const n = 64
-	var wg sync.WaitGroup
-	results := make([]response, n)
-	start := make(chan struct{})
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			results[i] = ts.redeem(code, nil)
+	for _, mode := range []struct {
+		name    string
+		mutate  func(*Config)
+		revokes bool
+	}{{"league", nil, false}, {"revoke_grant", strictMode, true}} {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			ts := newTestServer(t, mode.mutate)
+			code := ts.code(nil)
+			const n = 64
+			var wg sync.WaitGroup
+			results := make([]response, n)
+			start := make(chan struct{})
+			for i := range n {
+				wg.Go(func() {
+					<-start
+					results[i] = ts.redeem(code, nil)
+				})
+			}
+			close(start)
+			wg.Wait()
+			var winners []response
+			for _, r := range results {
+				if r.status == http.StatusOK {
+					winners = append(winners, r)
+					continue
+				}
+				assert.Equal(t, http.StatusBadRequest, r.status)
+				assert.JSONEq(t, tmRequest("Authorization code has been revoked"), r.String())
+			}
+			if mode.revokes {
+				assert.LessOrEqual(t, len(winners), 1)
+				return
+			}
+			require.Len(t, winners, 1)
+			won := ts.tokens(winners[0], true)
+			assert.Equal(t, http.StatusOK, ts.api(PathUser, "", won.AccessToken).status, "the replays revoked nothing")
 		})
 	}
-	close(start)
-	wg.Wait()
-	ok := 0
-	for _, r := range results {
-		if r.status == http.StatusOK {
-			ok++
-			continue
-		}
-		assert.Equal(t, "invalid_grant", r.json(t)["error"])
-	}
-	assert.LessOrEqual(t, ok, 1)
 }
 
 // TestConcurrentRevokeAndIssue races logins, refreshes, mints and fixture

@@ -3,6 +3,7 @@ package trackmania
 import (
 	"context"
 	"errors"
+	"regexp"
 	"slices"
 
 	"github.com/authmock/authmock/internal/lifecycle"
@@ -42,7 +43,7 @@ func (g codeGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oauth.
 		case !p.cfg.PKCE:
 			return nil // like the real API, which ignores code_verifier
 		}
-		return leaguePKCE(oauth.VerifyPKCE(gr.CodeChallenge, gr.CodeChallengeMethod, verifier))
+		return leaguePKCE(gr, verifier)
 	})
 	switch {
 	case errors.Is(err, store.ErrConsumed):
@@ -73,18 +74,27 @@ func (g codeGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oauth.
 	return out, err
 }
 
-// leaguePKCE words a failed RFC 7636 check as league does: a missing or
-// malformed verifier is invalid_request, a wrong one invalid_grant.
-func leaguePKCE(err error) error {
-	var e *oauth.Error
-	switch {
-	case err == nil:
+// leaguePKCE checks RFC 7636 as league words it: a missing verifier is
+// invalid_request for the parameter, a malformed one invalid_request with
+// league's hint, a wrong one invalid_grant.
+func leaguePKCE(gr store.Grant, verifier string) error {
+	if gr.CodeChallenge == "" {
 		return nil
-	case errors.As(err, &e) && e.Code == oauth.CodeInvalidRequest:
+	}
+	if verifier == "" {
 		return invalidRequestParam("code_verifier")
 	}
-	return oauth.InvalidGrant("%s", hintVerifierFailed)
+	if !verifierPattern.MatchString(verifier) {
+		return invalidRequestHint("Code Verifier must follow the specifications of RFC-7636.")
+	}
+	if oauth.VerifyPKCE(gr.CodeChallenge, gr.CodeChallengeMethod, verifier) != nil {
+		return oauth.InvalidGrant("%s", hintVerifierFailed)
+	}
+	return nil
 }
+
+// verifierPattern is RFC 7636 §4.1's code_verifier.
+var verifierPattern = regexp.MustCompile(`^[A-Za-z0-9._~-]{43,128}$`)
 
 // refreshGrant answers a refresh token with a new access token and a new
 // refresh token ("a new access token alongside a new refresh token"). It

@@ -51,9 +51,11 @@ func TestHardening(t *testing.T) {
 		assert.Equal(t, http.StatusBadRequest, status)
 		assert.JSONEq(t, `{"error":"invalid_request","error_description":"the request carries 2 Authorization headers; send one"}`, body)
 
+		// The token endpoint words it as league words any invalid_request.
 		status, body = send(t, am, http.MethodPost, base+"/api/access_token", "Basic ZGVtby10cmFja21hbmlhLWFwcDpkZW1vLXRyYWNrbWFuaWEtc2VjcmV0", "Basic b3RoZXI6c2VjcmV0")
 		assert.Equal(t, http.StatusBadRequest, status)
-		assert.JSONEq(t, `{"error":"invalid_request","error_description":"the request carries 2 Authorization headers; send one"}`, body)
+		const malformed = "The request is missing a required parameter, includes an invalid parameter value, includes a parameter more than once, or is otherwise malformed."
+		assert.JSONEq(t, `{"error":"invalid_request","error_description":"`+malformed+`","message":"`+malformed+`","hint":"the request carries 2 Authorization headers; send one"}`, body)
 	})
 
 	t.Run("another instance's expired token is invalid, not expired", func(t *testing.T) {
@@ -64,9 +66,12 @@ func TestHardening(t *testing.T) {
 		assert.Equal(t, http.StatusUnauthorized, status)
 		assert.JSONEq(t, `{"error":"invalid_token","error_description":"the access token is invalid"}`, body)
 
+		// league's tokens carry no iss and a plain "JWT" typ: an ID token
+		// signed with the same key is told apart by its shape (no 80-hex
+		// jti), before its expiry is judged.
 		status, body = send(t, am, http.MethodGet, base+"/api/user", "Bearer "+oidc.IDToken)
 		assert.Equal(t, http.StatusUnauthorized, status)
-		assert.JSONEq(t, `{"error":"invalid_token","error_description":"the token is not an access token"}`, body)
+		assert.JSONEq(t, `{"error":"invalid_token","error_description":"the access token is invalid"}`, body)
 
 		status, body = send(t, am, http.MethodGet, base+"/api/user", "Bearer "+own.AccessToken)
 		assert.Equal(t, http.StatusUnauthorized, status)
