@@ -67,9 +67,10 @@ var controls = []dialectControl{
 			_ = json.Unmarshal([]byte(res.body), &out)
 			return res.status, res.body, out.AccessToken
 		},
-		expired:              [2]string{"401", `{"error":"invalid_token","error_description":"the access token expired"}`},
-		revoked:              [2]string{"401", `{"error":"invalid_token","error_description":"the access token has been revoked"}`},
-		refreshRevokedStatus: 400, refreshRevokedBody: `{"error":"invalid_grant","error_description":"the refresh token is invalid, expired or revoked"}`,
+		expired: [2]string{"401", `{"error":"invalid_token","error_description":"the access token expired"}`},
+		revoked: [2]string{"401", `{"error":"invalid_token","error_description":"the access token has been revoked"}`},
+		// league 8's invalidRefreshToken.
+		refreshRevokedStatus: 401, refreshRevokedBody: `{"error":"invalid_request","error_description":"The refresh token is invalid.","message":"The refresh token is invalid.","hint":"Token has been revoked"}`,
 		revokedAuthWant: `error="invalid_token"`,
 	},
 	{
