@@ -1,8 +1,11 @@
 package trackmania_test
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -77,4 +80,30 @@ func TestHardening(t *testing.T) {
 		assert.Equal(t, http.StatusUnauthorized, status)
 		assert.JSONEq(t, `{"error":"invalid_token","error_description":"the access token expired"}`, body, "its own expired token is expired")
 	})
+}
+
+// TestAdminJTIIsTheTokens: Mint's JTI is the jti the token carries (80
+// hex characters, league's length), and the admin API revokes by it.
+func TestAdminJTIIsTheTokens(t *testing.T) {
+	am := authmocktest.New(t)
+	base := am.ProviderURL("trackmania")
+	minted := am.Mint("trackmania", authmocktest.MintRequest{ClientID: "demo-trackmania-app", Username: "alice"})
+	other := am.Mint("trackmania", authmocktest.MintRequest{ClientID: "demo-trackmania-app", Username: "alice"})
+	parts := strings.Split(minted.AccessToken, ".")
+	require.Len(t, parts, 3)
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	require.NoError(t, err)
+	var claims struct {
+		JTI string `json:"jti"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &claims))
+	require.Len(t, claims.JTI, 80)
+	assert.Equal(t, claims.JTI, minted.JTI)
+
+	assert.Equal(t, authmocktest.Selected{AccessTokens: 1}, am.Revoke("trackmania", authmocktest.TokenSelector{JTI: claims.JTI}))
+	status, body := send(t, am, http.MethodGet, base+"/api/user", "Bearer "+minted.AccessToken)
+	assert.Equal(t, http.StatusUnauthorized, status)
+	assert.JSONEq(t, `{"error":"invalid_token","error_description":"the access token has been revoked"}`, body)
+	status, _ = send(t, am, http.MethodGet, base+"/api/user", "Bearer "+other.AccessToken)
+	assert.Equal(t, http.StatusOK, status, "one token, by its jti")
 }
