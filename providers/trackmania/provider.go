@@ -97,12 +97,12 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 	return p, nil
 }
 
-// Parts implements provider.Composite: the directory's editor edits clients and users with the
-// configuration's own rules (a confidential client with grants and scopes
-// the API knows; a UUID accountId and a display name no other user has).
-//
-// The lifecycle revokes and expires tokens through the Provider's own
-// Revoke and Expire (revoker.go), which read a jti as tokens carry it.
+// Parts implements provider.Composite: the directory's editor edits
+// clients and users with the configuration's own rules (a confidential
+// client with grants and scopes the API knows; a UUID accountId and a
+// display name no other user has). The lifecycle is not a part: the admin
+// API revokes and expires through the Provider's own Revoke and Expire
+// (revoker.go), which read a jti as the tokens carry it.
 func (p *Provider) Parts() []any { return []any{p.editor} }
 
 // Mount implements provider.Provider.
@@ -156,7 +156,7 @@ func (p *Provider) Describe() provider.Description {
 	} else {
 		d.Notes = append(d.Notes, "non-interactive: /oauth/authorize approves at once as login_hint or the client's default user")
 	}
-	d.Notes = append(d.Notes, "access tokens: "+p.cfg.AccessTokenFormat)
+	d.Notes = append(d.Notes, "access tokens: "+p.cfg.AccessTokenFormat+"; reuse: "+p.cfg.Reuse)
 	return d
 }
 
