@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/authmock/authmock/internal/oauth"
 	"github.com/authmock/authmock/internal/provider"
 )
 
@@ -187,5 +189,45 @@ func TestConcurrentRevokeAndIssue(t *testing.T) {
 			ts.assertAccessWorks(t, after.AccessToken, true)
 			ts.tokens(ts.refresh(after.RefreshToken), true)
 		})
+	}
+}
+
+// TestConcurrentRefreshGrantLeague drives the refresh grant itself from 64
+// goroutines, without HTTP in between to spread them out: in league mode
+// the losers must never reach the store's rotation as a reuse (which would
+// revoke the family), so the winner's refresh token keeps working.
+func TestConcurrentRefreshGrantLeague(t *testing.T) {
+	t.Parallel()
+	for range 5 {
+		ts := newTestServer(t, nil)
+		tok := ts.codeFlow(nil)
+		web, ok := ts.p.dir.LookupClient(t.Context(), webID)
+		require.True(t, ok)
+		const n = 64
+		var wg sync.WaitGroup
+		wins := make([]string, n)
+		start := make(chan struct{})
+		for i := range n {
+			wg.Go(func() {
+				<-start
+				out, err := refreshGrant{ts.p}.Handle(t.Context(), &oauth.TokenRequest{
+					GrantType: oauth.GrantRefreshToken, Client: web,
+					Form: url.Values{"refresh_token": {tok.RefreshToken}},
+				})
+				if err == nil {
+					wins[i] = out.RefreshToken
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		var won []string
+		for _, w := range wins {
+			if w != "" {
+				won = append(won, w)
+			}
+		}
+		require.Len(t, won, 1, "exactly one refresh succeeds")
+		ts.tokens(ts.refresh(won[0]), true)
 	}
 }
