@@ -1,6 +1,7 @@
 package trackmania
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -539,4 +540,38 @@ func TestAdminExpiredRefreshDiesBeforeRotation(t *testing.T) {
 	resp := ts.token(url.Values{"grant_type": {"refresh_token"}, "client_id": {limitedID}, "client_secret": {limitedSecret}, "refresh_token": {tok.RefreshToken}})
 	assert.Equal(t, http.StatusUnauthorized, resp.status)
 	assert.JSONEq(t, tmRefresh("Token is not linked to client"), resp.String())
+}
+
+// TestRevokeTokenOfDeletedUser: the admin API names a JWT whose user was
+// deleted since. The token's sub no longer names a user, so its facts
+// carry no username; reading them must not call back into the lifecycle,
+// whose lock the admin call holds (it deadlocked).
+func TestRevokeTokenOfDeletedUser(t *testing.T) {
+	t.Parallel()
+	for _, mode := range controlModes[:2] {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			ts := newTestServer(t, mode.mutate)
+			ts.put(t, "users", "dave", `{"password":"`+davePassword+`","subject":"`+daveID+`"}`)
+			minted, err := ts.p.Mint(t.Context(), provider.MintRequest{ClientID: webID, Username: "dave"})
+			require.NoError(t, err)
+			require.NoError(t, ts.p.editor.DeleteFixture(t.Context(), "users", "dave"))
+
+			done := make(chan error, 1)
+			go func() {
+				_, err := ts.p.Revoke(context.Background(), provider.TokenSelector{Token: minted.AccessToken})
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				require.NoError(t, err)
+			case <-time.After(10 * time.Second):
+				t.Fatal("the revoke never returned: the lifecycle's lock is held twice")
+			}
+			ts.assertAccessFails(t, minted.AccessToken, descRevoked)
+			n, err := ts.p.Revoke(t.Context(), provider.TokenSelector{Username: "alice"})
+			require.NoError(t, err, "the lifecycle still answers")
+			assert.Equal(t, provider.Selected{}, n, "alice has no tokens")
+		})
+	}
 }

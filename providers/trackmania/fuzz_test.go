@@ -261,6 +261,9 @@ func FuzzSplitJTI(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if !s.p.ownJTI(made) {
+			t.Fatalf("newTokenJTI(%q, %q) = %q is not the instance's own", life, fam, made)
+		}
 		gotLife, gotFam, ok := splitJTI(made, withFamily)
 		if !ok || gotLife != life || gotFam != fam {
 			t.Fatalf("newTokenJTI(%q, %q) = %q, read back as %q %q %v", life, fam, made, gotLife, gotFam, ok)

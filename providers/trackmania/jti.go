@@ -1,6 +1,9 @@
 package trackmania
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
 	"strings"
 )
 
@@ -12,30 +15,48 @@ import (
 //	[0, 32)  the lifecycle's jti (sequence, expiry, user/client tag)
 //	[32, 64) the grant's family id (32 random hex characters), or random
 //	         characters when the token has no grant (client credentials)
-//	[64, 80) random
+//	[64, 80) a check: the first 16 hex characters of the SHA-256 of the
+//	         instance's name and the first 64 characters
 //
-// Every part is random-looking hex, so a client sees league's shape.
+// Every part is random-looking hex, so a client sees league's shape. The
+// check tells this instance's tokens from another instance's signed with
+// the same key (league's tokens carry no iss to tell them apart); it names
+// the instance, not its key, so a key rotation keeps old tokens valid.
 const (
-	jtiLen       = 80
-	lifeJTILen   = 32
-	familyIDLen  = 32
-	randomSuffix = jtiLen - lifeJTILen // 48 characters after the stamp
+	jtiLen      = 80
+	lifeJTILen  = 32
+	familyIDLen = 32
+	checkLen    = 16
 )
 
 // newTokenJTI makes the 80-character jti of an access token from the
-// lifecycle's jti, the grant's family (may be empty) and random hex.
+// lifecycle's jti and the grant's family (may be empty).
 func (p *Provider) newTokenJTI(life, family string) (string, error) {
-	n := randomSuffix
-	if len(family) == familyIDLen && isLowerHex(family) {
-		n -= familyIDLen
-	} else {
-		family = ""
+	if len(family) != familyIDLen || !isLowerHex(family) {
+		random, err := p.deps.RandomHex(familyIDLen / 2)
+		if err != nil {
+			return "", err
+		}
+		family = random
 	}
-	random, err := p.deps.RandomHex(n / 2)
-	if err != nil {
-		return "", err
+	head := life + family
+	return head + p.jtiCheck(head), nil
+}
+
+// jtiCheck is the last 16 characters of a jti of this instance whose
+// first 64 are head.
+func (p *Provider) jtiCheck(head string) string {
+	sum := sha256.Sum256([]byte("trackmania jti\x00" + p.deps.Name + "\x00" + head))
+	return hex.EncodeToString(sum[:checkLen/2])
+}
+
+// ownJTI reports whether jti is one this instance made.
+func (p *Provider) ownJTI(jti string) bool {
+	if len(jti) != jtiLen || !isLowerHex(jti) {
+		return false
 	}
-	return life + family + random, nil
+	head := jti[:jtiLen-checkLen]
+	return subtle.ConstantTimeCompare([]byte(jti[jtiLen-checkLen:]), []byte(p.jtiCheck(head))) == 1
 }
 
 // splitJTI reads a token's jti: the lifecycle's part and, when withFamily

@@ -1,6 +1,8 @@
 package trackmania
 
 import (
+	"crypto/rand"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -8,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/authmock/authmock/internal/provider"
 )
 
 // TestLeagueInvalidClientChallenge: a failed client authentication is
@@ -61,4 +65,28 @@ func TestLeagueRendererByRoute(t *testing.T) {
 	resp = ts.api(PathUser, "", "")
 	assert.Equal(t, http.StatusUnauthorized, resp.status)
 	assert.Equal(t, `Bearer realm="`+ts.issuer+`"`, resp.header.Get("WWW-Authenticate"))
+}
+
+// TestAnotherInstancesJWTIsInvalid: league's tokens carry no iss, so a
+// token of another trackmania instance signed with the same key is told
+// apart by its jti's check, and refused as invalid (not expired, not
+// revoked), on the resource routes and by the admin API.
+func TestAnotherInstancesJWTIsInvalid(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, nil)
+	other, err := New(provider.Deps{
+		Name: "trackmania-eu", Issuer: "http://127.0.0.1:1/trackmania-eu", Clock: ts.clk, Store: ts.backend.Namespace("trackmania-eu"),
+		Logger: slog.New(slog.DiscardHandler), Rand: rand.Reader, MaxBody: testMaxBody,
+	}, testConfig(t, nil))
+	require.NoError(t, err)
+	foreign, err := other.Mint(t.Context(), provider.MintRequest{ClientID: webID, Username: "alice"})
+	require.NoError(t, err)
+	own, err := ts.p.Mint(t.Context(), provider.MintRequest{ClientID: webID, Username: "alice", Scopes: knownScopes})
+	require.NoError(t, err)
+	require.Equal(t, strings.Split(own.AccessToken, ".")[0], strings.Split(foreign.AccessToken, ".")[0], "one key, one header")
+
+	ts.assertAccessFails(t, foreign.AccessToken, "the access token is invalid")
+	ts.assertAccessWorks(t, own.AccessToken, true)
+	_, err = ts.p.Revoke(t.Context(), provider.TokenSelector{Token: foreign.AccessToken})
+	assert.ErrorIs(t, err, provider.ErrUnknownToken)
 }

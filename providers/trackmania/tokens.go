@@ -214,7 +214,7 @@ func (p *Provider) verifyAccess(ctx context.Context, token string) (access, erro
 		if err != nil {
 			return access{}, oauth.InvalidToken("the access token is invalid").WithCause(err)
 		}
-		if _, _, ok := splitJTI(claims.ID, false); !ok || claims.clientID() == "" || claims.ExpiresAt == nil {
+		if !p.ownJTI(claims.ID) || claims.clientID() == "" || claims.ExpiresAt == nil {
 			return access{}, oauth.InvalidToken("the access token is invalid")
 		}
 		now := p.deps.Clock.Now()
