@@ -22,8 +22,11 @@ type dialectControl struct {
 	// refresh exchanges a refresh token for an access token over HTTP, as
 	// the dialect's clients do.
 	refresh func(t *testing.T, am *authmocktest.Server, refreshToken string) (status int, body, accessToken string)
-	// expired and revoked are a protected route's answers.
+	// expired and revoked are a protected route's answers after the admin
+	// API's expire and revoke; clockExpired, when the answer differs, after
+	// the clock passed the token's exp.
 	expired, revoked     [2]string // status, body
+	clockExpired         [2]string
 	refreshRevokedStatus int
 	refreshRevokedBody   string
 	// refreshStatus is a refresh's success status when it is not 200.
@@ -49,6 +52,8 @@ var controls = []dialectControl{
 		refreshStatus: http.StatusCreated,
 		expired: [2]string{"403", `{"timestamp":"` + nowTS + `","status":403,"error":"Forbidden","reason":"ACCESS_TOKEN_EXPIRED",
 			"message":"the access token was expired by the admin API"}`},
+		clockExpired: [2]string{"403", `{"timestamp":"` + nowTS + `","status":403,"error":"Forbidden","reason":"ACCESS_TOKEN_EXPIRED",
+			"message":"the access token expired"}`},
 		revoked: [2]string{"401", `{"timestamp":"` + nowTS + `","status":401,"error":"Unauthorized","reason":"INVALID_ACCESS_TOKEN",
 			"message":"the access token has been revoked"}`},
 		refreshRevokedStatus: 401, refreshRevokedBody: `{"timestamp":"` + nowTS + `","status":401,"error":"Unauthorized",

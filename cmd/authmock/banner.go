@@ -72,6 +72,7 @@ func printBanner(w io.Writer, srv *server.Server, signer jwtutil.SignerInfo) {
 		fmt.Fprintf(tw, "TLS certificate\t%s (self-signed; trust it in your clients)\n", path)
 	}
 	_ = tw.Flush()
+	fmt.Fprintf(w, "State: %s\n", srv.StoreDescription())
 	fmt.Fprintf(w, "RS256 signer: %s\n", describeSigner(signer))
 	fmt.Fprintln(w, "Ready. Press Ctrl-C to stop.")
 }

@@ -34,6 +34,12 @@ type Controlled struct {
 	// startFrozen and startAt are the state Reset returns to.
 	startFrozen bool
 	startAt     time.Time
+
+	// shared, when set, holds the setting for every replica (shared.go);
+	// version is the shared setting's the clock has.
+	shared        Shared
+	onSharedError func(error)
+	version       uint64
 }
 
 // NewControlled returns a running clock that starts equal to base.
@@ -69,42 +75,46 @@ func (c *Controlled) nowLocked() time.Time {
 
 // Set moves the clock to t, keeping it frozen or running as it was.
 func (c *Controlled) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.frozen {
-		c.at = t
-		return
-	}
-	c.offset = t.Sub(c.base.Now())
+	c.update(func(s State) State {
+		if s.Frozen {
+			s.At = t
+		} else {
+			s.Offset = t.Sub(c.base.Now())
+		}
+		return s
+	})
 }
 
 // Advance moves the clock by d (negative d moves it back).
 func (c *Controlled) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.frozen {
-		c.at = c.at.Add(d)
-		return
-	}
-	c.offset += d
+	c.update(func(s State) State {
+		if s.Frozen {
+			s.At = s.At.Add(d)
+		} else {
+			s.Offset += d
+		}
+		return s
+	})
 }
 
 // Freeze stops the clock at its current reading.
 func (c *Controlled) Freeze() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.frozen {
-		c.at, c.frozen = c.nowLocked(), true
-	}
+	c.update(func(s State) State {
+		if !s.Frozen {
+			s.At, s.Frozen = c.base.Now().Add(s.Offset), true
+		}
+		return s
+	})
 }
 
 // Unfreeze lets the clock run again from the frozen reading.
 func (c *Controlled) Unfreeze() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.frozen {
-		c.offset, c.frozen = c.at.Sub(c.base.Now()), false
-	}
+	c.update(func(s State) State {
+		if s.Frozen {
+			s.Offset, s.Frozen = s.At.Sub(c.base.Now()), false
+		}
+		return s
+	})
 }
 
 // Frozen reports whether the clock stands still.
@@ -117,7 +127,8 @@ func (c *Controlled) Frozen() bool {
 // Reset returns the clock to the state it was created in: following its
 // base with no offset, or frozen at the instant given to NewFrozen.
 func (c *Controlled) Reset() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.offset, c.frozen, c.at = 0, c.startFrozen, c.startAt
+	c.update(func(s State) State {
+		s.Offset, s.Frozen, s.At = 0, c.startFrozen, c.startAt
+		return s
+	})
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/authmock/authmock/fixtures"
@@ -79,6 +80,25 @@ type Server struct {
 	// it loads, else Go), "go" (crypto/rsa) or "openssl" (a start-up error
 	// when it cannot load). See jwtutil.SelectSigner.
 	Signer string `json:"signer"`
+	// Store is where codes, refresh families, revocations and records
+	// live: "memory" (the default, gone with the process), "file:PATH" (a
+	// bbolt file that outlives restarts) or "redis://HOST:PORT/DB" with an
+	// optional "?prefix=P" (shared by replicas). See StoreKind.
+	Store string `json:"store"`
+}
+
+// StoreKind splits server.store into its kind ("memory", "file" or
+// "redis") and its target (the path, or the whole URL).
+func (s Server) StoreKind() (kind, target string) {
+	switch {
+	case s.Store == "" || s.Store == "memory":
+		return "memory", ""
+	case strings.HasPrefix(s.Store, "file:"):
+		return "file", strings.TrimPrefix(s.Store, "file:")
+	case strings.HasPrefix(s.Store, "redis://"), strings.HasPrefix(s.Store, "rediss://"):
+		return "redis", s.Store
+	}
+	return "", s.Store
 }
 
 // TLS is the "server.tls" object. Serving TLS means either both files or
@@ -140,5 +160,6 @@ func Defaults() Server {
 		AdminOrigins:  []string{},
 		ShutdownGrace: fixtures.Duration(10 * time.Second),
 		Signer:        "auto",
+		Store:         "memory",
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/authmock/authmock/fixtures"
 )
@@ -95,6 +96,9 @@ func Settings() []Setting {
 		{Flag: "signer", Env: "AUTHMOCK_SIGNER", Path: "server.signer",
 			Usage: "RS256 `SIGNER`: auto (OpenSSL's libcrypto.so.3 when it loads, else Go), go or openssl (default auto)",
 			apply: str(func(s *Server) *string { return &s.Signer })},
+		{Flag: "store", Env: "AUTHMOCK_STORE", Path: "server.store",
+			Usage: "keep state in `STORE`: memory, file:PATH (survives restarts) or redis://HOST:PORT/DB[?prefix=P] (shared by replicas) (default memory)",
+			apply: applyStore},
 	}
 }
 
@@ -150,4 +154,18 @@ func settingByFlag(flag string) (Setting, bool) {
 		}
 	}
 	return Setting{}, false
+}
+
+// applyStore makes a file: path from the command line or the environment
+// absolute, like the other paths given there.
+func applyStore(s *Server, v string) error {
+	if p, ok := strings.CutPrefix(v, "file:"); ok && p != "" {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return err
+		}
+		v = "file:" + abs
+	}
+	s.Store = v
+	return nil
 }

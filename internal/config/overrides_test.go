@@ -104,6 +104,23 @@ func TestOverrides(t *testing.T) {
 			want:  func(s *Server) { s.Signer = "openssl" },
 		},
 		{
+			name: "store from the environment: a file path becomes absolute",
+			env:  map[string]string{"AUTHMOCK_STORE": "file:state/authmock.db"},
+			want: func(s *Server) { s.Store = "file:" + abs("state/authmock.db") },
+		},
+		{
+			name:  "store flag beats the file, a Redis URL as given",
+			file:  `{"server":{"store":"file:/tmp/a.db"}}`,
+			flags: flags("store", "redis://127.0.0.1:6379/2?prefix=team-a:"),
+			want:  func(s *Server) { s.Store = "redis://127.0.0.1:6379/2?prefix=team-a:" },
+		},
+		{
+			name:      "unknown store names the flag",
+			flags:     flags("store", "etcd://x"),
+			wantPaths: []string{"server.store"},
+			wantMsg:   `"etcd://x" must be memory, file:PATH or redis://HOST:PORT/DB (with an optional ?prefix=P) (from --store)`,
+		},
+		{
 			name:      "bad env boolean names the variable",
 			env:       map[string]string{"AUTHMOCK_TLS": "maybe"},
 			wantPaths: []string{"server.tls.self_signed"},

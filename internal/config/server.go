@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"net"
 	"net/url"
 	"os"
@@ -75,6 +76,9 @@ func validateServer(s Server) fixtures.Problems {
 	case "auto", "go", "openssl":
 	default:
 		ps.Add("server.signer", "%q must be auto, go or openssl", s.Signer)
+	}
+	if msg := checkStore(s); msg != "" {
+		ps.Add("server.store", "%s", msg)
 	}
 	switch t := s.TLS; {
 	case t.CertFile != "" && t.KeyFile == "":
@@ -177,4 +181,39 @@ func checkHostName(h string) string {
 		return "must be a host name or IP address without scheme, port or path, such as dev.test"
 	}
 	return ""
+}
+
+// checkStore checks the form of server.store; whether a Redis answers is
+// found at start-up.
+func checkStore(s Server) string {
+	const want = "must be memory, file:PATH or redis://HOST:PORT/DB (with an optional ?prefix=P)"
+	kind, target := s.StoreKind()
+	switch kind {
+	case "memory":
+	case "file":
+		if target == "" {
+			return "file: needs a path, as in file:authmock.db"
+		}
+	case "redis":
+		u, err := url.Parse(target)
+		if err != nil || u.Host == "" {
+			return fmt.Sprintf("%q is not a Redis URL: it needs a host, as in redis://127.0.0.1:6379/0", redactURL(target))
+		}
+		if db := strings.Trim(u.Path, "/"); db != "" {
+			if _, err := strconv.Atoi(db); err != nil {
+				return fmt.Sprintf("%q: the database %q must be a number", redactURL(target), db)
+			}
+		}
+	default:
+		return fmt.Sprintf("%q %s", redactURL(target), want)
+	}
+	return ""
+}
+
+// redactURL hides a URL's password in messages.
+func redactURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return raw
 }

@@ -15,6 +15,11 @@ type Queue struct {
 	rules []*Rule // in the order they were queued: the first match fires
 	seq   int
 	known func(provider string) bool
+
+	// shared, when set, holds the rules for every replica and rules is
+	// its mirror (shared.go).
+	shared        Shared
+	onSharedError func(error)
 }
 
 // NewQueue returns an empty queue that accepts rules for the instances
@@ -31,6 +36,14 @@ func (q *Queue) Add(r Rule) (Rule, error) {
 		return Rule{}, err
 	}
 	q.mu.Lock()
+	if sh := q.shared; sh != nil {
+		q.mu.Unlock()
+		added, err := sh.Add(r)
+		if err != nil {
+			return Rule{}, err
+		}
+		return added, q.Reload()
+	}
 	defer q.mu.Unlock()
 	q.seq++
 	r.ID = strconv.Itoa(q.seq)
@@ -53,6 +66,13 @@ func (q *Queue) List() []Rule {
 // one.
 func (q *Queue) Delete(id string) bool {
 	q.mu.Lock()
+	if sh := q.shared; sh != nil {
+		q.mu.Unlock()
+		n, err := sh.Delete(id)
+		q.sharedError(err)
+		q.sharedError(q.Reload())
+		return n > 0
+	}
 	defer q.mu.Unlock()
 	for i, r := range q.rules {
 		if r.ID == id {
@@ -67,6 +87,10 @@ func (q *Queue) Delete(id string) bool {
 // empty, and returns how many went.
 func (q *Queue) Clear(provider string) int {
 	q.mu.Lock()
+	if sh := q.shared; sh != nil {
+		q.mu.Unlock()
+		return q.clearShared(sh, provider)
+	}
 	defer q.mu.Unlock()
 	kept := q.rules[:0]
 	for _, r := range q.rules {
@@ -99,6 +123,16 @@ func (q *Queue) wants(provider string) (has, needsForm bool) {
 // request with its path made relative to the instance's mount.
 func (q *Queue) take(provider string, rel *http.Request, form url.Values) (Rule, bool) {
 	q.mu.Lock()
+	if sh := q.shared; sh != nil {
+		var candidates []string
+		for _, r := range q.rules {
+			if r.Provider == provider && r.matches(rel, form) {
+				candidates = append(candidates, r.ID)
+			}
+		}
+		q.mu.Unlock()
+		return q.takeShared(sh, candidates)
+	}
 	defer q.mu.Unlock()
 	for i, r := range q.rules {
 		if r.Provider != provider || !r.matches(rel, form) {

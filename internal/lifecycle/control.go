@@ -211,6 +211,15 @@ func (l *Lifecycle) revokeGrant(ctx context.Context, f Facts) (provider.Selected
 	var n provider.Selected
 	now := l.now()
 	for _, a := range f.Access {
+		if a.Seq == 0 { // folded: Count tokens expiring at Exp, taken as live
+			if a.Exp == 0 || now.Unix() < a.Exp {
+				n.AccessTokens += int(a.Count)
+				if p := l.pairs[pairKey{f.Username, f.ClientID}]; p != nil {
+					p.access.add(a.Exp, -int(a.Count))
+				}
+			}
+			continue
+		}
 		af := l.stampFacts(a, f)
 		if !af.ExpiresAt.IsZero() && !now.Before(af.ExpiresAt) {
 			continue

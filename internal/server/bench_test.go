@@ -8,8 +8,7 @@ import (
 	"testing"
 
 	"github.com/authmock/authmock/internal/config"
-	"github.com/authmock/authmock/internal/provider"
-	"github.com/authmock/authmock/providers/oidc"
+	"github.com/authmock/authmock/providers/builtin"
 )
 
 // BenchmarkTokenThroughChain measures a client_credentials token request
@@ -22,7 +21,7 @@ func BenchmarkTokenThroughChain(b *testing.B) {
 		b.Run(key, func(b *testing.B) {
 			file := `{"server":{"addr":"127.0.0.1:0","issuer_url":"http://127.0.0.1:8080","log_level":"warn"},
 				"providers":[{"name":"oidc","config":{"keys":[{"builtin":"` + key + `"}]}}]}`
-			cfg, ps := config.Load([]byte(file), b.TempDir(), map[string]provider.Factory{"oidc": oidc.Factory()})
+			cfg, ps := config.Load([]byte(file), b.TempDir(), builtin.ByDialect())
 			if len(ps) > 0 {
 				b.Fatal(ps)
 			}

@@ -18,7 +18,6 @@ import (
 	"github.com/authmock/authmock/internal/journal"
 	"github.com/authmock/authmock/internal/provider"
 	"github.com/authmock/authmock/internal/store"
-	"github.com/authmock/authmock/internal/store/memory"
 )
 
 // Options injects what tests (and the embedding harness) control. Every
@@ -27,8 +26,9 @@ type Options struct {
 	// Clock is shared by every instance; default: frozen at
 	// server.clock.frozen_at when set, else following the system clock.
 	Clock *clock.Controlled
-	// Store holds every instance's state; default: a fresh memory store,
-	// closed with the server.
+	// Store holds every instance's state; default: the one server.store
+	// names (a fresh memory store unless configured), closed with the
+	// server.
 	Store store.Backend
 	// Logger receives the access log and every instance's logs; default:
 	// discard.
@@ -116,7 +116,12 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		}
 	}
 	if s.backend == nil {
-		s.backend, s.ownsBackend = memory.New(s.clock), true
+		b, err := openBackend(cfg, s.clock)
+		if err != nil {
+			s.release()
+			return nil, err
+		}
+		s.backend, s.ownsBackend = b, true
 	}
 	rnd := io.Reader(rand.Reader)
 	seq := clock.NewHybridSequence(clock.System{})
@@ -133,6 +138,10 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	s.baseURL = base
 	s.journal = journal.New(cfg.Server.JournalSize)
 	s.faults = faults.NewQueue(func(name string) bool { return s.find(name) != nil })
+	if err := s.shareState(); err != nil {
+		s.release()
+		return nil, fmt.Errorf("server.store: %w", err)
+	}
 	if err := s.buildInstances(rnd, seq); err != nil {
 		s.release()
 		return nil, err

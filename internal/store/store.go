@@ -76,10 +76,19 @@ type Grant struct {
 // grant's user and client it is all the token lifecycle needs to rebuild
 // the token's jti, so revoking a grant can count and mark its access
 // tokens without a record per token.
+//
+// A family refreshed many times within its access tokens' lifetime keeps
+// the stamps of its newest MaxAccessStamps tokens only; the older ones are
+// folded into stamps with Seq 0 and a Count of tokens expiring at Exp, so
+// that a family costs the same however often it rotates.
 type AccessStamp struct {
-	Seq uint64 `json:"s"`
-	Exp int64  `json:"e,omitempty"`
+	Seq   uint64 `json:"s,omitempty"`
+	Exp   int64  `json:"e,omitempty"`
+	Count uint32 `json:"n,omitempty"` // with Seq 0: how many tokens were folded
 }
+
+// MaxAccessStamps is how many access stamps a family keeps whole.
+const MaxAccessStamps = 32
 
 // Clone returns a deep copy, so that a caller never shares slices or maps
 // with what the store holds.

@@ -26,24 +26,15 @@ type family struct {
 	id      string
 	tokens  int // entries in namespace.tokens naming this family
 	revoked bool
-	tomb    *item // non-nil only while revoked with no tokens
-	access  []store.AccessStamp
-	newest  *tokenEntry // the token issued last, while it is held
+	tomb    *item               // non-nil only while revoked with no tokens
+	access  []store.AccessStamp // store.JoinStamps' order: counts, then whole
+	newest  *tokenEntry         // the token issued last, while it is held
 }
 
-// join adds access stamps to the family, dropping those expired at now.
+// join adds access stamps to the family (store.JoinStamps: expired ones
+// dropped, the oldest beyond store.MaxAccessStamps folded into counts).
 func (f *family) join(stamps []store.AccessStamp, now time.Time) {
-	keep := f.access[:0]
-	for _, a := range f.access {
-		if a.Exp == 0 || now.Unix() < a.Exp {
-			keep = append(keep, a)
-		}
-	}
-	clear(f.access[len(keep):]) // nothing to collect; keeps the slice tidy
-	f.access = append(keep, stamps...)
-	if cap(f.access) > 4*len(f.access)+4 {
-		f.access = append([]store.AccessStamp(nil), f.access...)
-	}
+	f.access = store.JoinStamps(f.access, stamps, now)
 }
 
 // record returns a copy of e's record with its family's live access

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -30,6 +31,7 @@ func testRefresh(t *testing.T, newBackend factory) {
 
 	t.Run("a family keeps its access stamps", func(t *testing.T) { testAccessStamps(t, newBackend) })
 	t.Run("a family is found by its id", func(t *testing.T) { testLookupFamily(t, newBackend) })
+	t.Run("a family folds its older stamps", func(t *testing.T) { testFoldedStamps(t, newBackend) })
 
 	t.Run("issue then lookup returns the record", func(t *testing.T) {
 		f := issued(t)
@@ -401,4 +403,36 @@ func testLookupFamily(t *testing.T, newBackend factory) {
 	f.clk.Set(t0.Add(2 * time.Hour))
 	_, err = f.st.LookupFamily(f.ctx, "fam")
 	require.ErrorIs(t, err, store.ErrNotFound, "a family whose tokens have all expired")
+}
+
+// testFoldedStamps checks that a family rotated many times keeps its
+// newest stamps whole and counts the older ones, so that it costs the same
+// however often it rotates.
+func testFoldedStamps(t *testing.T, newBackend factory) {
+	f := setup(t, newBackend)
+	const rotations = 3 * store.MaxAccessStamps
+	first := refresh("fam", time.Time{})
+	first.Access = []store.AccessStamp{{Seq: 1, Exp: t0.Add(time.Hour).Unix()}}
+	require.NoError(t, f.st.IssueRefresh(f.ctx, "rt-0", first))
+	for i := range rotations {
+		_, err := f.st.RotateRefresh(f.ctx, fmt.Sprint("rt-", i), fmt.Sprint("rt-", i+1), func(r store.RefreshRecord) (store.RefreshRecord, error) {
+			r.Access = []store.AccessStamp{{Seq: uint64(i + 2), Exp: t0.Add(time.Hour).Unix()}}
+			return r, nil
+		})
+		require.NoError(t, err)
+	}
+	got, err := f.st.LookupFamily(f.ctx, "fam")
+	require.NoError(t, err)
+	whole, folded := 0, 0
+	for _, a := range got.Access {
+		if a.Seq == 0 {
+			folded += int(a.Count)
+		} else {
+			whole++
+		}
+	}
+	assert.Equal(t, store.MaxAccessStamps, whole, "the newest are kept whole")
+	assert.Equal(t, rotations+1, whole+folded, "the rest are counted")
+	assert.LessOrEqual(t, len(got.Access), store.MaxAccessStamps+1, "one count per expiry")
+	assert.Equal(t, uint64(rotations+1), got.Access[len(got.Access)-1].Seq, "newest last")
 }
