@@ -125,6 +125,9 @@ func (g refreshGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oau
 		// The lookup and the rotation are one step, so that a concurrent
 		// second use of one token is refused by the lookup and never
 		// reaches the rotation, whose reuse detection revokes the family.
+		// The lock is this process's: replicas sharing a store can still
+		// race into it (the store then revokes the refresh family; the
+		// access tokens are left alone, as league leaves them).
 		p.refreshMu.Lock()
 		defer p.refreshMu.Unlock()
 	}
@@ -173,9 +176,8 @@ func (g refreshGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oau
 		p.life.Discard(stamp)
 	}
 	switch {
-	case errors.Is(err, store.ErrReused):
-		// revoke_grant: the store revoked the family; its access tokens go
-		// too.
+	case errors.Is(err, store.ErrReused) && !league:
+		// The store revoked the family; its access tokens go too.
 		if rerr := p.life.RevokeGrant(ctx, rec.Grant.FamilyID); rerr != nil {
 			return nil, rerr
 		}
