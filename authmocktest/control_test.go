@@ -32,6 +32,9 @@ type dialectControl struct {
 	// refreshStatus is a refresh's success status when it is not 200.
 	refreshStatus                      int
 	expiredHeaderWant, revokedAuthWant string
+	// reuseKeepsFamily: a used refresh token presented again is refused
+	// and revokes nothing (trackmania, as league/oauth2-server does).
+	reuseKeepsFamily bool
 }
 
 func form(values url.Values) (map[string]string, string) {
@@ -72,10 +75,12 @@ var controls = []dialectControl{
 			_ = json.Unmarshal([]byte(res.body), &out)
 			return res.status, res.body, out.AccessToken
 		},
-		expired:              [2]string{"401", `{"error":"invalid_token","error_description":"the access token expired"}`},
-		revoked:              [2]string{"401", `{"error":"invalid_token","error_description":"the access token has been revoked"}`},
-		refreshRevokedStatus: 400, refreshRevokedBody: `{"error":"invalid_grant","error_description":"the refresh token is invalid, expired or revoked"}`,
-		revokedAuthWant: `error="invalid_token"`,
+		expired: [2]string{"401", `{"error":"invalid_token","error_description":"the access token expired"}`},
+		revoked: [2]string{"401", `{"error":"invalid_token","error_description":"the access token has been revoked"}`},
+		// league 8's invalidRefreshToken.
+		refreshRevokedStatus: 401, refreshRevokedBody: `{"error":"invalid_request","error_description":"The refresh token is invalid.","message":"The refresh token is invalid.","hint":"Token has been revoked"}`,
+		revokedAuthWant:  `error="invalid_token"`,
+		reuseKeepsFamily: true,
 	},
 	{
 		dialect: "fastapi", username: "alice@example.com",

@@ -100,6 +100,9 @@ func TestClockExpiresEveryDialectsTokens(t *testing.T) {
 
 // A queued preset reaches the client in the dialect's own format, on the
 // endpoint the dialect would raise it on.
+// leagueInvalidGrant is league/oauth2-server's text for invalid_grant.
+const leagueInvalidGrant = "The provided authorization grant (e.g., authorization code, resource owner credentials) or refresh token is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client."
+
 func TestPresetsSpeakEachDialect(t *testing.T) {
 	form := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
 	tests := []struct {
@@ -122,7 +125,9 @@ func TestPresetsSpeakEachDialect(t *testing.T) {
 				return url.Values{"grant_type": {"refresh_token"}, "refresh_token": {m["trackmania"].RefreshToken},
 					"client_id": {"demo-trackmania-app"}, "client_secret": {"demo-trackmania-secret"}}.Encode()
 			},
-			wantStatus: 400, wantBody: `{"error":"invalid_grant","error_description":"injected fault: the grant is invalid, expired or revoked"}`,
+			// league's shape: its text for the error, the fault's words as
+			// the hint.
+			wantStatus: 400, wantBody: `{"error":"invalid_grant","error_description":"` + leagueInvalidGrant + `","message":"` + leagueInvalidGrant + `","hint":"injected fault: the grant is invalid, expired or revoked"}`,
 		},
 		{
 			name:   "trackmania resource gets a bearer challenge",

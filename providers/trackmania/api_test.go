@@ -120,6 +120,7 @@ func TestDisplayNames(t *testing.T) {
 		{"user token", "accountId[]=" + aliceID, user, 200, `{"` + aliceID + `":"AliceTM"}`},
 		{"unknown ids left out", "accountId[]=" + unknown + "&accountId[]=" + bobID, cc, 200, `{"` + bobID + `":"bob"}`},
 		{"indexed form", "accountId[0]=" + aliceID + "&accountId[1]=" + bobID, cc, 200, `{"` + aliceID + `":"AliceTM","` + bobID + `":"bob"}`},
+		{"both forms at once", "accountId[]=" + aliceID + "&accountId[0]=" + bobID, cc, 200, `{"` + aliceID + `":"AliceTM","` + bobID + `":"bob"}`},
 		{"escaped brackets", "accountId%5B%5D=" + aliceID, cc, 200, `{"` + aliceID + `":"AliceTM"}`},
 		{"repeated id", "accountId[]=" + aliceID + "&accountId[]=" + aliceID, cc, 200, `{"` + aliceID + `":"AliceTM"}`},
 		{"disabled user still has a name", "accountId[]=" + carolID, cc, 200, `{"` + carolID + `":"carol"}`},

@@ -131,9 +131,14 @@ func TestAuthorizePKCE(t *testing.T) {
 	code := ts.code(url.Values{"code_challenge": {oauth.S256Challenge(verifier)}, "code_challenge_method": {"S256"}})
 
 	resp := ts.redeem(code, url.Values{"code_verifier": {"wrong-wrong-wrong-wrong-wrong-wrong-wrong-wrong"}})
-	assert.JSONEq(t, errJSON("invalid_grant", "code_verifier does not match the code_challenge"), resp.String())
+	assert.Equal(t, http.StatusBadRequest, resp.status)
+	assert.JSONEq(t, tmGrant("Failed to verify `code_verifier`."), resp.String())
 	resp = ts.redeem(code, nil)
-	assert.JSONEq(t, errJSON("invalid_grant", "code_verifier is required: the authorization request used PKCE"), resp.String())
+	assert.Equal(t, http.StatusBadRequest, resp.status)
+	assert.JSONEq(t, tmRequest("Check the `code_verifier` parameter"), resp.String())
+	resp = ts.redeem(code, url.Values{"code_verifier": {"short"}})
+	assert.Equal(t, http.StatusBadRequest, resp.status)
+	assert.JSONEq(t, tmRequest("Code Verifier must follow the specifications of RFC-7636."), resp.String())
 	ts.tokens(ts.redeem(code, url.Values{"code_verifier": {verifier}}), true)
 
 	loc := ts.authorize(merge(webAuthParams(), url.Values{"code_challenge": {"short"}}))

@@ -34,8 +34,14 @@ type Config struct {
 	// refresh returns a new refresh token, as documented.
 	RefreshTokenRotation bool `json:"refresh_token_rotation"`
 
-	// AccessTokenFormat is "opaque" (the default: random strings, as the
-	// contract infers) or "jwt" (signed with Keys, for clients that peek).
+	// Reuse says what a replayed code or an already-used refresh token does:
+	// "league" (the default, as league/oauth2-server does: it is refused,
+	// and what it issued stays valid) or "revoke_grant" (it is refused and
+	// its whole grant revoked, OAuth 2.0 Security BCP §4.14.2).
+	Reuse string `json:"reuse"`
+
+	// AccessTokenFormat is "jwt" (the default: RS256 JWTs signed with Keys,
+	// as league issues them) or "opaque" (random strings with a record).
 	AccessTokenFormat string             `json:"access_token_format"`
 	Keys              []fixtures.KeySpec `json:"keys"`
 
@@ -72,6 +78,12 @@ const (
 	FormatJWT    = "jwt"
 )
 
+// Reuse policies.
+const (
+	ReuseLeague      = "league"
+	ReuseRevokeGrant = "revoke_grant"
+)
+
 // Scopes are the scopes the API knows (openplanet route reference).
 const (
 	ScopeClubs         = "clubs"
@@ -93,7 +105,8 @@ func defaultConfig() Config {
 		RefreshTokenTTL:      fixtures.Duration(30 * 24 * time.Hour),
 		CodeTTL:              fixtures.Duration(10 * time.Minute),
 		RefreshTokenRotation: true,
-		AccessTokenFormat:    FormatOpaque,
+		AccessTokenFormat:    FormatJWT,
+		Reuse:                ReuseLeague,
 		Keys:                 []fixtures.KeySpec{{Builtin: "demo-rs256"}},
 	}
 }
@@ -110,6 +123,9 @@ func parseConfig(raw json.RawMessage) (Config, fixtures.Problems) {
 		ps = append(ps, keyload.CheckSpecs(cfg.Keys)...)
 	} else if cfg.AccessTokenFormat != FormatOpaque {
 		ps.Add("access_token_format", "must be %q or %q", FormatOpaque, FormatJWT)
+	}
+	if cfg.Reuse != ReuseLeague && cfg.Reuse != ReuseRevokeGrant {
+		ps.Add("reuse", "must be %q or %q", ReuseLeague, ReuseRevokeGrant)
 	}
 	ps = append(ps, fixtures.ValidateUsers(cfg.Users)...)
 	ps = append(ps, fixtures.ValidateClients(cfg.Clients, cfg.Users)...)

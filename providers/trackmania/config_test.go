@@ -18,7 +18,8 @@ func TestConfigDefaults(t *testing.T) {
 	assert.Equal(t, time.Hour, cfg.AccessTokenTTL.D())
 	assert.Equal(t, 30*24*time.Hour, cfg.RefreshTokenTTL.D())
 	assert.Equal(t, 10*time.Minute, cfg.CodeTTL.D())
-	assert.Equal(t, FormatOpaque, cfg.AccessTokenFormat)
+	assert.Equal(t, FormatJWT, cfg.AccessTokenFormat, "league issues JWTs")
+	assert.Equal(t, ReuseLeague, cfg.Reuse)
 	assert.False(t, cfg.Interactive)
 	assert.False(t, cfg.PKCE)
 	assert.False(t, cfg.SnakeCaseUser)
@@ -34,6 +35,7 @@ func TestConfigProblems(t *testing.T) {
 	}{
 		{"unknown key", `{"scopes": ["x"]}`, []fixtures.Problem{{Path: "scopes", Message: "unknown key"}}},
 		{"bad format", `{"access_token_format": "paseto"}`, []fixtures.Problem{{Path: "access_token_format", Message: `must be "opaque" or "jwt"`}}},
+		{"bad reuse", `{"reuse": "forgive"}`, []fixtures.Problem{{Path: "reuse", Message: `must be "league" or "revoke_grant"`}}},
 		{"short ttl", `{"access_token_ttl": "500ms"}`, []fixtures.Problem{{Path: "access_token_ttl", Message: "must be at least 1s"}}},
 		{"account id not a uuid", `{"users": [{"username": "a", "subject": "a"}]}`, []fixtures.Problem{{Path: "users[0].subject", Message: "must be the accountId, a UUID such as 5b4d42f4-c2de-407d-b367-cbff3fe817bc"}}},
 		{"no account id", `{"users": [{"username": "a"}]}`, []fixtures.Problem{{Path: "users[0].subject", Message: "must be the accountId, a UUID such as 5b4d42f4-c2de-407d-b367-cbff3fe817bc"}}},

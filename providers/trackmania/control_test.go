@@ -1,6 +1,7 @@
 package trackmania
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -19,8 +20,6 @@ const (
 	descRevoked = "the access token has been revoked"
 	descExpired = "the access token expired"
 )
-
-var deadRefreshBody = errJSON("invalid_grant", "the refresh token is invalid, expired or revoked")
 
 // resourceRoute is one /api route a token is verified on.
 type resourceRoute struct {
@@ -70,12 +69,22 @@ func (ts *testServer) assertAccessWorks(t *testing.T, bearer string, user bool) 
 }
 
 // assertRefreshFails checks the refresh grant's exact error for a dead
-// refresh token.
-func (ts *testServer) assertRefreshFails(t *testing.T, rt string) {
+// refresh token: league's invalidRefreshToken with hint (hintRefreshRevoked
+// or hintRefreshExpired).
+func (ts *testServer) assertRefreshFails(t *testing.T, rt, hint string) {
 	t.Helper()
 	resp := ts.refresh(rt)
-	assert.Equal(t, http.StatusBadRequest, resp.status)
-	assert.JSONEq(t, deadRefreshBody, resp.String())
+	assert.Equal(t, http.StatusUnauthorized, resp.status)
+	assert.JSONEq(t, tmRefresh(hint), resp.String())
+}
+
+// refreshHint is the hint of a refresh token revoked (desc is descRevoked)
+// or expired by the admin API.
+func refreshHint(desc string) string {
+	if desc == descExpired {
+		return "Token has expired"
+	}
+	return "Token has been revoked"
 }
 
 // controlModes are the configurations every control test runs in.
@@ -83,10 +92,11 @@ var controlModes = []struct {
 	name   string
 	mutate func(*Config)
 }{
-	{"opaque", nil},
+	{"opaque", opaqueMode},
 	{"jwt", jwtMode},
-	{"opaque without rotation", func(c *Config) { c.RefreshTokenRotation = false }},
+	{"opaque without rotation", func(c *Config) { opaqueMode(c); c.RefreshTokenRotation = false }},
 	{"jwt without rotation", func(c *Config) { jwtMode(c); c.RefreshTokenRotation = false }},
+	{"jwt revoke_grant", strictMode},
 }
 
 // issuedTokens are the tokens a control test starts with.
@@ -141,6 +151,14 @@ func TestRevoke(t *testing.T) {
 			sparedRefresh: func(it issuedTokens) []string { return tokens(it.minted.RefreshToken) },
 		},
 		{
+			// The lifecycle's 32-character stamp the jti begins with.
+			name: "jti stamp", sel: func(it issuedTokens) provider.TokenSelector { return provider.TokenSelector{JTI: it.minted.JTI[:32]} },
+			want:          provider.Selected{AccessTokens: 1},
+			hit:           func(it issuedTokens) []string { return tokens(it.minted.AccessToken) },
+			spared:        func(it issuedTokens) []string { return tokens(it.alice.AccessToken) },
+			sparedRefresh: func(it issuedTokens) []string { return tokens(it.minted.RefreshToken) },
+		},
+		{
 			name: "refresh token", sel: func(it issuedTokens) provider.TokenSelector {
 				return provider.TokenSelector{Token: it.alice.RefreshToken}
 			},
@@ -181,16 +199,18 @@ func TestRevoke(t *testing.T) {
 				t.Parallel()
 				ts := newTestServer(t, mode.mutate)
 				it := ts.issueAll(t)
-				got, err := ts.p.life.Revoke(t.Context(), tc.sel(it))
+				got, err := ts.p.Revoke(t.Context(), tc.sel(it))
 				require.NoError(t, err)
 				assert.Equal(t, tc.want, got)
-				again, err := ts.p.life.Revoke(t.Context(), tc.sel(it))
+				again, err := ts.p.Revoke(t.Context(), tc.sel(it))
 				require.NoError(t, err)
 				assert.Equal(t, provider.Selected{}, again, "nothing is revoked twice")
 
 				ts.checkControlCase(t, tc, it, descRevoked)
 				if tc.name == "client of client credentials" {
-					ts.assertAccessWorks(t, it.alice.AccessToken, true)
+					// bob's (alice's was checked before her refresh, which
+					// in league mode revokes it).
+					ts.assertAccessWorks(t, it.bob.AccessToken, true)
 				} else {
 					ts.assertAccessWorks(t, it.cc.AccessToken, false)
 				}
@@ -259,23 +279,26 @@ func TestExpire(t *testing.T) {
 				t.Parallel()
 				ts := newTestServer(t, mode.mutate)
 				it := ts.issueAll(t)
-				got, err := ts.p.life.Expire(t.Context(), tc.sel(it))
+				got, err := ts.p.Expire(t.Context(), tc.sel(it))
 				require.NoError(t, err)
 				assert.Equal(t, tc.want, got)
-				again, err := ts.p.life.Expire(t.Context(), tc.sel(it))
+				again, err := ts.p.Expire(t.Context(), tc.sel(it))
 				require.NoError(t, err)
 				assert.Equal(t, provider.Selected{}, again, "nothing is expired twice")
 
-				ts.checkControlCase(t, tc, it, descExpired)
+				ts.checkAccess(t, tc, it, descExpired)
 
-				// Revoking an expired token still counts, and wins.
+				// Revoking an expired token still counts, and wins. (Before
+				// the refreshes: in league mode a refresh revokes the access
+				// token issued with the refresh token.)
 				if tc.hit != nil {
 					at := tc.hit(it)[0]
-					n, err := ts.p.life.Revoke(t.Context(), provider.TokenSelector{Token: at})
+					n, err := ts.p.Revoke(t.Context(), provider.TokenSelector{Token: at})
 					require.NoError(t, err)
 					assert.Equal(t, provider.Selected{AccessTokens: 1}, n)
 					ts.assertAccessFails(t, at, descRevoked)
 				}
+				ts.checkRefresh(t, tc, it, descExpired)
 			})
 		}
 	}
@@ -285,22 +308,36 @@ func TestExpire(t *testing.T) {
 // refresh tokens are refreshed, and the new access token must work.
 func (ts *testServer) checkControlCase(t *testing.T, tc controlCase, it issuedTokens, desc string) {
 	t.Helper()
-	each := func(f func(issuedTokens) []string) []string {
-		if f == nil {
-			return nil
-		}
-		return f(it)
+	ts.checkAccess(t, tc, it, desc)
+	ts.checkRefresh(t, tc, it, desc)
+}
+
+func each(it issuedTokens, f func(issuedTokens) []string) []string {
+	if f == nil {
+		return nil
 	}
-	for _, at := range each(tc.hit) {
+	return f(it)
+}
+
+// checkAccess checks the access tokens a revoke or expire hit and spared.
+func (ts *testServer) checkAccess(t *testing.T, tc controlCase, it issuedTokens, desc string) {
+	t.Helper()
+	for _, at := range each(it, tc.hit) {
 		ts.assertAccessFails(t, at, desc)
 	}
-	for _, at := range each(tc.spared) {
+	for _, at := range each(it, tc.spared) {
 		ts.assertAccessWorks(t, at, true)
 	}
-	for _, rt := range each(tc.hitRefresh) {
-		ts.assertRefreshFails(t, rt)
+}
+
+// checkRefresh checks the refresh tokens a revoke or expire hit and
+// spared: spared ones are refreshed, and the new access token must work.
+func (ts *testServer) checkRefresh(t *testing.T, tc controlCase, it issuedTokens, desc string) {
+	t.Helper()
+	for _, rt := range each(it, tc.hitRefresh) {
+		ts.assertRefreshFails(t, rt, refreshHint(desc))
 	}
-	for _, rt := range each(tc.sparedRefresh) {
+	for _, rt := range each(it, tc.sparedRefresh) {
 		next := ts.tokens(ts.refresh(rt), true)
 		ts.assertAccessWorks(t, next.AccessToken, true)
 	}
@@ -313,7 +350,7 @@ func TestRevokeByCutoffKillsFamilies(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, nil)
 	it := ts.issueAll(t)
-	_, err := ts.p.life.Revoke(t.Context(), provider.TokenSelector{Username: "alice"})
+	_, err := ts.p.Revoke(t.Context(), provider.TokenSelector{Username: "alice"})
 	require.NoError(t, err)
 	for rt, want := range map[string]lifecycle.State{it.alice.RefreshToken: lifecycle.Revoked, it.minted.RefreshToken: lifecycle.Revoked, it.bob.RefreshToken: lifecycle.Live} {
 		rec, err := ts.p.deps.Store.LookupRefresh(t.Context(), rt)
@@ -334,9 +371,9 @@ func TestTokensIssuedAfterACallWork(t *testing.T) {
 				t.Parallel()
 				ts := newTestServer(t, mode.mutate)
 				old := ts.issueAll(t)
-				control := ts.p.life.Revoke
+				control := ts.p.Revoke
 				if call == "expire" {
-					control = ts.p.life.Expire
+					control = ts.p.Expire
 				}
 				for _, sel := range []provider.TokenSelector{{Username: "alice"}, {ClientID: webID}, {ClientID: svcID}} {
 					_, err := control(t.Context(), sel)
@@ -394,34 +431,37 @@ func TestControlUnknownTokens(t *testing.T) {
 				{Token: short.AccessToken},
 				{JTI: short.JTI},
 				{JTI: "0123456789abcdef0123456789abcdef"},
-				{JTI: family}, // a jti names an access token only
+				{JTI: strings.Repeat("0123456789abcdef", 5)}, // 80, a made-up stamp
+				{JTI: strings.Repeat("A", 80)},               // not lowercase hex
+				{JTI: family},                                // a jti names an access token only
 			}
 			for _, sel := range unknown {
-				_, err := ts.p.life.Revoke(t.Context(), sel)
+				_, err := ts.p.Revoke(t.Context(), sel)
 				assert.ErrorIs(t, err, provider.ErrUnknownToken, "revoke %+v", sel)
-				_, err = ts.p.life.Expire(t.Context(), sel)
+				_, err = ts.p.Expire(t.Context(), sel)
 				assert.ErrorIs(t, err, provider.ErrUnknownToken, "expire %+v", sel)
 			}
 
 			for _, sel := range []provider.TokenSelector{{Username: "nobody"}, {ClientID: "nobody"}, {ClientID: limitedID}, {Username: "carol"}} {
-				n, err := ts.p.life.Revoke(t.Context(), sel)
+				n, err := ts.p.Revoke(t.Context(), sel)
 				require.NoError(t, err, "revoke %+v", sel)
 				assert.Equal(t, provider.Selected{}, n)
-				n, err = ts.p.life.Expire(t.Context(), sel)
+				n, err = ts.p.Expire(t.Context(), sel)
 				require.NoError(t, err, "expire %+v", sel)
 				assert.Equal(t, provider.Selected{}, n)
 			}
 
 			for _, sel := range []provider.TokenSelector{{}, {Username: "alice", ClientID: webID}, {Token: it.alice.AccessToken, JTI: it.minted.JTI}} {
-				_, err := ts.p.life.Revoke(t.Context(), sel)
+				_, err := ts.p.Revoke(t.Context(), sel)
 				require.Error(t, err)
 				assert.NotErrorIs(t, err, provider.ErrUnknownToken)
 				assert.EqualError(t, err, sel.Validate().Error())
-				_, err = ts.p.life.Expire(t.Context(), sel)
+				_, err = ts.p.Expire(t.Context(), sel)
 				assert.EqualError(t, err, sel.Validate().Error())
 			}
-			// None of that touched a live token.
-			ts.assertAccessWorks(t, it.alice.AccessToken, true)
+			// None of that touched a live token (bob's: alice's went with
+			// her refresh).
+			ts.assertAccessWorks(t, it.bob.AccessToken, true)
 		})
 	}
 }
@@ -447,8 +487,9 @@ func TestLifecycleStamps(t *testing.T) {
 			}
 			minted, err := ts.p.Mint(t.Context(), provider.MintRequest{ClientID: webID, Username: "alice", TTLSeconds: 60})
 			require.NoError(t, err)
-			_, _, _, ok := lifecycle.ParseJTI(minted.JTI)
-			assert.True(t, ok, "MintResult.JTI is the lifecycle's stamp")
+			require.Len(t, minted.JTI, 80, "MintResult.JTI is the token's jti")
+			_, _, _, ok := lifecycle.ParseJTI(minted.JTI[:32])
+			assert.True(t, ok, "the first 32 characters are the lifecycle's stamp")
 			if mode.name == "jwt" {
 				_, claims := decodeJWT(t, minted.AccessToken)
 				assert.Equal(t, claims["jti"], minted.JTI, "MintResult.JTI is the jti")
@@ -472,10 +513,10 @@ func TestLifecycleStamps(t *testing.T) {
 
 			ts.codeFlow(url.Values{"login_hint": {"bob"}})
 			ts.clientToken()
-			n, err := ts.p.life.Revoke(t.Context(), provider.TokenSelector{Username: "bob"})
+			n, err := ts.p.Revoke(t.Context(), provider.TokenSelector{Username: "bob"})
 			require.NoError(t, err)
 			assert.Equal(t, provider.Selected{AccessTokens: 1, RefreshTokens: 1}, n, "the code grant stamps an access and a refresh token")
-			n, err = ts.p.life.Revoke(t.Context(), provider.TokenSelector{ClientID: svcID})
+			n, err = ts.p.Revoke(t.Context(), provider.TokenSelector{ClientID: svcID})
 			require.NoError(t, err)
 			assert.Equal(t, provider.Selected{AccessTokens: 1}, n, "the fresh client-credentials token; the minted one has expired")
 		})
@@ -489,13 +530,48 @@ func TestAdminExpiredRefreshDiesBeforeRotation(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, nil)
 	tok := ts.codeFlow(nil)
-	_, err := ts.p.life.Expire(t.Context(), provider.TokenSelector{Token: tok.RefreshToken})
+	_, err := ts.p.Expire(t.Context(), provider.TokenSelector{Token: tok.RefreshToken})
 	require.NoError(t, err)
-	ts.assertRefreshFails(t, tok.RefreshToken)
+	ts.assertRefreshFails(t, tok.RefreshToken, "Token has expired")
 	_, err = ts.p.deps.Store.LookupRefresh(t.Context(), tok.RefreshToken)
 	assert.NoError(t, err, "still the family's live token in the store: not rotated")
 	ts.assertAccessWorks(t, tok.AccessToken, true)
 	// A refresh token of another client is still that error first.
 	resp := ts.token(url.Values{"grant_type": {"refresh_token"}, "client_id": {limitedID}, "client_secret": {limitedSecret}, "refresh_token": {tok.RefreshToken}})
-	assert.JSONEq(t, errJSON("invalid_grant", "the refresh token was issued to another client"), resp.String())
+	assert.Equal(t, http.StatusUnauthorized, resp.status)
+	assert.JSONEq(t, tmRefresh("Token is not linked to client"), resp.String())
+}
+
+// TestRevokeTokenOfDeletedUser: the admin API names a JWT whose user was
+// deleted since. The token's sub no longer names a user, so its facts
+// carry no username; reading them must not call back into the lifecycle,
+// whose lock the admin call holds (it deadlocked).
+func TestRevokeTokenOfDeletedUser(t *testing.T) {
+	t.Parallel()
+	for _, mode := range controlModes[:2] {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			ts := newTestServer(t, mode.mutate)
+			ts.put(t, "users", "dave", `{"password":"`+davePassword+`","subject":"`+daveID+`"}`)
+			minted, err := ts.p.Mint(t.Context(), provider.MintRequest{ClientID: webID, Username: "dave"})
+			require.NoError(t, err)
+			require.NoError(t, ts.p.editor.DeleteFixture(t.Context(), "users", "dave"))
+
+			done := make(chan error, 1)
+			go func() {
+				_, err := ts.p.Revoke(context.Background(), provider.TokenSelector{Token: minted.AccessToken})
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				require.NoError(t, err)
+			case <-time.After(10 * time.Second):
+				t.Fatal("the revoke never returned: the lifecycle's lock is held twice")
+			}
+			ts.assertAccessFails(t, minted.AccessToken, descRevoked)
+			n, err := ts.p.Revoke(t.Context(), provider.TokenSelector{Username: "alice"})
+			require.NoError(t, err, "the lifecycle still answers")
+			assert.Equal(t, provider.Selected{}, n, "alice has no tokens")
+		})
+	}
 }

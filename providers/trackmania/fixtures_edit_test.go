@@ -93,7 +93,7 @@ func TestFixturesTakeEffect(t *testing.T) {
 			assert.False(t, ts.put(t, "clients", newAppID, `{"secret":"rotated-secret","redirect_uris":["`+newAppRedir+`"],"scopes":["clubs"]}`))
 			resp := ts.token(url.Values{"grant_type": {"client_credentials"}, "client_id": {newAppID}, "client_secret": {newAppSecret}})
 			assert.Equal(t, http.StatusUnauthorized, resp.status)
-			assert.JSONEq(t, errJSON("invalid_client", "client authentication failed"), resp.String())
+			assert.JSONEq(t, tmClientFailed, resp.String())
 			ts.tokens(ts.token(url.Values{"grant_type": {"client_credentials"}, "client_id": {newAppID}, "client_secret": {"rotated-secret"}}), false)
 
 			// A new user can sign in and is known to the display-name routes.
@@ -105,7 +105,7 @@ func TestFixturesTakeEffect(t *testing.T) {
 			// Deleting the user ends its logins and its tokens.
 			require.NoError(t, ts.p.editor.DeleteFixture(t.Context(), "users", "dave"))
 			ts.assertAccessFails(t, dave.AccessToken, descRevoked)
-			ts.assertRefreshFails(t, dave.RefreshToken)
+			ts.assertRefreshFails(t, dave.RefreshToken, "Token has been revoked")
 			loc = ts.authorize(merge(webAuthParams(), url.Values{"login_hint": {"dave"}}))
 			assert.Equal(t, "access_denied", loc.Query().Get("error"))
 			assert.JSONEq(t, `{}`, ts.api(PathAccountIDs, "displayName[]=DaveTM", appCC.AccessToken).String())
@@ -116,7 +116,7 @@ func TestFixturesTakeEffect(t *testing.T) {
 			ts.assertAccessFails(t, appCC.AccessToken, descRevoked)
 			resp = ts.token(url.Values{"grant_type": {"refresh_token"}, "client_id": {newAppID}, "client_secret": {"rotated-secret"}, "refresh_token": {appTok.RefreshToken}})
 			assert.Equal(t, http.StatusUnauthorized, resp.status)
-			assert.JSONEq(t, errJSON("invalid_client", "client authentication failed"), resp.String())
+			assert.JSONEq(t, tmClientFailed, resp.String())
 			rec, err := ts.p.deps.Store.LookupRefresh(t.Context(), appTok.RefreshToken)
 			require.NoError(t, err)
 			st, err := ts.p.life.Check(t.Context(), lifecycle.RefreshFacts(rec))

@@ -202,6 +202,72 @@ func FuzzTokenForm(f *testing.F) {
 		if !slices.Contains([]int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusRequestEntityTooLarge}, rec.Code) {
 			t.Fatalf("status %d for %q: %s", rec.Code, body, rec.Body)
 		}
+		// league's shape: error, error_description, message (the same
+		// text), and a hint when there is one; nothing else.
+		desc, _ := got["error_description"].(string)
+		if desc == "" || got["message"] != desc {
+			t.Fatalf("error_description and message differ for %q: %s", body, rec.Body)
+		}
+		for k, v := range got {
+			if !slices.Contains([]string{"error", "error_description", "hint", "message"}, k) {
+				t.Fatalf("error with member %q for %q: %s", k, body, rec.Body)
+			}
+			if str, ok := v.(string); !ok || str == "" {
+				t.Fatalf("member %q not a non-empty string for %q: %s", k, body, rec.Body)
+			}
+		}
+	})
+}
+
+// FuzzSplitJTI checks the jti reader: what it accepts is 80 lowercase hex
+// characters whose first 32 are the lifecycle's part, lifeJTI agrees with
+// it, and a jti the provider makes is always accepted.
+func FuzzSplitJTI(f *testing.F) {
+	for _, seed := range []string{
+		strings.Repeat("0123456789abcdef", 5),
+		strings.Repeat("0123456789ABCDEF", 5),
+		strings.Repeat("a", 79),
+		strings.Repeat("a", 81),
+		"0123456789abcdef0123456789abcdef",
+		strings.Repeat("g", 80),
+		"",
+	} {
+		f.Add(seed, true)
+	}
+	s := newInProcess(f, nil)
+	f.Fuzz(func(t *testing.T, jti string, withFamily bool) {
+		life, family, ok := splitJTI(jti, withFamily)
+		if !ok {
+			if lifeJTI(jti) != jti {
+				t.Fatalf("lifeJTI changed %q, which splitJTI refuses", jti)
+			}
+			return
+		}
+		if len(jti) != 80 || strings.Trim(jti, "0123456789abcdef") != "" {
+			t.Fatalf("accepted %q", jti)
+		}
+		if life != jti[:32] || lifeJTI(jti) != life {
+			t.Fatalf("life %q of %q", life, jti)
+		}
+		if withFamily != (family != "") || (withFamily && family != jti[32:64]) {
+			t.Fatalf("family %q of %q (withFamily %v)", family, jti, withFamily)
+		}
+		// The provider's own jtis round-trip, with or without a family.
+		fam := ""
+		if withFamily {
+			fam = family
+		}
+		made, err := s.p.newTokenJTI(life, fam)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !s.p.ownJTI(made) {
+			t.Fatalf("newTokenJTI(%q, %q) = %q is not the instance's own", life, fam, made)
+		}
+		gotLife, gotFam, ok := splitJTI(made, withFamily)
+		if !ok || gotLife != life || gotFam != fam {
+			t.Fatalf("newTokenJTI(%q, %q) = %q, read back as %q %q %v", life, fam, made, gotLife, gotFam, ok)
+		}
 	})
 }
 

@@ -295,7 +295,45 @@ func (ts *testServer) clientToken() tokenSet {
 }
 
 // errJSON is an RFC 6749 §5.2 error body.
+// leagueJSON is the token endpoint's error body: league's error,
+// error_description and message (the same text) and hint (left out when
+// empty).
+func leagueJSON(code, desc, hint string) string {
+	m := map[string]string{"error": code, "error_description": desc, "message": desc}
+	if hint != "" {
+		m["hint"] = hint
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
 func errJSON(code, desc string) string {
 	b, _ := json.Marshal(map[string]string{"error": code, "error_description": desc})
 	return string(b)
 }
+
+// The token endpoint's error bodies, with league 8's texts written out
+// here rather than taken from the code under test.
+const (
+	tmInvalidRequestText = "The request is missing a required parameter, includes an invalid parameter value, includes a parameter more than once, or is otherwise malformed."
+	tmRefreshText        = "The refresh token is invalid."
+	tmScopeText          = "The requested scope is invalid, unknown, or malformed"
+	tmGrantText          = "The provided authorization grant (e.g., authorization code, resource owner credentials) or refresh token is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client."
+)
+
+var (
+	tmClientFailed     = `{"error":"invalid_client","error_description":"Client authentication failed","message":"Client authentication failed"}`
+	tmUnsupportedGrant = `{"error":"unsupported_grant_type","error_description":"The authorization grant type is not supported by the authorization server.","hint":"Check the ` + "`grant_type`" + ` parameter","message":"The authorization grant type is not supported by the authorization server."}`
+)
+
+// tmRequest is league's invalidRequest with hint: 400.
+func tmRequest(hint string) string { return leagueJSON("invalid_request", tmInvalidRequestText, hint) }
+
+// tmRefresh is league 8's invalidRefreshToken with hint: 401.
+func tmRefresh(hint string) string { return leagueJSON("invalid_request", tmRefreshText, hint) }
+
+// tmScope is league's invalidScope with hint: 400.
+func tmScope(hint string) string { return leagueJSON("invalid_scope", tmScopeText, hint) }
+
+// tmGrant is league's invalidGrant with hint: 400.
+func tmGrant(hint string) string { return leagueJSON("invalid_grant", tmGrantText, hint) }

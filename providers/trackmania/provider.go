@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"sync"
 
 	"github.com/gorilla/mux"
 
@@ -54,6 +55,9 @@ type Provider struct {
 	life *lifecycle.Lifecycle
 	// editor changes clients and users at runtime.
 	editor *directory.Editor
+	// refreshMu makes a league-mode refresh's lookup and rotation one
+	// step (grants.go).
+	refreshMu sync.Mutex
 }
 
 // New builds an instance.
@@ -89,19 +93,21 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 	for _, m := range cfg.Maps {
 		p.maps[m.UID] = m
 	}
-	p.token = oauth.NewTokenEndpoint(p.dir, p.renderer, p.log, deps.MaxBody, codeGrant{p}, refreshGrant{p}, clientCredentialsGrant{p})
+	p.token = oauth.NewTokenEndpoint(p.dir, leagueRenderer{}, p.log, deps.MaxBody, codeGrant{p}, refreshGrant{p}, clientCredentialsGrant{p})
 	return p, nil
 }
 
-// Parts implements provider.Composite: the lifecycle revokes and expires
-// tokens, the directory's editor edits clients and users with the
-// configuration's own rules (a confidential client with grants and scopes
-// the API knows; a UUID accountId and a display name no other user has).
-func (p *Provider) Parts() []any { return []any{p.life, p.editor} }
+// Parts implements provider.Composite: the directory's editor edits
+// clients and users with the configuration's own rules (a confidential
+// client with grants and scopes the API knows; a UUID accountId and a
+// display name no other user has). The lifecycle is not a part: the admin
+// API revokes and expires through the Provider's own Revoke and Expire
+// (revoker.go), which read a jti as the tokens carry it.
+func (p *Provider) Parts() []any { return []any{p.editor} }
 
 // Mount implements provider.Provider.
 func (p *Provider) Mount(r *mux.Router) {
-	// The token endpoint answers wrong methods itself, in RFC 6749 JSON.
+	// The token endpoint answers wrong methods itself, in league's JSON.
 	r.Handle(PathToken, p.token)
 	r.Handle(PathAuthorize, http.HandlerFunc(p.serveAuthorize)).Methods(http.MethodGet)
 	r.Handle(PathAuthorizeDecision, http.HandlerFunc(p.serveDecision)).Methods(http.MethodPost)
@@ -150,7 +156,7 @@ func (p *Provider) Describe() provider.Description {
 	} else {
 		d.Notes = append(d.Notes, "non-interactive: /oauth/authorize approves at once as login_hint or the client's default user")
 	}
-	d.Notes = append(d.Notes, "access tokens: "+p.cfg.AccessTokenFormat)
+	d.Notes = append(d.Notes, "access tokens: "+p.cfg.AccessTokenFormat+"; reuse: "+p.cfg.Reuse)
 	return d
 }
 

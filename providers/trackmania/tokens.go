@@ -8,8 +8,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
-
 	"github.com/authmock/authmock/fixtures"
 	"github.com/authmock/authmock/internal/lifecycle"
 	"github.com/authmock/authmock/internal/oauth"
@@ -21,9 +19,9 @@ import (
 // Trackmania documentation shows it.
 const tokenType = "bearer"
 
-// accessTokenJWTType is the JWT "typ" of access tokens in jwt mode
-// (RFC 9068 §2.1).
-const accessTokenJWTType = "at+jwt"
+// accessTokenJWTType is the JWT "typ" of access tokens in jwt mode, as
+// lcobucci/jwt writes it.
+const accessTokenJWTType = "JWT"
 
 // maxTokenLen bounds a presented access token before it is hashed or
 // parsed; real tokens are far shorter.
@@ -37,18 +35,11 @@ type access struct {
 	Scopes   []string `json:"scopes,omitempty"`
 	FamilyID string   `json:"sid,omitempty"`
 	Expiry   int64    `json:"exp"`
-	// JTI is the lifecycle's stamp, a JWT's jti; Username names the user
-	// in it (kept in an opaque token's record).
+	// JTI is the token's 80-character jti (jti.go), the lifecycle's stamp
+	// first; Username names the user in it (kept in an opaque token's
+	// record).
 	JTI      string `json:"jti"`
 	Username string `json:"username,omitempty"`
-}
-
-// jwtClaims are an access token's claims in jwt mode.
-type jwtClaims struct {
-	jwt.RegisteredClaims
-	ClientID string `json:"client_id"`
-	Scope    string `json:"scope,omitempty"`
-	SID      string `json:"sid,omitempty"`
 }
 
 func (p *Provider) now() time.Time { return p.deps.Clock.Now().Truncate(time.Second) }
@@ -69,6 +60,8 @@ type issueOptions struct {
 	// the access token stamped for it before the rotation.
 	refreshToken string
 	stamp        *lifecycle.Facts
+	// jti is the access token's jti when the rotation made it already.
+	jti string
 	// accessScopes narrows the access token; nil means the grant's scopes.
 	accessScopes []string
 	ttl          time.Duration
@@ -109,8 +102,14 @@ func (p *Provider) issue(ctx context.Context, g store.Grant, c fixtures.Client, 
 	if opt.accessScopes != nil {
 		scopes = opt.accessScopes
 	}
-	a := access{ClientID: c.ID, Subject: g.Subject, Scopes: scopes, FamilyID: g.FamilyID, Expiry: f.ExpiresAt.Unix(), JTI: f.JTI, Username: g.Username}
-	token, err := p.mintAccess(ctx, a, now, opt.extraClaims)
+	jti := opt.jti
+	if jti == "" {
+		if jti, err = p.newTokenJTI(f.JTI, g.FamilyID); err != nil {
+			return nil, "", err
+		}
+	}
+	a := access{ClientID: c.ID, Subject: g.Subject, Scopes: scopes, FamilyID: g.FamilyID, Expiry: f.ExpiresAt.Unix(), JTI: jti, Username: g.Username}
+	token, err := p.mintAccess(ctx, a, p.deps.Clock.Now(), f.ExpiresAt.Sub(now), opt.extraClaims)
 	if err != nil {
 		return nil, "", err
 	}
@@ -123,7 +122,7 @@ func (p *Provider) issue(ctx context.Context, g store.Grant, c fixtures.Client, 
 		if err != nil {
 			return nil, "", err
 		}
-		rec := store.RefreshRecord{Grant: g, IssuedAt: now, ExpiresAt: now.Add(p.refreshTTL(c)), Access: []store.AccessStamp{f.Stamp()}}
+		rec := store.RefreshRecord{Grant: withAccessJTI(g, jti), IssuedAt: now, ExpiresAt: now.Add(p.refreshTTL(c)), Access: []store.AccessStamp{f.Stamp()}}
 		newFamily := g.Seq == 0 // a reissue joins its family, stamped already
 		if newFamily {
 			rec.Grant.Seq = p.life.NewFamily(g.Username, c.ID, rec.ExpiresAt)
@@ -136,12 +135,14 @@ func (p *Provider) issue(ctx context.Context, g store.Grant, c fixtures.Client, 
 		}
 		resp.RefreshToken = rt
 	}
-	return resp, f.JTI, nil
+	return resp, jti, nil
 }
 
 // mintAccess makes the access token itself: a random string whose grant is
-// kept in the store (opaque), or a signed JWT carrying it.
-func (p *Provider) mintAccess(ctx context.Context, a access, now time.Time, extra map[string]any) (string, error) {
+// kept in the store (opaque), or a JWT signed as league signs its access
+// tokens. at is the precise instant of issuance (lcobucci writes its
+// microseconds), ttl the token's lifetime.
+func (p *Provider) mintAccess(ctx context.Context, a access, at time.Time, ttl time.Duration, extra map[string]any) (string, error) {
 	if p.keys == nil {
 		token, err := p.deps.RandomToken()
 		if err != nil {
@@ -153,22 +154,19 @@ func (p *Provider) mintAccess(ctx context.Context, a access, now time.Time, extr
 		}
 		return token, p.deps.Store.PutRecord(ctx, accessKeyPrefix+accessID(token), b, time.Unix(a.Expiry, 0))
 	}
-	sub := a.Subject
-	if sub == "" {
-		sub = a.ClientID // client credentials: the client acts for itself
+	at = at.Truncate(time.Microsecond)
+	scopes := a.Scopes
+	if scopes == nil {
+		scopes = []string{} // league always writes the array
 	}
-	claims := jwtClaims{
-		RegisteredClaims: jwt.RegisteredClaims{
-			Issuer: p.deps.Issuer, Subject: sub, Audience: jwt.ClaimStrings{a.ClientID},
-			ExpiresAt: jwt.NewNumericDate(time.Unix(a.Expiry, 0)), IssuedAt: jwt.NewNumericDate(now),
-			NotBefore: jwt.NewNumericDate(now), ID: a.JTI,
-		},
-		ClientID: a.ClientID, Scope: oauth.FormatScope(a.Scopes), SID: a.FamilyID,
+	claims := leagueClaims{
+		Audience: a.ClientID, ID: a.JTI, Subject: a.Subject, Scopes: scopes,
+		IssuedAt: leagueTime(at), NotBefore: leagueTime(at), ExpiresAt: leagueTime(at.Add(ttl)),
 	}
 	if len(extra) == 0 {
 		return p.keys.SignWithType(accessTokenJWTType, claims)
 	}
-	// The standard claims win, so extras cannot forge iss, sub or exp.
+	// The standard claims win, so extras cannot forge sub, aud or exp.
 	merged, err := jwtutil.MergeClaims(claims, extra)
 	if err != nil {
 		return "", err
@@ -209,18 +207,22 @@ func (p *Provider) verifyAccess(ctx context.Context, token string) (access, erro
 			return access{}, err
 		}
 	} else {
-		claims := &jwtClaims{}
-		parsed, err := p.keys.Verify(token, claims, jwtutil.VerifyOptions{Now: p.deps.Clock.Now, Issuer: p.deps.Issuer, Type: accessTokenJWTType})
-		switch {
-		case errors.Is(err, jwtutil.ErrWrongType):
-			return access{}, oauth.InvalidToken("the token is not an access token").WithCause(err)
-		case errors.Is(err, jwt.ErrTokenExpired):
-			return access{}, oauth.InvalidToken("the access token expired").WithCause(err)
-		case err != nil:
+		// The signature, typ and shape first, as of the token's own iat:
+		// another instance's token signed with the same key is invalid
+		// here, expired or not. league's tokens carry no iss to tell.
+		claims, err := p.jwtClaims(token)
+		if err != nil {
 			return access{}, oauth.InvalidToken("the access token is invalid").WithCause(err)
 		}
-		if typ, _ := parsed.Header["typ"].(string); typ != accessTokenJWTType {
-			return access{}, oauth.InvalidToken("the token is not an access token")
+		if !p.ownJTI(claims.ID) || claims.clientID() == "" || claims.ExpiresAt == nil {
+			return access{}, oauth.InvalidToken("the access token is invalid")
+		}
+		now := p.deps.Clock.Now()
+		if claims.NotBefore != nil && now.Before(claims.NotBefore.Time) {
+			return access{}, oauth.InvalidToken("the access token is invalid")
+		}
+		if !now.Before(claims.ExpiresAt.Time) {
+			return access{}, errAccessExpired()
 		}
 		a = p.jwtAccess(claims)
 	}
@@ -239,24 +241,31 @@ func (p *Provider) verifyAccess(ctx context.Context, token string) (access, erro
 	return a, nil
 }
 
-// jwtAccess reads what a verified JWT access token grants.
+// jwtAccess reads what a verified JWT access token grants: the client is
+// its aud, the user its sub (the accountId), the grant the family the jti
+// carries (a user's token always has one).
 func (p *Provider) jwtAccess(claims *jwtClaims) access {
-	a := access{ClientID: claims.ClientID, Scopes: oauth.ParseScope(claims.Scope), FamilyID: claims.SID, JTI: claims.ID}
+	a := access{ClientID: claims.clientID(), Scopes: claims.Scopes, JTI: claims.ID, Subject: claims.Subject}
 	if claims.ExpiresAt != nil {
 		a.Expiry = claims.ExpiresAt.Unix()
 	}
-	if claims.Subject != claims.ClientID {
-		a.Subject = claims.Subject
-		if u, ok := p.dir.UserBySubject(a.Subject); ok {
-			a.Username = u.Username
-		}
+	if _, family, ok := splitJTI(claims.ID, a.Subject != ""); ok {
+		a.FamilyID = family
+	}
+	if u, ok := p.dir.UserBySubject(a.Subject); ok && a.Subject != "" {
+		a.Username = u.Username
 	}
 	return a
 }
 
-// accessFacts are the lifecycle's facts of an access token.
+// accessFacts are the lifecycle's facts of an access token, named by the
+// first 32 characters of its jti.
 func (p *Provider) accessFacts(a access) (lifecycle.Facts, bool) {
-	return p.life.AccessFacts(a.JTI, a.Username, a.ClientID, a.FamilyID, time.Unix(a.Expiry, 0))
+	life, _, ok := splitJTI(a.JTI, false)
+	if !ok || a.ClientID == "" {
+		return lifecycle.Facts{}, false
+	}
+	return p.life.AccessFacts(life, a.Username, a.ClientID, a.FamilyID, time.Unix(a.Expiry, 0))
 }
 
 // errAccessRevoked and errAccessExpired are the resource routes' errors for

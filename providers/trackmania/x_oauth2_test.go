@@ -113,12 +113,14 @@ func TestXOAuth2(t *testing.T) {
 			assert.Equal(t, http.StatusOK, status)
 			assert.JSONEq(t, `{"clubs":[{"id":12730,"name":"Alice Racing"},{"id":42,"name":"Shared Club"}]}`, body)
 
-			// The same code again: x/oauth2's error type, invalid_grant.
+			// The same code again: x/oauth2's error type, with league's
+			// error and hint.
 			_, err = conf.Exchange(ctx, code)
 			var re *oauth2.RetrieveError
 			require.True(t, errors.As(err, &re), "%v", err)
-			assert.Equal(t, "invalid_grant", re.ErrorCode)
+			assert.Equal(t, "invalid_request", re.ErrorCode)
 			assert.Equal(t, http.StatusBadRequest, re.Response.StatusCode)
+			assert.Contains(t, string(re.Body), `"hint":"Authorization code has been revoked"`)
 		})
 	}
 }
@@ -147,13 +149,16 @@ func TestXOAuth2Refresh(t *testing.T) {
 	status, _ := getJSON(t, oauth2.NewClient(ctx, src), live.base+"/api/user")
 	assert.Equal(t, http.StatusOK, status)
 
-	// The rotated-away token is refused, and its reuse kills the new one.
+	// The rotated-away token is refused (league 8: 401 invalid_request),
+	// and its reuse revokes nothing.
 	_, err = conf.TokenSource(ctx, &stale).Token()
 	var re *oauth2.RetrieveError
 	require.True(t, errors.As(err, &re), "%v", err)
-	assert.Equal(t, "invalid_grant", re.ErrorCode)
+	assert.Equal(t, "invalid_request", re.ErrorCode)
+	assert.Equal(t, http.StatusUnauthorized, re.Response.StatusCode)
+	assert.Contains(t, string(re.Body), `"hint":"Token has been revoked"`)
 	status, _ = getJSON(t, conf.Client(ctx, fresh), live.base+"/api/user")
-	assert.Equal(t, http.StatusUnauthorized, status)
+	assert.Equal(t, http.StatusOK, status)
 }
 
 func TestXOAuth2ClientCredentials(t *testing.T) {
