@@ -75,7 +75,7 @@ type Lifecycle struct {
 	// mu serialises the admin operations with each other and with the
 	// tally's updates at issuance, so that a count and a cut-off always
 	// agree on which tokens came before the call.
-	mu     sync.Mutex
+	mu    sync.Mutex
 	pairs map[pairKey]*pair
 	// tags finds a pair by a jti's tag. It has a lock of its own, taken
 	// inside mu or alone, so that AccessFacts, which a Resolver calls while
