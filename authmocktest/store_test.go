@@ -256,3 +256,39 @@ func TestRedisReplicasDetectReuse(t *testing.T) {
 		})
 	}
 }
+
+// TestReplicasShareGeneratedKeys: a "generate" key is made by the first
+// replica on a store and loaded by the others (and by the next start on a
+// file), so they publish one JWKS and accept each other's tokens behind one
+// issuer URL; a server on a store of its own makes its own key.
+func TestReplicasShareGeneratedKeys(t *testing.T) {
+	url := redistest.Start(t)
+	cfg := func(store string) authmocktest.Option {
+		return authmocktest.WithConfig(fmt.Sprintf(`{"server":{"store":%q},
+			"providers":[{"name":"oidc","config":{"keys":[{"generate":true,"alg":"ES256"}]}}]}`, store))
+	}
+	jwks := func(am *authmocktest.Server) string {
+		res := call(t, am, http.MethodGet, am.ProviderURL("oidc")+"/jwks", nil, "")
+		require.Equal(t, http.StatusOK, res.status, res.body)
+		return res.body
+	}
+	for name, store := range map[string]string{
+		"redis replicas": fmt.Sprintf("%s?prefix=keys-%d:", url, redisPrefixes.Add(1)),
+		"file restarts":  "file:" + filepath.Join(t.TempDir(), "keys.db"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			a, err := authmocktest.Start(cfg(store), authmocktest.WithFrozenAt(storeT0))
+			require.NoError(t, err)
+			first := jwks(a)
+			if name == "file restarts" {
+				a.Close() // bbolt allows one process at a time
+			} else {
+				defer a.Close()
+			}
+			b := authmocktest.New(t, cfg(store), authmocktest.WithFrozenAt(storeT0))
+			assert.JSONEq(t, first, jwks(b), "one key, made by the first")
+			alone := authmocktest.New(t, cfg("memory"), authmocktest.WithFrozenAt(storeT0))
+			assert.NotEqual(t, first, jwks(alone), "a server on its own store made its own key")
+		})
+	}
+}

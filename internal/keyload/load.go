@@ -17,7 +17,15 @@ import (
 // publish). Relative file paths are resolved against baseDir. Problems are
 // reported with paths such as "keys[1].file"; a caller nests them under its
 // own prefix with Problems.Merge.
-func LoadKeySet(specs []fixtures.KeySpec, baseDir string) (*jwtutil.KeySet, fixtures.Problems) {
+//
+// With Shared, a "generate" key is kept in the instance's store: the first
+// process to load it makes it, and every other process on that store (a
+// replica on one Redis, the next start on one file) loads the same key.
+func LoadKeySet(specs []fixtures.KeySpec, baseDir string, opts ...Option) (*jwtutil.KeySet, fixtures.Problems) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	var ps fixtures.Problems
 	if len(specs) == 0 {
 		ps.Add("keys", "at least one key is required (the first one signs)")
@@ -27,7 +35,11 @@ func LoadKeySet(specs []fixtures.KeySpec, baseDir string) (*jwtutil.KeySet, fixt
 	kids := map[string]int{}
 	for i, spec := range specs {
 		at := fixtures.Index("keys", i)
-		k, kps := loadKey(spec, baseDir, at)
+		gen := jwtutil.GenerateKey
+		if o.shared != nil {
+			gen = func(alg jwtutil.Algorithm) (*jwtutil.Key, error) { return sharedKey(o.shared, i, alg) }
+		}
+		k, kps := loadKey(spec, baseDir, at, gen)
 		ps = append(ps, kps...)
 		if k == nil {
 			continue
@@ -70,14 +82,14 @@ func CheckSpecs(specs []fixtures.KeySpec) fixtures.Problems {
 			}
 			continue
 		}
-		_, kps := loadKey(spec, "", fixtures.Index("keys", i))
+		_, kps := loadKey(spec, "", fixtures.Index("keys", i), jwtutil.GenerateKey)
 		ps = append(ps, kps...)
 	}
 	return ps
 }
 
 // loadKey loads one spec, reporting problems under at ("keys[0]").
-func loadKey(spec fixtures.KeySpec, baseDir, at string) (*jwtutil.Key, fixtures.Problems) {
+func loadKey(spec fixtures.KeySpec, baseDir, at string, gen func(jwtutil.Algorithm) (*jwtutil.Key, error)) (*jwtutil.Key, fixtures.Problems) {
 	var ps fixtures.Problems
 	alg := jwtutil.Algorithm(spec.Alg)
 	switch alg {
@@ -97,7 +109,7 @@ func loadKey(spec fixtures.KeySpec, baseDir, at string) (*jwtutil.Key, fixtures.
 		return nil, ps
 	}
 	src := sources[0]
-	k, err := fromSource(spec, src, alg, baseDir)
+	k, err := fromSource(spec, src, alg, baseDir, gen)
 	if err != nil {
 		ps.Add(at+"."+src, "%s", clean(err))
 		return nil, ps
@@ -131,7 +143,7 @@ func specSources(spec fixtures.KeySpec) []string {
 	return out
 }
 
-func fromSource(spec fixtures.KeySpec, src string, alg jwtutil.Algorithm, baseDir string) (*jwtutil.Key, error) {
+func fromSource(spec fixtures.KeySpec, src string, alg jwtutil.Algorithm, baseDir string, gen func(jwtutil.Algorithm) (*jwtutil.Key, error)) (*jwtutil.Key, error) {
 	switch src {
 	case "builtin":
 		return builtinKey(spec.Builtin, alg)
@@ -158,7 +170,7 @@ func fromSource(spec fixtures.KeySpec, src string, alg jwtutil.Algorithm, baseDi
 		if alg == "" {
 			return nil, fmt.Errorf("a generated key needs \"alg\" (RS256, ES256, EdDSA or HS256)")
 		}
-		return jwtutil.GenerateKey(alg)
+		return gen(alg)
 	}
 }
 

@@ -53,7 +53,7 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 		p.log = slog.New(slog.DiscardHandler)
 	}
 	if cfg.TokenFormat != FormatOpaque {
-		keys, ps := keyload.LoadKeySet(cfg.Keys, deps.BaseDir)
+		keys, ps := keyload.LoadKeySet(cfg.Keys, deps.BaseDir, keyload.Shared(deps.Store))
 		if len(ps) > 0 {
 			return nil, fmt.Errorf("fastapi %s: %w", deps.Name, ps)
 		}

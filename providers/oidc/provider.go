@@ -57,7 +57,7 @@ type Provider struct {
 
 // New builds an instance.
 func New(deps provider.Deps, cfg Config) (*Provider, error) {
-	keys, ps := keyload.LoadKeySet(cfg.Keys, deps.BaseDir)
+	keys, ps := keyload.LoadKeySet(cfg.Keys, deps.BaseDir, keyload.Shared(deps.Store))
 	if len(ps) > 0 {
 		return nil, fmt.Errorf("oidc %s: %w", deps.Name, ps)
 	}

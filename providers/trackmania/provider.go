@@ -77,7 +77,7 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 		maps:     make(map[string]Map, len(cfg.Maps)),
 	}
 	if cfg.AccessTokenFormat == FormatJWT {
-		keys, ps := keyload.LoadKeySet(cfg.Keys, deps.BaseDir)
+		keys, ps := keyload.LoadKeySet(cfg.Keys, deps.BaseDir, keyload.Shared(deps.Store))
 		if len(ps) > 0 {
 			return nil, fmt.Errorf("trackmania %s: %w", deps.Name, ps)
 		}
