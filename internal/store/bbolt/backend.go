@@ -92,10 +92,9 @@ type Backend struct {
 
 	writes atomic.Int64 // since the last amortised sweep
 
-	stop      chan struct{}
+	bg        *store.Background // the sweep timer
 	closeOnce sync.Once
 	closeErr  error
-	swept     sync.WaitGroup
 }
 
 // Open opens (creating if need be) the database at path, judging expiry by
@@ -120,30 +119,13 @@ func Open(path string, clk clock.Clock, opts ...Option) (*Backend, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("file store %s: %w", path, err)
 	}
-	b := &Backend{db: db, path: path, clk: clk, cfg: cfg, namespaces: make(map[string]*namespace), stop: make(chan struct{})}
-	if cfg.sweepInterval > 0 {
-		b.swept.Add(1)
-		go b.sweepEvery(cfg.sweepInterval)
-	}
+	b := &Backend{db: db, path: path, clk: clk, cfg: cfg, namespaces: make(map[string]*namespace), bg: store.NewBackground()}
+	b.bg.Every(cfg.sweepInterval, func() { _ = b.SweepAll() })
 	return b, nil
 }
 
 // Path returns the database file's path.
 func (b *Backend) Path() string { return b.path }
-
-func (b *Backend) sweepEvery(interval time.Duration) {
-	defer b.swept.Done()
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-b.stop:
-			return
-		case <-t.C:
-			_ = b.SweepAll()
-		}
-	}
-}
 
 // SweepAll drops what has expired in every namespace now.
 func (b *Backend) SweepAll() error {
@@ -220,8 +202,7 @@ func (b *Backend) ResetAll(ctx context.Context) error {
 // Close stops the sweep timer and closes the file, releasing its lock.
 func (b *Backend) Close() error {
 	b.closeOnce.Do(func() {
-		close(b.stop)
-		b.swept.Wait()
+		b.bg.Stop()
 		b.closeErr = b.db.Close()
 	})
 	return b.closeErr

@@ -71,9 +71,7 @@ type Backend struct {
 	mu         sync.Mutex // guards namespaces only; each namespace locks itself
 	namespaces map[string]*namespace
 
-	stop      chan struct{} // closed by Close
-	closeOnce sync.Once
-	swept     sync.WaitGroup
+	bg *store.Background // the sweep timer
 }
 
 // New returns an empty Backend judging expiry by clk.
@@ -82,29 +80,9 @@ func New(clk clock.Clock, opts ...Option) *Backend {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	b := &Backend{clk: clk, cfg: cfg, namespaces: make(map[string]*namespace), stop: make(chan struct{})}
-	if cfg.sweepInterval > 0 {
-		b.swept.Add(1)
-		go b.sweepEvery(cfg.sweepInterval)
-	}
+	b := &Backend{clk: clk, cfg: cfg, namespaces: make(map[string]*namespace), bg: store.NewBackground()}
+	b.bg.Every(cfg.sweepInterval, b.SweepAll)
 	return b
-}
-
-// sweepEvery sweeps every namespace each interval until Close. The ticker
-// runs on real time: it only paces the work, while what is expired is
-// judged on the injected clock as always.
-func (b *Backend) sweepEvery(interval time.Duration) {
-	defer b.swept.Done()
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-b.stop:
-			return
-		case <-t.C:
-			b.SweepAll()
-		}
-	}
 }
 
 // SweepAll drops what has expired in every namespace now, and gives the
@@ -174,8 +152,7 @@ func (b *Backend) ResetAll(ctx context.Context) error {
 
 // Close stops the sweep timer and waits for a sweep in progress.
 func (b *Backend) Close() error {
-	b.closeOnce.Do(func() { close(b.stop) })
-	b.swept.Wait()
+	b.bg.Stop()
 	return nil
 }
 

@@ -88,10 +88,9 @@ type Backend struct {
 
 	stripes [64]sync.Mutex // see UpdateRecord
 
-	stop      chan struct{}
+	bg        *store.Background // the sweep timer and the subscriptions of Go
 	closeOnce sync.Once
 	closeErr  error
-	swept     sync.WaitGroup
 }
 
 // ParseURL splits a store URL, redis://[user:password@]HOST:PORT[/DB]
@@ -146,11 +145,12 @@ func Open(ctx context.Context, rawURL string, clk clock.Clock, opts ...Option) (
 		_ = rdb.Close()
 		return nil, fmt.Errorf("redis store %s is not reachable: %w", Redact(rawURL), err)
 	}
-	b := &Backend{rdb: rdb, prefix: prefix, url: Redact(rawURL), clk: clk, cfg: cfg, namespaces: make(map[string]*namespace), stop: make(chan struct{})}
-	if cfg.sweepInterval > 0 {
-		b.swept.Add(1)
-		go b.sweepEvery(cfg.sweepInterval)
-	}
+	b := &Backend{rdb: rdb, prefix: prefix, url: Redact(rawURL), clk: clk, cfg: cfg, namespaces: make(map[string]*namespace), bg: store.NewBackground()}
+	b.bg.Every(cfg.sweepInterval, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), cfg.sweepInterval)
+		defer cancel()
+		_ = b.SweepAll(ctx)
+	})
 	return b, nil
 }
 
@@ -159,32 +159,10 @@ func (b *Backend) Client() *goredis.Client { return b.rdb }
 
 // Go runs fn until Close, which closes stop and waits for fn to return:
 // for work beside the store that shares the connection (a subscription).
-func (b *Backend) Go(fn func(stop <-chan struct{})) {
-	b.swept.Add(1)
-	go func() {
-		defer b.swept.Done()
-		fn(b.stop)
-	}()
-}
+func (b *Backend) Go(fn func(stop <-chan struct{})) { b.bg.Go(fn) }
 
 // Prefix returns the key prefix.
 func (b *Backend) Prefix() string { return b.prefix }
-
-func (b *Backend) sweepEvery(interval time.Duration) {
-	defer b.swept.Done()
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-b.stop:
-			return
-		case <-t.C:
-			ctx, cancel := context.WithTimeout(context.Background(), interval)
-			_ = b.SweepAll(ctx)
-			cancel()
-		}
-	}
-}
 
 // SweepAll drops what has expired in every namespace this process has
 // used. Replicas sweep the namespaces they share; a sweep is one script,
@@ -276,8 +254,7 @@ func globEscape(s string) string {
 // Close stops the sweep timer and closes the connection pool.
 func (b *Backend) Close() error {
 	b.closeOnce.Do(func() {
-		close(b.stop)
-		b.swept.Wait()
+		b.bg.Stop()
 		b.closeErr = b.rdb.Close()
 	})
 	return b.closeErr

@@ -47,13 +47,11 @@ func (b *Backend) ShareClock(ctx context.Context, c *clock.Controlled, onError f
 	}
 	c.Apply(s)
 	c.Share(sh, onError)
-	b.swept.Add(1)
-	go func() {
-		defer b.swept.Done()
+	b.Go(func(stop <-chan struct{}) {
 		ch := ps.Channel()
 		for {
 			select {
-			case <-b.stop:
+			case <-stop:
 				_ = ps.Close()
 				return
 			case m, ok := <-ch:
@@ -66,7 +64,7 @@ func (b *Backend) ShareClock(ctx context.Context, c *clock.Controlled, onError f
 				}
 			}
 		}
-	}()
+	})
 	return nil
 }
 
