@@ -30,6 +30,9 @@ type Credentials struct {
 	Secret    string
 	HasSecret bool
 	Method    AuthMethod
+	// Assertion is an RFC 7523 client assertion, not yet verified; ID is
+	// then its sub.
+	Assertion string
 }
 
 // ExtractCredentials finds the client credentials of a token-endpoint style
@@ -44,7 +47,11 @@ func ExtractCredentials(r *http.Request, form url.Values) (Credentials, error) {
 	}
 	bodyID, bodySecret := form.Get("client_id"), form.Get("client_secret")
 	_, hasBodySecret := form["client_secret"]
-	if raw, ok := basicCredentials(r); ok {
+	raw, hasBasic := basicCredentials(r)
+	if form["client_assertion"] != nil || form["client_assertion_type"] != nil {
+		return extractAssertion(hasBasic, form)
+	}
+	if hasBasic {
 		if hasBodySecret {
 			return Credentials{}, InvalidRequest("the client authenticated with more than one method (HTTP Basic and client_secret)")
 		}
@@ -114,6 +121,14 @@ func AuthenticateClient(ctx context.Context, clients ClientSource, creds Credent
 	client, ok := clients.LookupClient(ctx, creds.ID)
 	if !ok {
 		return AuthenticatedClient{}, InvalidClient("client authentication failed")
+	}
+	if creds.Assertion != "" {
+		return authenticateAssertion(ctx, clients, client, creds)
+	}
+	// A client that pins its method (token_endpoint_auth_method) may use
+	// no other; an unpinned one keeps every method its credentials allow.
+	if client.TokenEndpointAuthMethod != "" && !MethodAllowed(client, creds.Method) {
+		return AuthenticatedClient{}, InvalidClient("the client must authenticate with %s", client.TokenEndpointAuthMethod)
 	}
 	switch {
 	case client.Public && creds.HasSecret && creds.Secret != "":

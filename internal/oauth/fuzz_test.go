@@ -78,6 +78,10 @@ func FuzzExtractCredentials(f *testing.F) {
 			if creds.ID != form.Get("client_id") || creds.HasSecret || creds.Secret != "" {
 				t.Fatalf("public credentials %+v do not match the form %v", creds, form)
 			}
+		case oauth.AuthClientSecretJWT, oauth.AuthPrivateKeyJWT:
+			if creds.Assertion == "" || creds.Assertion != form.Get("client_assertion") || creds.HasSecret {
+				t.Fatalf("assertion credentials %+v do not match the form %v", creds, form)
+			}
 		default:
 			t.Fatalf("unknown method %q", creds.Method)
 		}

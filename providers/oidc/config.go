@@ -113,6 +113,7 @@ func checkClient(c fixtures.Client, enabled []string) fixtures.Problems {
 			ps.Add(fixtures.Index("scopes", j), "invalid scope token %q", s)
 		}
 	}
+	ps = append(ps, checkClientAuth(c)...)
 	// Overrides are in whole seconds on the wire (expires_in, exp); a
 	// shorter one would issue tokens that are dead on arrival. Zero means
 	// the instance's lifetime.

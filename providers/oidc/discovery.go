@@ -13,7 +13,8 @@ import (
 // their behaviour from it.
 func (p *Provider) metadata() map[string]any {
 	alg := string(p.keys.Active().Alg())
-	authMethods := []string{string(oauth.AuthClientSecretBasic), string(oauth.AuthClientSecretPost)}
+	authMethods := []string{string(oauth.AuthClientSecretBasic), string(oauth.AuthClientSecretPost),
+		string(oauth.AuthClientSecretJWT), string(oauth.AuthPrivateKeyJWT)}
 	pkce := []string{oauth.PKCES256}
 	if p.cfg.AllowPlainPKCE {
 		pkce = append(pkce, oauth.PKCEPlain)
@@ -37,7 +38,12 @@ func (p *Provider) metadata() map[string]any {
 		"introspection_endpoint_auth_methods_supported": authMethods,
 		"revocation_endpoint_auth_methods_supported":    slices.Concat(authMethods, []string{string(oauth.AuthNone)}),
 		"code_challenge_methods_supported":              pkce,
-		"scopes_supported":                              p.scopes,
+		// RFC 7523 client assertions (clientauth.go), at every endpoint
+		// that authenticates clients.
+		"token_endpoint_auth_signing_alg_values_supported":         oauth.AssertionSigningAlgs,
+		"introspection_endpoint_auth_signing_alg_values_supported": oauth.AssertionSigningAlgs,
+		"revocation_endpoint_auth_signing_alg_values_supported":    oauth.AssertionSigningAlgs,
+		"scopes_supported": p.scopes,
 		"claims_supported": []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "azp", "sid",
 			"name", "given_name", "family_name", "middle_name", "nickname", "preferred_username", "profile", "picture",
 			"website", "gender", "birthdate", "zoneinfo", "locale", "updated_at", "email", "email_verified",

@@ -134,7 +134,7 @@ func (p *Provider) serveRevoke(w http.ResponseWriter, r *http.Request) error {
 // readAuthenticatedForm is oauth.ReadClientRequest; public clients may
 // revoke their own tokens but not introspect.
 func (p *Provider) readAuthenticatedForm(w http.ResponseWriter, r *http.Request, allowPublic bool) (url.Values, oauth.AuthenticatedClient, error) {
-	form, client, err := oauth.ReadClientRequest(w, r, p.dir, p.deps.MaxBody, "this endpoint")
+	form, client, err := oauth.ReadClientRequest(w, r, p.clients, p.deps.MaxBody, "this endpoint")
 	if err == nil && client.Method == oauth.AuthNone && !allowPublic {
 		err = oauth.InvalidClient("introspection requires client authentication")
 	}

@@ -51,6 +51,7 @@ type Provider struct {
 	renderer  oauth.RFC6749Renderer
 	bearer    oauth.BearerRenderer
 	token     *oauth.TokenEndpoint
+	clients   clientRegistry // dir, accepting RFC 7523 client assertions
 	pages     *template.Template
 	discovery []byte // pre-rendered metadata documents
 }
@@ -82,6 +83,10 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 	life.RefreshRevokesGrant = true
 	p.life = lifecycle.New(life)
 	p.editor = p.newEditor()
+	p.clients = p.newClientRegistry()
+	if err := checkClientKeyFiles(cfg.Clients, deps.BaseDir); err != nil {
+		return nil, fmt.Errorf("oidc %s: %w", deps.Name, err)
+	}
 	if p.discovery, err = json.Marshal(p.metadata()); err != nil {
 		return nil, err
 	}
@@ -91,7 +96,7 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 			grants = append(grants, g)
 		}
 	}
-	p.token = oauth.NewTokenEndpoint(p.dir, p.renderer, p.log, deps.MaxBody, grants...)
+	p.token = oauth.NewTokenEndpoint(p.clients, p.renderer, p.log, deps.MaxBody, grants...)
 	return p, nil
 }
 
@@ -140,6 +145,9 @@ func (p *Provider) Describe() provider.Description {
 		}
 		if len(c.GrantTypes) > 0 {
 			note += "; grants: " + fmt.Sprint(c.GrantTypes)
+		}
+		if c.TokenEndpointAuthMethod != "" {
+			note += "; auth: " + c.TokenEndpointAuthMethod
 		}
 		d.Clients = append(d.Clients, provider.DescribedClient{ID: c.ID, Secret: c.Secret, RedirectURIs: c.RedirectURIs, Note: note})
 	}
