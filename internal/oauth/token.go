@@ -185,7 +185,7 @@ func ReadForm(r *http.Request, limit int64) (url.Values, error) {
 	case err != nil:
 		return nil, InvalidRequest("the request body could not be read").WithCause(err)
 	}
-	if err := httpx.RejectDuplicates(form); errors.As(err, &dup) {
+	if err := httpx.RejectDuplicates(withoutRepeatable(form)); errors.As(err, &dup) {
 		return nil, InvalidRequest("parameter %q was sent more than once", dup.Name)
 	}
 	return form, nil

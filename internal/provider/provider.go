@@ -18,6 +18,7 @@ import (
 	"github.com/authmock/authmock/fixtures"
 	"github.com/authmock/authmock/internal/clock"
 	"github.com/authmock/authmock/internal/store"
+	"github.com/authmock/authmock/jwtutil"
 )
 
 // Deps is everything a provider instance receives from the server.
@@ -44,6 +45,11 @@ type Deps struct {
 	MaxBody int64
 	// BaseDir resolves relative file paths in the configuration.
 	BaseDir string
+	// Peer finds another instance of this server by name: its issuer and
+	// its keys, so an instance can trust tokens another one signs (RFC
+	// 7523, RFC 8693). It is called at request time, when every instance
+	// exists. Nil, or ok false, means there is no such instance.
+	Peer func(name string) (issuer string, keys *jwtutil.KeySet, ok bool)
 }
 
 // Provider is one mounted instance of a dialect.

@@ -18,6 +18,7 @@ import (
 	"github.com/authmock/authmock/internal/journal"
 	"github.com/authmock/authmock/internal/provider"
 	"github.com/authmock/authmock/internal/store"
+	"github.com/authmock/authmock/jwtutil"
 )
 
 // Options injects what tests (and the embedding harness) control. Every
@@ -179,6 +180,7 @@ func (s *Server) buildInstances(rnd io.Reader, seq clock.Sequence) error {
 			Sequence: seq,
 			MaxBody:  s.cfg.Server.MaxBodyBytes,
 			BaseDir:  s.cfg.BaseDir,
+			Peer:     s.peer,
 		}, in.Config)
 		if err != nil {
 			return fmt.Errorf("provider %q: %w", in.Name, err)
@@ -186,6 +188,17 @@ func (s *Server) buildInstances(rnd io.Reader, seq clock.Sequence) error {
 		s.instances = append(s.instances, &instance{Instance: in, issuer: issuer, root: root, provider: p})
 	}
 	return nil
+}
+
+// peer implements provider.Deps.Peer. Instances are all built before
+// the server serves, and never change afterwards.
+func (s *Server) peer(name string) (string, *jwtutil.KeySet, bool) {
+	in := s.find(name)
+	if in == nil {
+		return "", nil, false
+	}
+	keys := provider.Keys(in.provider)
+	return in.issuer, keys, keys != nil
 }
 
 // release frees what New acquired when New fails.

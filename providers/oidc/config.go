@@ -37,6 +37,9 @@ type Config struct {
 	// AccessTokenAudience is the "aud" of access tokens; empty means the
 	// client id.
 	AccessTokenAudience string `json:"access_token_audience,omitempty"`
+	// TrustedIssuers sign JWTs the instance accepts as jwt-bearer grants
+	// and as token-exchange subject or actor tokens (trust.go).
+	TrustedIssuers []TrustedIssuer `json:"trusted_issuers,omitempty"`
 }
 
 // OpenID scopes this dialect always supports (OIDC Core §5.4, §11).
@@ -47,6 +50,7 @@ var allGrantTypes = []string{
 	string(oauth.GrantRefreshToken),
 	string(oauth.GrantClientCredentials),
 	string(oauth.GrantPassword),
+	string(oauth.GrantTokenExchange),
 }
 
 func defaultConfig() Config {
@@ -78,6 +82,7 @@ func parseConfig(raw json.RawMessage) (Config, fixtures.Problems) {
 	for i, c := range cfg.Clients {
 		ps.Merge(fixtures.Index("clients", i), checkClient(c, cfg.GrantTypes))
 	}
+	ps = append(ps, checkTrustedIssuers(cfg.TrustedIssuers)...)
 	if d := cfg.RefreshTokenTTL.D(); d != 0 && d < time.Second {
 		ps.Add("refresh_token_ttl", "must be at least 1s (0 means refresh tokens never expire)")
 	}
@@ -114,6 +119,7 @@ func checkClient(c fixtures.Client, enabled []string) fixtures.Problems {
 		}
 	}
 	ps = append(ps, checkClientAuth(c)...)
+	ps = append(ps, checkTokenExchange(c, enabled)...)
 	// Overrides are in whole seconds on the wire (expires_in, exp); a
 	// shorter one would issue tokens that are dead on arrival. Zero means
 	// the instance's lifetime.

@@ -91,7 +91,7 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 		return nil, err
 	}
 	var grants []oauth.Grant
-	for _, g := range []oauth.Grant{codeGrant{p}, refreshGrant{p}, clientCredentialsGrant{p}, passwordGrant{p}} {
+	for _, g := range []oauth.Grant{codeGrant{p}, refreshGrant{p}, clientCredentialsGrant{p}, passwordGrant{p}, exchangeGrant{p}} {
 		if slices.Contains(cfg.GrantTypes, string(g.Type())) {
 			grants = append(grants, g)
 		}
@@ -148,6 +148,9 @@ func (p *Provider) Describe() provider.Description {
 		}
 		if c.TokenEndpointAuthMethod != "" {
 			note += "; auth: " + c.TokenEndpointAuthMethod
+		}
+		if c.TokenExchange != nil {
+			note += "; exchanges for: " + fmt.Sprint(c.TokenExchange.Audiences)
 		}
 		d.Clients = append(d.Clients, provider.DescribedClient{ID: c.ID, Secret: c.Secret, RedirectURIs: c.RedirectURIs, Note: note})
 	}

@@ -1,0 +1,304 @@
+package oidc
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/authmock/authmock/fixtures"
+	"github.com/authmock/authmock/internal/oauth"
+	"github.com/authmock/authmock/internal/provider"
+	"github.com/authmock/authmock/jwtutil"
+)
+
+const (
+	exchangerID     = "exchanger"
+	exchangerSecret = "exchanger-secret-Pq7"
+	apiAudience     = "https://api.example.com"
+	idpIssuer       = "https://idp.example"
+	peerIssuer      = "https://peer.example/oidc"
+)
+
+// exchangeServer is a test server whose exchanger client may exchange
+// tokens for apiAudience and "orders", trusting idpIssuer (key idp) and
+// the instance called "peer" (whose provider is peer).
+type exchangeServer struct {
+	*testServer
+	idp  clientKey
+	peer *Provider
+}
+
+func newExchangeServer(t *testing.T) *exchangeServer {
+	t.Helper()
+	idp := newClientKey(t)
+	ts := newTestServer(t, func(c *Config) {
+		c.Clients = append(c.Clients, fixtures.Client{
+			ID: exchangerID, Secret: exchangerSecret,
+			TokenExchange: &fixtures.TokenExchange{Audiences: []string{apiAudience, "orders"}},
+		})
+		c.TrustedIssuers = []TrustedIssuer{{Issuer: idpIssuer, JWKS: idp.jwks}, {Instance: "peer"}}
+	})
+	peerCfg := testConfig(t, func(c *Config) { c.Keys = []fixtures.KeySpec{{Builtin: "demo-es256"}} })
+	peer, _, _, _ := newInstance(t, peerIssuer, peerCfg, slog.New(slog.DiscardHandler))
+	ts.p.deps.Peer = func(name string) (string, *jwtutil.KeySet, bool) {
+		if name == "peer" {
+			return peerIssuer, peer.keys, true
+		}
+		return "", nil, false
+	}
+	return &exchangeServer{testServer: ts, idp: idp, peer: peer}
+}
+
+func (es *exchangeServer) exchange(form url.Values) response {
+	es.tb.Helper()
+	return es.postForm(PathToken, merge(url.Values{"grant_type": {string(oauth.GrantTokenExchange)}}, form), exchangerID, exchangerSecret)
+}
+
+// idpToken signs a token of the trusted external issuer.
+func (es *exchangeServer) idpToken(claims jwt.MapClaims) string {
+	es.tb.Helper()
+	base := jwt.MapClaims{"iss": idpIssuer, "exp": es.clk.Now().Add(time.Hour).Unix()}
+	for k, v := range claims {
+		base[k] = v
+	}
+	return signES(es.tb, es.idp, base)
+}
+
+func TestTokenExchange(t *testing.T) {
+	t.Parallel()
+	es := newExchangeServer(t)
+	alice := es.passwordTokens("alice", alicePassword, "openid profile api:read api:write")
+	service := es.tokens(es.postForm(PathToken, url.Values{"grant_type": {"client_credentials"}}, serviceID, serviceSecret))
+
+	t.Run("impersonation: no act, the subject's sub and a narrowed scope", func(t *testing.T) {
+		resp := es.exchange(url.Values{
+			"subject_token": {alice.AccessToken}, "subject_token_type": {oauth.TokenTypeAccessToken},
+			"audience": {apiAudience}, "scope": {"api:read"},
+		})
+		tok := es.tokens(resp)
+		body := resp.json(t)
+		assert.Equal(t, oauth.TokenTypeAccessToken, body["issued_token_type"])
+		assert.Equal(t, "Bearer", tok.TokenType)
+		assert.Equal(t, "api:read", tok.Scope)
+		assert.Empty(t, tok.RefreshToken)
+		assert.Equal(t, "no-store", resp.header.Get("Cache-Control"))
+		claims := es.verifyJWT(tok.AccessToken)
+		assert.Equal(t, aliceSubject, claims["sub"])
+		assert.Equal(t, []any{apiAudience}, claims["aud"])
+		assert.Equal(t, exchangerID, claims["client_id"])
+		assert.NotContains(t, claims, "act")
+		h, _ := decodeJWT(t, tok.AccessToken)
+		assert.Equal(t, "at+jwt", h["typ"])
+		es.assertActive(tok.AccessToken, true)
+	})
+	t.Run("delegation: act names the actor, prior actors nest", func(t *testing.T) {
+		first := es.tokens(es.exchange(url.Values{
+			"subject_token": {alice.AccessToken}, "subject_token_type": {oauth.TokenTypeAccessToken},
+			"actor_token": {service.AccessToken}, "actor_token_type": {oauth.TokenTypeAccessToken},
+		}))
+		claims := es.verifyJWT(first.AccessToken)
+		assert.Equal(t, map[string]any{"sub": serviceID}, claims["act"])
+		assert.Equal(t, []any{exchangerID}, claims["aud"], "without audience or resource the token is for the client")
+
+		actor := es.idpToken(jwt.MapClaims{"sub": "robot-7"})
+		second := es.tokens(es.exchange(url.Values{
+			"subject_token": {first.AccessToken}, "subject_token_type": {oauth.TokenTypeJWT},
+			"actor_token": {actor}, "actor_token_type": {oauth.TokenTypeJWT},
+			"audience": {apiAudience, "orders"}, "resource": {"orders"},
+		}))
+		claims = es.verifyJWT(second.AccessToken)
+		assert.Equal(t, map[string]any{"sub": "robot-7", "iss": idpIssuer, "act": map[string]any{"sub": serviceID}}, claims["act"])
+		assert.Equal(t, []any{apiAudience, "orders"}, claims["aud"])
+	})
+	t.Run("an ID token as subject, a JWT and an ID token requested", func(t *testing.T) {
+		resp := es.exchange(url.Values{
+			"subject_token": {alice.IDToken}, "subject_token_type": {oauth.TokenTypeIDToken},
+			"requested_token_type": {oauth.TokenTypeJWT}, "scope": {"profile"},
+		})
+		tok := es.tokens(resp)
+		assert.Equal(t, oauth.TokenTypeJWT, resp.json(t)["issued_token_type"])
+		assert.Equal(t, "Bearer", tok.TokenType)
+
+		resp = es.exchange(url.Values{
+			"subject_token": {alice.AccessToken}, "subject_token_type": {oauth.TokenTypeAccessToken},
+			"requested_token_type": {oauth.TokenTypeIDToken}, "audience": {"orders"}, "scope": {"openid profile"},
+		})
+		tok = es.tokens(resp)
+		assert.Equal(t, oauth.TokenTypeIDToken, resp.json(t)["issued_token_type"])
+		assert.Equal(t, "N_A", tok.TokenType)
+		claims := es.verifyJWT(tok.AccessToken)
+		h, _ := decodeJWT(t, tok.AccessToken)
+		assert.Equal(t, "JWT", h["typ"])
+		assert.Equal(t, aliceSubject, claims["sub"])
+		assert.Equal(t, "Alice Liddell", claims["name"])
+		assert.Equal(t, []any{"orders"}, claims["aud"])
+	})
+	t.Run("a trusted issuer's and a peer instance's tokens", func(t *testing.T) {
+		// The idp's sub is alice's subject: the token is about her.
+		tok := es.tokens(es.exchange(url.Values{
+			"subject_token": {es.idpToken(jwt.MapClaims{"sub": aliceSubject, "scope": "api:read api:write"})}, "subject_token_type": {oauth.TokenTypeJWT},
+		}))
+		assert.Equal(t, "api:read api:write", tok.Scope)
+		peerTok, err := es.peer.Mint(t.Context(), provider.MintRequest{ClientID: serviceID, Scopes: []string{"api:read"}})
+		require.NoError(t, err)
+		tok = es.tokens(es.exchange(url.Values{"subject_token": {peerTok.AccessToken}, "subject_token_type": {oauth.TokenTypeAccessToken}}))
+		assert.Equal(t, serviceID, es.verifyJWT(tok.AccessToken)["sub"])
+		assert.Equal(t, "api:read", tok.Scope)
+	})
+}
+
+func TestTokenExchangeErrors(t *testing.T) {
+	t.Parallel()
+	es := newExchangeServer(t)
+	alice := es.passwordTokens("alice", alicePassword, "openid profile api:read")
+	service := es.tokens(es.postForm(PathToken, url.Values{"grant_type": {"client_credentials"}}, serviceID, serviceSecret))
+	other := newClientKey(t)
+	untrusted := signES(t, other, jwt.MapClaims{"iss": "https://evil.example", "sub": "x", "exp": es.clk.Now().Add(time.Hour).Unix()})
+	forged := signES(t, other, jwt.MapClaims{"iss": idpIssuer, "sub": "x", "exp": es.clk.Now().Add(time.Hour).Unix()})
+	expiredIdp := es.idpToken(jwt.MapClaims{"sub": "x", "exp": es.clk.Now().Add(-time.Minute).Unix()})
+	subject := url.Values{"subject_token": {alice.AccessToken}, "subject_token_type": {oauth.TokenTypeAccessToken}}
+
+	tests := []struct {
+		name   string
+		client [2]string
+		form   url.Values
+		status int
+		body   string
+	}{
+		{"client without token_exchange", [2]string{partnerID, partnerSecret}, subject, 400,
+			`{"error":"unauthorized_client","error_description":"the client may not exchange tokens (no token_exchange in its configuration)"}`},
+		{"no subject_token", [2]string{}, url.Values{"subject_token_type": {oauth.TokenTypeAccessToken}}, 400,
+			`{"error":"invalid_request","error_description":"subject_token is required"}`},
+		{"no subject_token_type", [2]string{}, url.Values{"subject_token": {alice.AccessToken}}, 400,
+			`{"error":"invalid_request","error_description":"subject_token_type is required"}`},
+		{"actor_token without its type", [2]string{}, merge(subject, url.Values{"actor_token": {service.AccessToken}}), 400,
+			`{"error":"invalid_request","error_description":"actor_token_type is required with actor_token"}`},
+		{"actor_token_type alone", [2]string{}, merge(subject, url.Values{"actor_token_type": {oauth.TokenTypeAccessToken}}), 400,
+			`{"error":"invalid_request","error_description":"actor_token_type must not be sent without actor_token"}`},
+		{"refresh token requested", [2]string{}, merge(subject, url.Values{"requested_token_type": {oauth.TokenTypeRefreshToken}}), 400,
+			`{"error":"invalid_request","error_description":"requested_token_type \"urn:ietf:params:oauth:token-type:refresh_token\" is not supported (access_token, jwt or id_token)"}`},
+		{"audience not allowed", [2]string{}, merge(subject, url.Values{"audience": {apiAudience, "https://bank.example"}}), 400,
+			`{"error":"invalid_target","error_description":"the client may not exchange tokens for \"https://bank.example\""}`},
+		{"resource not allowed", [2]string{}, merge(subject, url.Values{"resource": {"https://bank.example/api"}}), 400,
+			`{"error":"invalid_target","error_description":"the client may not exchange tokens for \"https://bank.example/api\""}`},
+		{"refresh token as subject", [2]string{}, url.Values{"subject_token": {"x"}, "subject_token_type": {oauth.TokenTypeRefreshToken}}, 400,
+			`{"error":"invalid_request","error_description":"subject_token_type \"urn:ietf:params:oauth:token-type:refresh_token\" is not supported (access_token, id_token or jwt)"}`},
+		{"not a JWT", [2]string{}, url.Values{"subject_token": {"opaque"}, "subject_token_type": {oauth.TokenTypeAccessToken}}, 400,
+			`{"error":"invalid_request","error_description":"the subject_token is not a JWT"}`},
+		{"an ID token as access_token", [2]string{}, url.Values{"subject_token": {alice.IDToken}, "subject_token_type": {oauth.TokenTypeAccessToken}}, 400,
+			`{"error":"invalid_request","error_description":"the subject_token is not acceptable: the token is not an access token"}`},
+		{"an access token as id_token", [2]string{}, url.Values{"subject_token": {alice.AccessToken}, "subject_token_type": {oauth.TokenTypeIDToken}}, 400,
+			`{"error":"invalid_request","error_description":"the subject_token is not a valid ID token of this issuer"}`},
+		{"untrusted issuer", [2]string{}, url.Values{"subject_token": {untrusted}, "subject_token_type": {oauth.TokenTypeJWT}}, 400,
+			`{"error":"invalid_request","error_description":"the subject_token's issuer is not trusted"}`},
+		{"trusted issuer, wrong key", [2]string{}, url.Values{"subject_token": {forged}, "subject_token_type": {oauth.TokenTypeJWT}}, 400,
+			`{"error":"invalid_request","error_description":"the subject_token does not verify with its issuer's keys"}`},
+		{"trusted issuer, expired", [2]string{}, url.Values{"subject_token": {expiredIdp}, "subject_token_type": {oauth.TokenTypeJWT}}, 400,
+			`{"error":"invalid_request","error_description":"the subject_token has expired"}`},
+		{"bad actor token", [2]string{}, merge(subject, url.Values{"actor_token": {untrusted}, "actor_token_type": {oauth.TokenTypeJWT}}), 400,
+			`{"error":"invalid_request","error_description":"the actor_token's issuer is not trusted"}`},
+		{"scope wider than the subject's", [2]string{}, merge(subject, url.Values{"scope": {"api:read api:write"}}), 400,
+			`{"error":"invalid_scope","error_description":"scope \"api:write\" is not within the subject token's scope"}`},
+		{"id_token for a client's token", [2]string{}, url.Values{"subject_token": {service.AccessToken}, "subject_token_type": {oauth.TokenTypeAccessToken}, "requested_token_type": {oauth.TokenTypeIDToken}}, 400,
+			`{"error":"invalid_request","error_description":"an id_token can only be issued for a user of this instance"}`},
+		{"audience sent twice is fine, subject_token twice is not", [2]string{}, merge(subject, url.Values{"subject_token": {"a", "b"}}), 400,
+			`{"error":"invalid_request","error_description":"parameter \"subject_token\" was sent more than once"}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var resp response
+			if tc.client[0] != "" {
+				resp = es.postForm(PathToken, merge(url.Values{"grant_type": {string(oauth.GrantTokenExchange)}}, tc.form), tc.client[0], tc.client[1])
+			} else {
+				resp = es.exchange(tc.form)
+			}
+			assert.Equal(t, tc.status, resp.status)
+			assert.JSONEq(t, tc.body, resp.String())
+		})
+	}
+
+	t.Run("expired and revoked subject tokens", func(t *testing.T) {
+		bob := es.passwordTokens("bob", bobPassword, "openid")
+		_, err := es.p.life.Revoke(t.Context(), provider.TokenSelector{Username: "bob"})
+		require.NoError(t, err)
+		resp := es.exchange(url.Values{"subject_token": {bob.AccessToken}, "subject_token_type": {oauth.TokenTypeAccessToken}})
+		assert.Equal(t, http.StatusBadRequest, resp.status)
+		assert.JSONEq(t, `{"error":"invalid_request","error_description":"the subject_token is not acceptable: the access token has been revoked"}`, resp.String())
+
+		es.clk.Advance(2 * time.Hour)
+		resp = es.exchange(subject)
+		assert.JSONEq(t, `{"error":"invalid_request","error_description":"the subject_token is not acceptable: the access token expired"}`, resp.String())
+	})
+}
+
+// Exchanged tokens are access tokens like any other: the admin API's
+// revoke by user or client, and revoking the subject token's grant, reach
+// them.
+func TestTokenExchangeLifecycle(t *testing.T) {
+	t.Parallel()
+	es := newExchangeServer(t)
+	exchange := func(subject string) string {
+		return es.tokens(es.exchange(url.Values{"subject_token": {subject}, "subject_token_type": {oauth.TokenTypeAccessToken}})).AccessToken
+	}
+	alice := es.passwordTokens("alice", alicePassword, "openid api:read")
+	byUser := exchange(alice.AccessToken)
+	_, err := es.p.life.Revoke(t.Context(), provider.TokenSelector{Username: "alice"})
+	require.NoError(t, err)
+	es.assertAccessDead(byUser)
+
+	bob := es.passwordTokens("bob", bobPassword, "openid")
+	byClient := exchange(bob.AccessToken)
+	_, err = es.p.life.Expire(t.Context(), provider.TokenSelector{ClientID: exchangerID})
+	require.NoError(t, err)
+	es.assertAccessDead(byClient)
+	es.assertActive(bob.AccessToken, true)
+
+	// Revoking the subject's refresh token revokes its grant, which the
+	// exchanged token belongs to (sid).
+	bob = es.passwordTokens("bob", bobPassword, "openid")
+	byGrant := exchange(bob.AccessToken)
+	resp := es.postForm(PathRevoke, url.Values{"token": {bob.RefreshToken}}, webID, webSecret)
+	require.Equal(t, http.StatusOK, resp.status)
+	es.assertAccessDead(byGrant)
+}
+
+// golang.org/x/oauth2's clientcredentials package lets EndpointParams
+// replace grant_type, which is how Go services commonly send an RFC 8693
+// request; it must read authmock's answer, issued_token_type included.
+func TestTokenExchangeXOAuth2(t *testing.T) {
+	t.Parallel()
+	es := newExchangeServer(t)
+	alice := es.passwordTokens("alice", alicePassword, "openid api:read")
+	cfg := clientcredentials.Config{
+		ClientID: exchangerID, ClientSecret: exchangerSecret, TokenURL: es.url(PathToken),
+		AuthStyle: oauth2.AuthStyleInHeader, Scopes: []string{"api:read"},
+		EndpointParams: url.Values{
+			"grant_type":    {string(oauth.GrantTokenExchange)},
+			"subject_token": {alice.AccessToken}, "subject_token_type": {oauth.TokenTypeAccessToken},
+			"audience": {apiAudience},
+		},
+	}
+	ctx := context.WithValue(t.Context(), oauth2.HTTPClient, es.srv.Client())
+	tok, err := cfg.Token(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "Bearer", tok.TokenType)
+	assert.Equal(t, oauth.TokenTypeAccessToken, tok.Extra("issued_token_type"))
+	claims := es.verifyJWT(tok.AccessToken)
+	assert.Equal(t, aliceSubject, claims["sub"])
+	assert.Equal(t, []any{apiAudience}, claims["aud"])
+
+	cfg.EndpointParams.Set("audience", "https://bank.example")
+	_, err = cfg.Token(ctx)
+	var re *oauth2.RetrieveError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, "invalid_target", re.ErrorCode)
+}
