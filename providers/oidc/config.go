@@ -51,6 +51,7 @@ var allGrantTypes = []string{
 	string(oauth.GrantClientCredentials),
 	string(oauth.GrantPassword),
 	string(oauth.GrantTokenExchange),
+	string(oauth.GrantJWTBearer),
 }
 
 func defaultConfig() Config {

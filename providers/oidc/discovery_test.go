@@ -58,7 +58,7 @@ func TestDiscovery(t *testing.T) {
 	}{
 		{
 			name:   "defaults",
-			grants: `["authorization_code", "refresh_token", "client_credentials", "password", "urn:ietf:params:oauth:grant-type:token-exchange"]`,
+			grants: `["authorization_code", "refresh_token", "client_credentials", "password", "urn:ietf:params:oauth:grant-type:token-exchange", "urn:ietf:params:oauth:grant-type:jwt-bearer"]`,
 			pkce:   `["S256", "plain"]`,
 		},
 		{

@@ -37,7 +37,7 @@ type exchangeServer struct {
 	peer *Provider
 }
 
-func newExchangeServer(t *testing.T) *exchangeServer {
+func newExchangeServer(t testing.TB) *exchangeServer {
 	t.Helper()
 	idp := newClientKey(t)
 	ts := newTestServer(t, func(c *Config) {

@@ -91,7 +91,7 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 		return nil, err
 	}
 	var grants []oauth.Grant
-	for _, g := range []oauth.Grant{codeGrant{p}, refreshGrant{p}, clientCredentialsGrant{p}, passwordGrant{p}, exchangeGrant{p}} {
+	for _, g := range []oauth.Grant{codeGrant{p}, refreshGrant{p}, clientCredentialsGrant{p}, passwordGrant{p}, exchangeGrant{p}, jwtBearerGrant{p}} {
 		if slices.Contains(cfg.GrantTypes, string(g.Type())) {
 			grants = append(grants, g)
 		}

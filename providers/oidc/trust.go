@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
@@ -88,7 +87,7 @@ func (p *Provider) verifyTrusted(token, typ string) (trusted, error) {
 		return trusted{}, err
 	}
 	claims := jwt.MapClaims{}
-	if _, err := set.Verify(token, claims, jwtutil.VerifyOptions{Now: p.deps.Clock.Now, Issuer: iss, Type: typ}); err != nil {
+	if _, err := set.Verify(token, claims, jwtutil.VerifyOptions{Now: p.deps.Clock.Now, Issuer: iss, Type: typ, Leeway: assertionLeeway}); err != nil {
 		return trusted{}, err
 	}
 	return trusted{claims: claims, issuer: iss}, nil
@@ -162,7 +161,7 @@ func (v *verifyOnly) Verify(token string, claims jwt.MapClaims, opts jwtutil.Ver
 		}
 		clear(claims)
 		tok, err := jwt.NewParser(
-			jwt.WithValidMethods([]string{string(k.Alg())}), jwt.WithTimeFunc(opts.Now),
+			jwt.WithValidMethods([]string{string(k.Alg())}), jwt.WithTimeFunc(opts.Now), jwt.WithLeeway(opts.Leeway),
 			jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithIssuer(opts.Issuer),
 		).ParseWithClaims(token, claims, func(*jwt.Token) (any, error) { return k.Public(), nil })
 		if err == nil {
@@ -228,14 +227,6 @@ func claimString(c jwt.MapClaims, name string) string {
 
 // claimScopes reads a space-separated scope claim.
 func claimScopes(c jwt.MapClaims) []string { return oauth.ParseScope(claimString(c, "scope")) }
-
-// claimTime reads a NumericDate claim.
-func claimTime(c jwt.MapClaims, name string) time.Time {
-	if d, err := c.GetExpirationTime(); name == "exp" && err == nil && d != nil {
-		return d.Time
-	}
-	return time.Time{}
-}
 
 // hasAudience reports whether the aud claim contains one of want.
 func hasAudience(c jwt.MapClaims, want ...string) bool {
