@@ -344,6 +344,9 @@ func checkAssertionClaims(pol *AssertionPolicy, clientID string, c *jwt.Register
 // credentials support (a secret: basic, post and client_secret_jwt; keys:
 // private_key_jwt; public: none).
 func MethodAllowed(c fixtures.Client, m AuthMethod) bool {
+	if c.Public != (m == AuthNone) {
+		return false // a public client has nothing to prove itself with
+	}
 	if c.TokenEndpointAuthMethod != "" {
 		return AuthMethod(c.TokenEndpointAuthMethod) == m
 	}
