@@ -340,3 +340,25 @@ func TestCheckClientAuth(t *testing.T) {
 		})
 	}
 }
+
+// A client added at runtime through the admin API may use private_key_jwt
+// at once; one with a broken JWKS is refused and changes nothing.
+func TestClientAssertionRuntimeClient(t *testing.T) {
+	t.Parallel()
+	key := newClientKey(t)
+	ts := newTestServer(t, nil)
+	item, err := json.Marshal(map[string]any{"token_endpoint_auth_method": "private_key_jwt", "jwks": key.jwks,
+		"grant_types": []string{"client_credentials"}})
+	require.NoError(t, err)
+	created, err := ts.p.editor.PutFixture(t.Context(), "clients", "robot", item)
+	require.NoError(t, err)
+	assert.True(t, created)
+	ts.tokens(ts.postForm(PathToken, assertionForm(signES(t, key, ts.assertionClaims("robot"))), "", ""))
+
+	_, err = ts.p.editor.PutFixture(t.Context(), "clients", "broken",
+		json.RawMessage(`{"token_endpoint_auth_method":"private_key_jwt","jwks":{"keys":[{"kty":"EC"}]}}`))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "jwks")
+	_, err = ts.p.editor.GetFixture(t.Context(), "clients", "broken")
+	assert.Error(t, err, "a refused client is not added")
+}
