@@ -95,20 +95,26 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 	return p, nil
 }
 
-// Mount implements provider.Provider.
+// Mount implements provider.Provider. Every route declares the renderer of
+// its errors, injected faults included: RFC 6749 JSON, and RFC 6750 bearer
+// errors at userinfo.
 func (p *Provider) Mount(r *mux.Router) {
 	// gorilla/mux tries routes in order; the token endpoint is the hot path.
 	r.Handle(PathToken, p.token)
 	r.Handle(PathDiscovery, p.handle(p.serveDiscovery)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle(PathASMetadata, p.handle(p.serveDiscovery)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle(PathJWKS, p.handle(p.serveJWKS)).Methods(http.MethodGet, http.MethodHead)
-	r.Handle(PathAuthorize, http.HandlerFunc(p.serveAuthorize)).Methods(http.MethodGet, http.MethodPost)
-	r.Handle(PathAuthorizeDecision, http.HandlerFunc(p.serveDecision)).Methods(http.MethodPost)
+	r.Handle(PathAuthorize, p.page(p.serveAuthorize)).Methods(http.MethodGet, http.MethodPost)
+	r.Handle(PathAuthorizeDecision, p.page(p.serveDecision)).Methods(http.MethodPost)
 	r.Handle(PathUserinfo, oauth.Handle(p.log, p.bearer, p.serveUserinfo)).Methods(http.MethodGet, http.MethodPost)
 	r.Handle(PathIntrospect, p.handle(p.serveIntrospect))
 	r.Handle(PathRevoke, p.handle(p.serveRevoke))
-	r.Handle(PathEndSession, http.HandlerFunc(p.serveEndSession)).Methods(http.MethodGet, http.MethodPost)
+	r.Handle(PathEndSession, p.page(p.serveEndSession)).Methods(http.MethodGet, http.MethodPost)
 }
+
+// page declares the RFC 6749 renderer on a route whose handler writes its
+// own answers (a page or a redirect).
+func (p *Provider) page(fn http.HandlerFunc) http.Handler { return oauth.Rendered(p.renderer, fn) }
 
 func (p *Provider) handle(fn oauth.HandlerFunc) http.Handler {
 	return oauth.Handle(p.log, p.renderer, fn)
