@@ -2,6 +2,7 @@ package authmocktest_test
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -32,11 +33,16 @@ type rendered struct {
 }
 
 // faultCase is one preset queued on a route; basic sends an HTTP Basic
-// Authorization header (invalid_client answers depend on it).
+// Authorization header (invalid_client answers depend on it). The case
+// twoAuthorization queues nothing and sends two Authorization headers,
+// which the server refuses on every route (oauth.SingleAuthorization) in
+// the renderer the route declared.
 type faultCase struct {
 	preset string
 	basic  bool
 }
+
+var twoAuthorization = faultCase{preset: "two Authorization headers"}
 
 var faultCases = []faultCase{
 	{preset: "invalid_grant"},
@@ -53,6 +59,7 @@ const (
 	descServer  = "the server failed to handle the request"
 	descLimited = "injected fault: too many requests"
 	descClient  = "injected fault: client authentication failed"
+	descTwoAuth = "the request carries 2 Authorization headers; send one"
 )
 
 // routeRow is one mounted route: the method and concrete path a client
@@ -83,8 +90,9 @@ func mountedRoutes(t *testing.T, am *authmocktest.Server, name string) []string 
 }
 
 // checkRouteRenderers queues each fault case on each route of the
-// instance and compares the answer with the row's.
-func checkRouteRenderers(t *testing.T, name string, rows func(am *authmocktest.Server) map[string]routeRow) {
+// instance and compares the answer with the row's; with twoAuth, it also
+// sends each route two Authorization headers.
+func checkRouteRenderers(t *testing.T, name string, twoAuth bool, rows func(am *authmocktest.Server) map[string]routeRow) {
 	am := authmocktest.New(t)
 	table := rows(am)
 	var named []string
@@ -95,14 +103,25 @@ func checkRouteRenderers(t *testing.T, name string, rows func(am *authmocktest.S
 	require.Equal(t, mountedRoutes(t, am, name), named, "every mounted route has a row, and every row a route")
 	for _, tpl := range named {
 		row := table[tpl]
-		for _, c := range faultCases {
+		cases := faultCases
+		if twoAuth {
+			cases = append(slices.Clone(cases), twoAuthorization)
+		}
+		for _, c := range cases {
 			t.Run(strings.TrimPrefix(tpl, "/")+"/"+c.preset, func(t *testing.T) {
-				am.QueueFault(authmocktest.Fault{Provider: name, Method: row.method, Path: tpl, Preset: c.preset})
-				header := map[string]string{}
-				if c.basic {
-					header["Authorization"] = "Basic Y2xpZW50OnNlY3JldA==" // client:secret
+				req, err := http.NewRequestWithContext(t.Context(), row.method, am.ProviderURL(name)+row.path, nil)
+				require.NoError(t, err)
+				switch c {
+				case twoAuthorization:
+					req.Header.Add("Authorization", "Bearer one")
+					req.Header.Add("Authorization", "Bearer two")
+				default:
+					am.QueueFault(authmocktest.Fault{Provider: name, Method: row.method, Path: tpl, Preset: c.preset})
 				}
-				res := call(t, am, row.method, am.ProviderURL(name)+row.path, header, "")
+				if c.basic {
+					req.Header.Set("Authorization", "Basic Y2xpZW50OnNlY3JldA==") // client:secret
+				}
+				res := do(t, am, req)
 				want := row.want(c)
 				assert.Equal(t, want.status, res.status)
 				if strings.HasPrefix(want.contentType, "application/json") {
@@ -118,6 +137,16 @@ func checkRouteRenderers(t *testing.T, name string, rows func(am *authmocktest.S
 			})
 		}
 	}
+}
+
+func do(t *testing.T, am *authmocktest.Server, req *http.Request) exchange {
+	t.Helper()
+	res, err := am.Client().Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	return exchange{res.StatusCode, res.Header, string(b)}
 }
 
 // oauthJSON is an RFC 6749 §5.2 body.
@@ -144,6 +173,8 @@ func rfc6749Answer(realm string) func(c faultCase) rendered {
 			r.status, r.body, r.retryAfter = 429, oauthJSON("slow_down", descLimited), "1"
 		case "invalid_client":
 			r.status, r.body, r.challenge = 401, oauthJSON("invalid_client", descClient), `Basic realm="`+realm+`"`
+		case twoAuthorization.preset:
+			r.status, r.body = 400, oauthJSON("invalid_request", descTwoAuth)
 		}
 		return r
 	}
@@ -166,6 +197,8 @@ func bearerAnswer(realm string) func(c faultCase) rendered {
 			code, desc = "slow_down", descLimited
 		case "invalid_client":
 			code, desc = "invalid_client", descClient
+		case twoAuthorization.preset:
+			code, desc = "invalid_request", descTwoAuth
 		}
 		r.challenge = `Bearer realm="` + realm + `", error="` + code + `", error_description="` + desc + `"`
 		return r
@@ -173,7 +206,7 @@ func bearerAnswer(realm string) func(c faultCase) rendered {
 }
 
 func TestRouteRenderersOIDC(t *testing.T) {
-	checkRouteRenderers(t, "oidc", func(am *authmocktest.Server) map[string]routeRow {
+	checkRouteRenderers(t, "oidc", true, func(am *authmocktest.Server) map[string]routeRow {
 		issuer := am.ProviderURL("oidc")
 		rfc, bearer := rfc6749Answer(issuer), bearerAnswer(issuer)
 		return map[string]routeRow{
@@ -193,8 +226,9 @@ func TestRouteRenderersOIDC(t *testing.T) {
 
 // league/oauth2-server's texts (providers/trackmania/league.go).
 const (
-	leagueClientText = "Client authentication failed"
-	leagueServerText = "The authorization server encountered an unexpected condition which prevented it from fulfilling the request: "
+	leagueClientText  = "Client authentication failed"
+	leagueRequestText = "The request is missing a required parameter, includes an invalid parameter value, includes a parameter more than once, or is otherwise malformed."
+	leagueServerText  = "The authorization server encountered an unexpected condition which prevented it from fulfilling the request: "
 )
 
 // leagueAnswer is league/oauth2-server's error JSON at the token endpoint.
@@ -219,12 +253,14 @@ func leagueAnswer(c faultCase) rendered {
 		r.status, r.body, r.retryAfter = 429, body("slow_down", descLimited, ""), "1"
 	case "invalid_client":
 		r.status, r.body, r.challenge = 401, body("invalid_client", leagueClientText, ""), `Basic realm="OAuth"`
+	case twoAuthorization.preset:
+		r.status, r.body = 400, body("invalid_request", leagueRequestText, descTwoAuth)
 	}
 	return r
 }
 
 func TestRouteRenderersTrackmania(t *testing.T) {
-	checkRouteRenderers(t, "trackmania", func(am *authmocktest.Server) map[string]routeRow {
+	checkRouteRenderers(t, "trackmania", true, func(am *authmocktest.Server) map[string]routeRow {
 		issuer := am.ProviderURL("trackmania")
 		rfc, bearer := rfc6749Answer(issuer), bearerAnswer(issuer)
 		return map[string]routeRow{
@@ -265,13 +301,15 @@ func fastapiAnswer(refresh bool) func(c faultCase) rendered {
 			if refresh {
 				r.body = detail("Invalid Client ID")
 			}
+		case twoAuthorization.preset:
+			r.status, r.body = 400, detail(descTwoAuth)
 		}
 		return r
 	}
 }
 
 func TestRouteRenderersFastAPI(t *testing.T) {
-	checkRouteRenderers(t, "fastapi", func(*authmocktest.Server) map[string]routeRow {
+	checkRouteRenderers(t, "fastapi", true, func(*authmocktest.Server) map[string]routeRow {
 		login, refresh := fastapiAnswer(false), fastapiAnswer(true)
 		return map[string]routeRow{
 			"/auth/jwt/login":           {http.MethodPost, "/auth/jwt/login", login},
@@ -308,8 +346,10 @@ func dotyposAnswer(c faultCase) rendered {
 	return r
 }
 
+// Dotypos answers several Authorization headers itself
+// (provider.AuthorizationChecker), so only faults are checked.
 func TestRouteRenderersDotypos(t *testing.T) {
-	checkRouteRenderers(t, "dotypos", func(*authmocktest.Server) map[string]routeRow {
+	checkRouteRenderers(t, "dotypos", false, func(*authmocktest.Server) map[string]routeRow {
 		return map[string]routeRow{
 			"/v2/signin/token":               {http.MethodPost, "/v2/signin/token", dotyposAnswer},
 			"/v2/clouds":                     {http.MethodGet, "/v2/clouds", dotyposAnswer},
