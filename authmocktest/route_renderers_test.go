@@ -362,3 +362,18 @@ func TestRouteRenderersDotypos(t *testing.T) {
 		}
 	})
 }
+
+// TestRouteRendererAtTheRoot: an instance served at / as well (--root)
+// declares the same renderers there.
+func TestRouteRendererAtTheRoot(t *testing.T) {
+	am := authmocktest.New(t, authmocktest.WithRoot("oidc"))
+	for _, base := range []string{am.URL(), am.ProviderURL("oidc")} {
+		am.QueueFault(authmocktest.Fault{Provider: "oidc", Path: "/userinfo", Preset: "expired_token"})
+		res := call(t, am, http.MethodGet, base+"/userinfo", nil, "")
+		assert.Equal(t, http.StatusUnauthorized, res.status, base)
+		assert.JSONEq(t, oauthJSON("invalid_token", descExpired), res.body, base)
+		assert.True(t, strings.HasPrefix(res.header.Get("WWW-Authenticate"), "Bearer realm="), base)
+		assert.Contains(t, res.header.Get("WWW-Authenticate"), `error="invalid_token"`, base)
+		assert.Empty(t, am.Faults(), "the fault fired at %s", base)
+	}
+}
