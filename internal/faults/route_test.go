@@ -19,7 +19,7 @@ type namedRenderer string
 func (n namedRenderer) WriteError(w http.ResponseWriter, _ *http.Request, e *oauth.Error) {
 	w.WriteHeader(e.StatusCode())
 	kind := ""
-	if e.Kind == oauth.KindExpiredToken {
+	if e.Kind == oauth.KindAccessTokenExpired {
 		kind = " expired"
 	}
 	_, _ = w.Write([]byte(string(n) + " " + string(e.Code) + kind))

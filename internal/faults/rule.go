@@ -92,7 +92,7 @@ var presets = map[string]Preset{
 	"expired_token": {Description: "the dialect's expired-access-token answer (401 invalid_token; Dotypos: 403 ACCESS_TOKEN_EXPIRED)", error: func() *oauth.Error {
 		// The kind, not the wording, tells a renderer that words an
 		// expired token apart (Dotypos) what this is.
-		return oauth.ExpiredToken("injected fault: the access token expired")
+		return oauth.AccessTokenExpired("injected fault: the access token expired")
 	}},
 	"insufficient_scope": {Description: "403 insufficient_scope", error: func() *oauth.Error {
 		return oauth.InsufficientScope("injected fault: the token lacks a scope")

@@ -45,9 +45,9 @@ const (
 type Kind uint8
 
 const (
-	// KindExpiredToken is an invalid_token whose token expired (Dotypos
+	// KindAccessTokenExpired is an invalid_token whose token expired (Dotypos
 	// answers it as 403 ACCESS_TOKEN_EXPIRED, not as an invalid token).
-	KindExpiredToken Kind = iota + 1
+	KindAccessTokenExpired Kind = iota + 1
 )
 
 // Error is a protocol error: a code, a description for the client, and an
@@ -215,11 +215,12 @@ func InvalidToken(format string, args ...any) *Error {
 	return newError(CodeInvalidToken, format, args)
 }
 
-// ExpiredToken builds an invalid_token error (401) of KindExpiredToken:
+// AccessTokenExpired builds an invalid_token error (401) of
+// KindAccessTokenExpired (not RFC 8628's expired_token code):
 // an access token refused because it expired.
-func ExpiredToken(format string, args ...any) *Error {
+func AccessTokenExpired(format string, args ...any) *Error {
 	e := newError(CodeInvalidToken, format, args)
-	e.Kind = KindExpiredToken
+	e.Kind = KindAccessTokenExpired
 	return e
 }
 

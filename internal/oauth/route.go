@@ -45,3 +45,13 @@ func RouteRenderer(r *http.Request, fallback ErrorRenderer) ErrorRenderer {
 	}
 	return fallback
 }
+
+// Wrap applies mw to a route's handler and keeps the renderer the handler
+// declared: a wrapper added at mount (a DPoP nonce on the token endpoint,
+// say) would otherwise hide the declaration, and faults on the route would
+// fall back to RFC 6749 JSON.
+//
+//	r.Handle(PathToken, oauth.Wrap(p.token, p.dpopNonces))
+func Wrap(h RouteHandler, mw func(http.Handler) http.Handler) RouteHandler {
+	return Rendered(h.ErrorRenderer(), mw(h))
+}

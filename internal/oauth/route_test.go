@@ -35,6 +35,9 @@ func TestRouteRenderer(t *testing.T) {
 	r.Handle("/api/userinfo", Rendered(namedRenderer("not-bearer"), http.NotFoundHandler()))
 	r.Handle("/plain", http.NotFoundHandler())
 	r.Handle("/nil", Rendered(nil, http.NotFoundHandler()))
+	wrapper := func(next http.Handler) http.Handler { return http.HandlerFunc(next.ServeHTTP) }
+	r.Handle("/wrapped", Wrap(Handle(logger, namedRenderer("wrapped"), noop), wrapper))
+	r.Handle("/hidden", wrapper(Handle(logger, namedRenderer("hidden"), noop)))
 	var seen string
 	r.Use(func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -44,6 +47,8 @@ func TestRouteRenderer(t *testing.T) {
 	for path, want := range map[string]string{
 		"/handled": "handled", "/page": "page", "/token": "token", "/api/userinfo": "not-bearer",
 		"/plain": "fallback", "/nil": "fallback",
+		// A wrapper keeps the declaration only through Wrap.
+		"/wrapped": "wrapped", "/hidden": "fallback",
 	} {
 		t.Run(path, func(t *testing.T) {
 			seen = ""
@@ -98,12 +103,12 @@ func TestSingleAuthorizationUsesTheRouteRenderer(t *testing.T) {
 	assert.Equal(t, "fallback invalid_request", rec.Body.String())
 }
 
-// TestExpiredToken: the kind, not a wrapped cause, says the token expired.
-func TestExpiredToken(t *testing.T) {
+// TestAccessTokenExpired: the kind, not a wrapped cause, says the token expired.
+func TestAccessTokenExpired(t *testing.T) {
 	t.Parallel()
-	e := ExpiredToken("the access token expired")
+	e := AccessTokenExpired("the access token expired")
 	assert.Equal(t, CodeInvalidToken, e.Code)
-	assert.Equal(t, KindExpiredToken, e.Kind)
+	assert.Equal(t, KindAccessTokenExpired, e.Kind)
 	assert.Equal(t, http.StatusUnauthorized, e.StatusCode())
 	require.ErrorIs(t, e, ErrInvalidToken)
 	assert.Nil(t, e.Cause)

@@ -131,7 +131,7 @@ func dialectReason(e *oauth.Error) (string, int) {
 		return ReasonInternal, or(http.StatusInternalServerError)
 	case isReason(c):
 		return string(c), e.StatusCode()
-	case c == oauth.CodeInvalidToken && e.Kind == oauth.KindExpiredToken:
+	case c == oauth.CodeInvalidToken && e.Kind == oauth.KindAccessTokenExpired:
 		return ReasonAccessTokenExpired, or(http.StatusForbidden)
 	case c == oauth.CodeInvalidToken:
 		return ReasonInvalidAccessToken, or(http.StatusUnauthorized)
