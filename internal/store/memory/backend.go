@@ -2,6 +2,7 @@ package memory
 
 import (
 	"context"
+	"hash/maphash"
 	"sync"
 	"time"
 
@@ -193,11 +194,12 @@ type namespace struct {
 	mu     sync.Mutex
 	writes int // since the last sweep
 
-	salt salt // for the keys of tokens and families (keys.go)
+	salt salt         // for the keys of tokens and families (keys.go)
+	seed maphash.Seed // for the indexes' slots (index.go)
 
 	codes      map[string]*codeEntry
-	tokens     map[hashKey]*tokenEntry
-	families   map[hashKey]*family
+	tokens     index[*tokenEntry]
+	families   index[*family]
 	principals map[principalKey]*principal // interned; see intern.go
 	records    map[string]*recordEntry
 
@@ -213,7 +215,7 @@ type namespace struct {
 }
 
 func newNamespace(clk clock.Clock, cfg config) *namespace {
-	ns := &namespace{clk: clk, wall: cfg.wall, cfg: cfg, salt: newSalt()}
+	ns := &namespace{clk: clk, wall: cfg.wall, cfg: cfg, salt: newSalt(), seed: maphash.MakeSeed()}
 	ns.clear()
 	return ns
 }
@@ -226,8 +228,8 @@ func (ns *namespace) reset() {
 
 func (ns *namespace) clear() {
 	ns.codes = make(map[string]*codeEntry)
-	ns.tokens = make(map[hashKey]*tokenEntry)
-	ns.families = make(map[hashKey]*family)
+	ns.tokens = newIndex[*tokenEntry](ns.seed)
+	ns.families = newIndex[*family](ns.seed)
 	ns.principals = make(map[principalKey]*principal)
 	ns.records = make(map[string]*recordEntry)
 	ns.marks = make(map[string]*mark)

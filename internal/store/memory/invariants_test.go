@@ -128,16 +128,17 @@ func checkInvariants(t *testing.T, ns *namespace, step int) {
 	for _, it := range ns.live {
 		if it.kind == kindFamily {
 			tombs++
-			f := ns.families[hashKey([]byte(it.key))]
+			f, _ := ns.families.get(hashKey([]byte(it.key)))
 			require.NotNil(t, f, "%s: a tombstone without its family", at)
 			require.True(t, f.tomb, at)
 		}
 	}
 	tombFamilies := 0
-	for k, f := range ns.families {
-		require.Equal(t, k, f.key, at)
+	for f := range ns.families.all() {
+		got, _ := ns.families.get(f.key)
+		require.Same(t, f, got, "%s: family %q not found by its key", at, f.id())
 		fk, named := ns.salt.familyKey(f.id())
-		require.Equal(t, k, fk, "%s: family %q keyed by its id", at, f.id())
+		require.Equal(t, f.key, fk, "%s: family %q keyed by its id", at, f.id())
 		require.Equal(t, named, f.name != nil, at)
 		if f.tomb {
 			tombFamilies++
@@ -147,15 +148,20 @@ func checkInvariants(t *testing.T, ns *namespace, step int) {
 			require.Positive(t, f.tokens, "%s: empty family %q leaked", at, f.id())
 		}
 		if f.newest != nil {
-			require.Same(t, f.newest, ns.tokens[f.newest.key], "%s: family %q's newest token is gone", at, f.id())
+			got, _ := ns.tokens.get(f.newest.key)
+			require.Same(t, f.newest, got, "%s: family %q's newest token is gone", at, f.id())
 		}
 	}
 	require.Equal(t, tombs, tombFamilies, "%s: tombstones vs tombstoned families", at)
 	perFamily := map[*family]int{}
 	perPrincipal := map[*principal]int{}
-	for k, e := range ns.tokens {
-		require.Equal(t, k, e.key, at)
-		require.Same(t, ns.families[e.fam.key], e.fam, "%s: token names a dropped family", at)
+	ntokens := 0
+	for e := range ns.tokens.all() {
+		ntokens++
+		got, _ := ns.tokens.get(e.key)
+		require.Same(t, e, got, "%s: token not found by its key", at)
+		fam, _ := ns.families.get(e.fam.key)
+		require.Same(t, fam, e.fam, "%s: token names a dropped family", at)
 		require.Same(t, ns.principals[e.g.who.key], e.g.who, "%s: token names a forgotten principal", at)
 		perFamily[e.fam]++
 		perPrincipal[e.g.who]++
@@ -165,6 +171,7 @@ func checkInvariants(t *testing.T, ns *namespace, step int) {
 		}
 		require.True(t, e.idx >= 0 && int(e.idx) < len(*h) && (*h)[e.idx] == e, "%s: token not in its heap", at)
 	}
+	require.Equal(t, ntokens, ns.tokens.len(), "%s: token index count", at)
 	for f, n := range perFamily {
 		require.Equal(t, n, int(f.tokens), "%s: family %q count", at, f.id())
 	}
@@ -202,7 +209,7 @@ func checkInvariants(t *testing.T, ns *namespace, step int) {
 		require.NotNil(t, e.value, at)
 		inItemHeap(&e.item)
 	}
-	require.Equal(t, len(ns.codes)+len(ns.tokens)+len(ns.records)+tombs, ns.len(), "%s: entries vs heaps", at)
+	require.Equal(t, len(ns.codes)+ntokens+len(ns.records)+tombs, ns.len(), "%s: entries vs heaps", at)
 	require.LessOrEqual(t, ns.len()-tombs, ns.cfg.maxEntries, "%s: only tombstones may pass the cap", at)
 }
 

@@ -105,17 +105,17 @@ func (ns *namespace) IssueRefresh(ctx context.Context, token string, rec store.R
 		return err
 	}
 	famKey, _ := ns.salt.familyKey(rec.Grant.FamilyID)
-	fam := ns.families[famKey]
+	fam, _ := ns.families.get(famKey)
 	if fam == nil || !fam.revoked {
 		if err := ns.room(); err != nil {
 			return err
 		}
-		fam = ns.families[famKey] // room may have swept it
+		fam, _ = ns.families.get(famKey) // room may have swept it
 	}
 	switch {
 	case fam == nil:
 		fam = ns.newFamily(rec.Grant.FamilyID)
-		ns.families[fam.key] = fam
+		ns.families.put(fam)
 		fam.grant.set(rec.Grant, ns.acquire(rec.Grant.ClientID, rec.Grant.Subject, rec.Grant.Username, rec.Grant.Scopes))
 		ns.addToken(&fam.first, key, rec, fam, &fam.grant)
 	case fam.revoked:
@@ -159,7 +159,7 @@ func (ns *namespace) grantFor(g store.Grant, like *grant) *grant {
 // claim makes a token's name available for a new token: ErrExists if a
 // live token holds it; an expired one is dropped.
 func (ns *namespace) claim(key hashKey) error {
-	e, ok := ns.tokens[key]
+	e, ok := ns.tokens.get(key)
 	if !ok {
 		return nil
 	}
@@ -174,7 +174,7 @@ func (ns *namespace) claim(key hashKey) error {
 // reference to its principal for e).
 func (ns *namespace) addToken(e *tokenEntry, key hashKey, rec store.RefreshRecord, fam *family, g *grant) {
 	*e = tokenEntry{slot: slot{exp: expiryOf(rec.ExpiresAt)}, key: key, issued: instantOf(rec.IssuedAt), fam: fam, g: g}
-	ns.tokens[key] = e
+	ns.tokens.put(e)
 	fam.tokens++
 	fam.newest = e
 	ns.seq++
@@ -187,7 +187,7 @@ func (ns *namespace) addToken(e *tokenEntry, key hashKey, rec store.RefreshRecor
 // loser of a concurrent double rotation sees ErrReused. The entry is returned
 // with ErrReused and ErrRevoked so the caller learns the family.
 func (ns *namespace) present(key hashKey) (*tokenEntry, error) {
-	e, ok := ns.tokens[key]
+	e, ok := ns.tokens.get(key)
 	switch {
 	case !ok:
 		return nil, store.ErrNotFound
@@ -241,7 +241,7 @@ func (ns *namespace) RotateRefresh(ctx context.Context, presented, next string, 
 	case err != nil:
 		return ns.record(e), err
 	}
-	if n, ok := ns.tokens[nkey]; ok && !expired(ns.now(), n.exp) {
+	if n, ok := ns.tokens.get(nkey); ok && !expired(ns.now(), n.exp) {
 		return store.RefreshRecord{}, store.ErrExists
 	}
 	// update gets a fresh copy (it may scribble on it and fail) without the
@@ -270,7 +270,7 @@ func (ns *namespace) LookupFamily(ctx context.Context, familyID string) (store.R
 	k, _ := ns.salt.familyKey(familyID)
 	ns.mu.Lock()
 	defer ns.mu.Unlock()
-	fam := ns.families[k]
+	fam, _ := ns.families.get(k)
 	if fam == nil || fam.newest == nil || expired(ns.now(), fam.newest.exp) {
 		return store.RefreshRecord{}, store.ErrNotFound
 	}
@@ -292,7 +292,7 @@ func (ns *namespace) RevokeRefresh(ctx context.Context, token string) (string, e
 	defer ns.mu.Unlock()
 	defer ns.wrote()
 
-	e, ok := ns.tokens[key]
+	e, ok := ns.tokens.get(key)
 	if !ok {
 		return "", store.ErrNotFound
 	}
@@ -313,12 +313,12 @@ func (ns *namespace) RevokeFamily(ctx context.Context, familyID string) error {
 	defer ns.wrote()
 
 	fam := ns.newFamily(familyID)
-	if have := ns.families[fam.key]; have != nil {
+	if have, ok := ns.families.get(fam.key); ok {
 		have.revoked = true
 		return nil
 	}
 	fam.revoked, fam.tomb = true, true
-	ns.families[fam.key] = fam
+	ns.families.put(fam)
 	ns.addItem(&item{slot: slot{exp: expiryOf(ns.clk.Now().Add(tombstoneLife))}, kind: kindFamily, key: string(fam.key[:])})
 	return nil
 }

@@ -112,7 +112,7 @@ func (ns *namespace) dropItem(it *item) {
 	case kindRecord:
 		delete(ns.records, it.key)
 	case kindFamily:
-		delete(ns.families, hashKey([]byte(it.key)))
+		ns.families.del(hashKey([]byte(it.key)))
 	}
 }
 
@@ -124,7 +124,7 @@ func (ns *namespace) dropToken(e *tokenEntry) {
 	} else {
 		ns.liveTokens.remove(e)
 	}
-	delete(ns.tokens, e.key)
+	ns.tokens.del(e.key)
 	ns.release(e.g.who)
 	f := e.fam
 	if f.newest == e {
@@ -132,7 +132,7 @@ func (ns *namespace) dropToken(e *tokenEntry) {
 	}
 	// A family, revoked or not, matters only while a token names it.
 	if f.tokens--; f.tokens == 0 {
-		delete(ns.families, f.key)
+		ns.families.del(f.key)
 	}
 }
 
