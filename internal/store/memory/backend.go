@@ -201,6 +201,7 @@ type namespace struct {
 	tokens     index[*tokenEntry]
 	families   index[*family]
 	principals map[principalKey]*principal // interned; see intern.go
+	lastWho    *principal                  // the principal acquired last
 	records    map[string]*recordEntry
 
 	marks               map[string]*mark
@@ -231,6 +232,7 @@ func (ns *namespace) clear() {
 	ns.tokens = newIndex[*tokenEntry](ns.seed)
 	ns.families = newIndex[*family](ns.seed)
 	ns.principals = make(map[principalKey]*principal)
+	ns.lastWho = nil
 	ns.records = make(map[string]*recordEntry)
 	ns.marks = make(map[string]*mark)
 	ns.markClock, ns.markWall = markHeap{}, markHeap{wall: true}
