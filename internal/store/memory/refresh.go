@@ -312,11 +312,12 @@ func (ns *namespace) RevokeFamily(ctx context.Context, familyID string) error {
 	defer ns.mu.Unlock()
 	defer ns.wrote()
 
-	fam := ns.newFamily(familyID)
-	if have, ok := ns.families.get(fam.key); ok {
+	k, _ := ns.salt.familyKey(familyID)
+	if have, ok := ns.families.get(k); ok {
 		have.revoked = true
 		return nil
 	}
+	fam := ns.newFamily(familyID)
 	fam.revoked, fam.tomb = true, true
 	ns.families.put(fam)
 	ns.addItem(&item{slot: slot{exp: expiryOf(ns.clk.Now().Add(tombstoneLife))}, kind: kindFamily, key: string(fam.key[:])})
