@@ -32,7 +32,7 @@ type tokenEntry struct {
 type family struct {
 	key     hashKey
 	name    *string             // the id, when key is its hash (keys.go)
-	access  []store.AccessStamp // store.JoinStamps' order: counts, then whole
+	access  stamps
 	newest  *tokenEntry         // the token issued last, while it is held
 	tokens  int32               // entries in namespace.tokens naming this family
 	revoked bool
@@ -51,11 +51,11 @@ func (f *family) id() string {
 
 // join adds access stamps to the family (store.JoinStamps: expired ones
 // dropped, the oldest beyond store.MaxAccessStamps folded into counts).
-func (f *family) join(stamps []store.AccessStamp, now time.Time) {
-	if len(stamps) == 0 && len(f.access) == 0 {
+func (f *family) join(add []store.AccessStamp, now time.Time) {
+	if len(add) == 0 && f.access.empty() {
 		return
 	}
-	f.access = store.JoinStamps(f.access, stamps, now)
+	f.access.set(store.JoinStamps(f.access.list(), add, now))
 }
 
 // newFamily makes a family (not yet in ns.families).
@@ -77,7 +77,7 @@ func (ns *namespace) bare(e *tokenEntry) store.RefreshRecord {
 func (ns *namespace) record(e *tokenEntry) store.RefreshRecord {
 	r := ns.bare(e)
 	now := ns.clk.Now().Unix()
-	for _, a := range e.fam.access {
+	for _, a := range e.fam.access.list() {
 		if a.Exp == 0 || now < a.Exp {
 			r.Access = append(r.Access, a)
 		}
