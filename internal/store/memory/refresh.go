@@ -31,10 +31,10 @@ type tokenEntry struct {
 // allocation per login.
 type family struct {
 	key     hashKey
-	name    *string             // the id, when key is its hash (keys.go)
+	name    *string // the id, when key is its hash (keys.go)
 	access  stamps
-	newest  *tokenEntry         // the token issued last, while it is held
-	tokens  int32               // entries in namespace.tokens naming this family
+	newest  *tokenEntry // the token issued last, while it is held
+	tokens  int32       // entries in namespace.tokens naming this family
 	revoked bool
 	tomb    bool // a tombstone: revoked with no tokens, an item in ns.live
 	first   tokenEntry
