@@ -34,6 +34,7 @@ func (s *stamps) set(l []store.AccessStamp) {
 	case len(l) == 1 && l[0].Seq != 0 && l[0].Count == 0:
 		*s = stamps{seq: l[0].Seq, exp: l[0].Exp}
 	default:
-		*s = stamps{more: &l}
+		more := l // declared here so that only this case allocates it
+		*s = stamps{more: &more}
 	}
 }
