@@ -14,7 +14,7 @@
 // per namespace (intern.go), a family carries its first token and grant in
 // one allocation and its later tokens share that grant while it is
 // unchanged (grant.go, refresh.go), and tokens and families are found
-// through an index of pointers rather than a Go map (index.go). About 230
+// through an index of pointers rather than a Go map (index.go). About 200
 // bytes of heap per login that was never refreshed (bench/refreshmem).
 //
 // Each namespace has its own mutex and every operation runs entirely under
