@@ -317,3 +317,16 @@ func TestDPoPConfig(t *testing.T) {
 		{Path: "clients[0].dpop_bound_access_tokens", Message: "DPoP is disabled on this instance (dpop.enabled)"},
 	}, ps)
 }
+
+// TestDPoPMintedWithCnf: the mint API makes a DPoP-bound token when its
+// claims carry cnf, which userinfo then holds to the key.
+func TestDPoPMintedWithCnf(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, nil)
+	k := newDPoPKey(t)
+	res, err := ts.p.Mint(context.Background(), provider.MintRequest{ClientID: webID, Username: "alice", Scopes: []string{"openid"}, Claims: map[string]any{"cnf": map[string]any{"jkt": k.jkt}}})
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusUnauthorized, ts.dpopUserinfo("Bearer", res.AccessToken).status)
+	ok := ts.dpopUserinfo("DPoP", res.AccessToken, k.proof(t, ts, "GET", ts.url(PathUserinfo), res.AccessToken, nil))
+	assert.Equal(t, http.StatusOK, ok.status, ok.String())
+}
