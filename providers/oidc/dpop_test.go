@@ -305,6 +305,15 @@ func TestDPoPDisabled(t *testing.T) {
 	assert.NotContains(t, ts.get(PathDiscovery, nil).json(t), "dpop_signing_alg_values_supported")
 	bare := ts.get(PathUserinfo, nil)
 	assert.Equal(t, []string{`Bearer realm="` + ts.issuer + `"`}, bare.header.Values("WWW-Authenticate"))
+
+	// A token minted with cnf is a bearer token where DPoP is off.
+	res, err := ts.p.Mint(context.Background(), provider.MintRequest{ClientID: webID, Username: "alice", Scopes: []string{"openid"}, Claims: map[string]any{"cnf": map[string]any{"jkt": k.jkt}}})
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, ts.userinfo(res.AccessToken).status)
+
+	// The admin API cannot add a client that needs DPoP here.
+	ps := ts.p.editor.CheckClient(fixtures.Client{ID: "x", Secret: "s", DPoPBoundAccessTokens: true})
+	assert.Equal(t, fixtures.Problems{{Path: "dpop_bound_access_tokens", Message: "DPoP is disabled on this instance (dpop.enabled)"}}, ps)
 }
 
 func TestDPoPConfig(t *testing.T) {

@@ -14,7 +14,7 @@ import (
 	"github.com/authmock/authmock/internal/store/memory"
 )
 
-func newVerifier(t *testing.T, nonces bool) (*Verifier, *clock.Controlled) {
+func newVerifier(t testing.TB, nonces bool) (*Verifier, *clock.Controlled) {
 	t.Helper()
 	clk := clock.NewFrozen(testNow)
 	backend := memory.New(clk)
