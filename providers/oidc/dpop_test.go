@@ -277,22 +277,30 @@ func TestDPoPNonces(t *testing.T) {
 	assert.Equal(t, "DPoP", ts.tokens(ts.postToken(serviceForm, serviceID, serviceSecret, k.proof(t, ts, "POST", ts.url(PathToken), "", map[string]any{"nonce": fresh}))).TokenType)
 }
 
-// TestDPoPTokensFollowTheLifecycle: revoking by client or user reaches
-// DPoP-bound tokens as any other.
+// TestDPoPTokensFollowTheLifecycle: revoking or expiring by client or user
+// reaches DPoP-bound tokens as any other.
 func TestDPoPTokensFollowTheLifecycle(t *testing.T) {
 	t.Parallel()
-	for _, sel := range []provider.TokenSelector{{ClientID: webID}, {Username: "alice"}} {
-		ts := newTestServer(t, nil)
-		k := newDPoPKey(t)
-		tok := ts.tokens(ts.postToken(passwordForm("openid"), webID, webSecret, k.tokenProof(t, ts)))
-		ts.clk.Advance(time.Second)
-		_, err := ts.p.life.Revoke(context.Background(), sel)
-		require.NoError(t, err)
-		resp := ts.dpopUserinfo("DPoP", tok.AccessToken, k.proof(t, ts, "GET", ts.url(PathUserinfo), tok.AccessToken, nil))
-		assert.Equal(t, http.StatusUnauthorized, resp.status)
-		assert.Equal(t, `DPoP realm="`+ts.issuer+`", error="invalid_token", error_description="the access token has been revoked", `+dpopAlgs, resp.header.Get("WWW-Authenticate"))
-		assert.Equal(t, false, ts.introspect(tok.AccessToken, "").json(t)["active"])
-		ts.assertRefreshDead(tok.RefreshToken)
+	for _, op := range []string{"revoke", "expire"} {
+		for _, sel := range []provider.TokenSelector{{ClientID: webID}, {Username: "alice"}} {
+			ts := newTestServer(t, nil)
+			k := newDPoPKey(t)
+			tok := ts.tokens(ts.postToken(passwordForm("openid"), webID, webSecret, k.tokenProof(t, ts)))
+			ts.clk.Advance(time.Second)
+			act, desc := ts.p.life.Revoke, "the access token has been revoked"
+			if op == "expire" {
+				act, desc = ts.p.life.Expire, "the access token expired"
+			}
+			_, err := act(context.Background(), sel)
+			require.NoError(t, err)
+			resp := ts.dpopUserinfo("DPoP", tok.AccessToken, k.proof(t, ts, "GET", ts.url(PathUserinfo), tok.AccessToken, nil))
+			assert.Equal(t, http.StatusUnauthorized, resp.status, "%s %+v", op, sel)
+			assert.Equal(t, `DPoP realm="`+ts.issuer+`", error="invalid_token", error_description="`+desc+`", `+dpopAlgs, resp.header.Get("WWW-Authenticate"), "%s %+v", op, sel)
+			assert.Equal(t, false, ts.introspect(tok.AccessToken, "").json(t)["active"])
+			if op == "revoke" {
+				ts.assertRefreshDead(tok.RefreshToken)
+			}
+		}
 	}
 }
 
