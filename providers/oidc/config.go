@@ -37,6 +37,8 @@ type Config struct {
 	// AccessTokenAudience is the "aud" of access tokens; empty means the
 	// client id.
 	AccessTokenAudience string `json:"access_token_audience,omitempty"`
+	// DPoP configures RFC 9449 proofs (dpop.go).
+	DPoP DPoPConfig `json:"dpop"`
 }
 
 // OpenID scopes this dialect always supports (OIDC Core §5.4, §11).
@@ -58,6 +60,7 @@ func defaultConfig() Config {
 		CodeTTL:         fixtures.Duration(10 * time.Minute),
 		GrantTypes:      slices.Clone(allGrantTypes),
 		AllowPlainPKCE:  true,
+		DPoP:            defaultDPoPConfig(),
 	}
 }
 
@@ -78,6 +81,7 @@ func parseConfig(raw json.RawMessage) (Config, fixtures.Problems) {
 	for i, c := range cfg.Clients {
 		ps.Merge(fixtures.Index("clients", i), checkClient(c, cfg.GrantTypes))
 	}
+	ps = append(ps, cfg.DPoP.check(cfg.Clients)...)
 	if d := cfg.RefreshTokenTTL.D(); d != 0 && d < time.Second {
 		ps.Add("refresh_token_ttl", "must be at least 1s (0 means refresh tokens never expire)")
 	}
