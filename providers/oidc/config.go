@@ -37,6 +37,8 @@ type Config struct {
 	// AccessTokenAudience is the "aud" of access tokens; empty means the
 	// client id.
 	AccessTokenAudience string `json:"access_token_audience,omitempty"`
+	// DPoP configures RFC 9449 proofs (dpop.go).
+	DPoP DPoPConfig `json:"dpop"`
 	// TrustedIssuers sign JWTs the instance accepts as jwt-bearer grants
 	// and as token-exchange subject or actor tokens (trust.go).
 	TrustedIssuers []TrustedIssuer `json:"trusted_issuers,omitempty"`
@@ -63,6 +65,7 @@ func defaultConfig() Config {
 		CodeTTL:         fixtures.Duration(10 * time.Minute),
 		GrantTypes:      slices.Clone(allGrantTypes),
 		AllowPlainPKCE:  true,
+		DPoP:            defaultDPoPConfig(),
 	}
 }
 
@@ -83,6 +86,7 @@ func parseConfig(raw json.RawMessage) (Config, fixtures.Problems) {
 	for i, c := range cfg.Clients {
 		ps.Merge(fixtures.Index("clients", i), checkClient(c, cfg.GrantTypes))
 	}
+	ps = append(ps, cfg.DPoP.check(cfg.Clients)...)
 	ps = append(ps, checkTrustedIssuers(cfg.TrustedIssuers)...)
 	if d := cfg.RefreshTokenTTL.D(); d != 0 && d < time.Second {
 		ps.Add("refresh_token_ttl", "must be at least 1s (0 means refresh tokens never expire)")

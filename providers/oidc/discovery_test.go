@@ -45,7 +45,8 @@ const expectedDiscovery = `{
   "request_uri_parameter_supported": false,
   "authorization_response_iss_parameter_supported": true,
   "backchannel_logout_supported": false,
-  "frontchannel_logout_supported": false
+  "frontchannel_logout_supported": false,
+  "dpop_signing_alg_values_supported": DPOP
 }`
 
 func TestDiscovery(t *testing.T) {
@@ -55,27 +56,31 @@ func TestDiscovery(t *testing.T) {
 		mutate func(*Config)
 		grants string
 		pkce   string
+		dpop   string
 	}{
 		{
 			name:   "defaults",
 			grants: `["authorization_code", "refresh_token", "client_credentials", "password", "urn:ietf:params:oauth:grant-type:token-exchange", "urn:ietf:params:oauth:grant-type:jwt-bearer"]`,
 			pkce:   `["S256", "plain"]`,
+			dpop:   `["ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512", "EdDSA"]`,
 		},
 		{
 			name: "plain PKCE disabled and fewer grants",
 			mutate: func(c *Config) {
 				c.AllowPlainPKCE = false
 				c.GrantTypes = []string{"authorization_code", "refresh_token"}
+				c.DPoP.SigningAlgs = []string{"ES256", "EdDSA"}
 			},
 			grants: `["authorization_code", "refresh_token"]`,
 			pkce:   `["S256"]`,
+			dpop:   `["ES256", "EdDSA"]`,
 		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			ts := newTestServer(t, tc.mutate)
-			want := strings.NewReplacer("ISSUER", ts.issuer, "GRANTS", tc.grants, "PKCE", tc.pkce).Replace(expectedDiscovery)
+			want := strings.NewReplacer("ISSUER", ts.issuer, "GRANTS", tc.grants, "PKCE", tc.pkce, "DPOP", tc.dpop).Replace(expectedDiscovery)
 			for _, path := range []string{PathDiscovery, PathASMetadata} {
 				first := ts.get(path, nil)
 				require.Equal(t, http.StatusOK, first.status, path)

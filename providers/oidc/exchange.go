@@ -111,7 +111,7 @@ func (g exchangeGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oa
 	if x.requestedType == oauth.TokenTypeIDToken {
 		return p.exchangeIDToken(req.Client, subject, aud, scopes, act)
 	}
-	return p.exchangeAccessToken(req.Client, subject, aud, scopes, act, x.requestedType)
+	return p.exchangeAccessToken(ctx, req.Client, subject, aud, scopes, act, x.requestedType)
 }
 
 // exchangeScopes narrows: the new token's scope is within the subject
@@ -162,7 +162,7 @@ type exchangedClaims struct {
 // expiring by user (a subject who is a user of this instance), by client
 // (the exchanging client), by jti, or the subject token's grant (its sid,
 // which the new token keeps) reaches it.
-func (p *Provider) exchangeAccessToken(c fixtures.Client, subject exchangeToken, aud jwt.ClaimStrings, scopes []string, act map[string]any, requested string) (*oauth.TokenResponse, error) {
+func (p *Provider) exchangeAccessToken(ctx context.Context, c fixtures.Client, subject exchangeToken, aud jwt.ClaimStrings, scopes []string, act map[string]any, requested string) (*oauth.TokenResponse, error) {
 	now := p.now()
 	ttl := p.accessTTL(c)
 	af := p.life.NewAccess(subject.username, c.ID, subject.family, now.Add(ttl))
@@ -174,15 +174,23 @@ func (p *Provider) exchangeAccessToken(c fixtures.Client, subject exchangeToken,
 		},
 		ClientID: c.ID, Scope: oauth.FormatScope(scopes), SID: subject.family,
 	}, Act: act}
+	// A DPoP proof with the request (dpop.go) binds the new token to its
+	// key, as for every other grant (RFC 9449 §5).
+	tokenType := "Bearer"
+	if pr := proofFrom(ctx); pr != nil {
+		claims.Cnf = &confirmation{JKT: pr.JKT}
+		tokenType = "DPoP"
+	}
 	token, err := p.keys.SignWithType(accessTokenType, claims)
 	if err != nil {
 		p.life.Discard(af)
 		return nil, err
 	}
-	// RFC 8693 §2.2.1: a JWT access token is usable as a Bearer token
-	// whichever identifier the client asked for.
+	// RFC 8693 §2.2.1: a JWT access token is usable as an access token
+	// whichever identifier the client asked for, so token_type is Bearer
+	// (or DPoP), never N_A.
 	return &oauth.TokenResponse{
-		AccessToken: token, TokenType: "Bearer", ExpiresIn: int64(ttl / time.Second),
+		AccessToken: token, TokenType: tokenType, ExpiresIn: int64(ttl / time.Second),
 		Scope: oauth.FormatScope(scopes), Extra: map[string]any{"issued_token_type": requested},
 	}, nil
 }

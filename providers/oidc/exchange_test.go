@@ -302,3 +302,23 @@ func TestTokenExchangeXOAuth2(t *testing.T) {
 	require.ErrorAs(t, err, &re)
 	assert.Equal(t, "invalid_target", re.ErrorCode)
 }
+
+// A DPoP proof with an exchange binds the new token to the proof's key
+// (RFC 9449 §5), as with every other grant: cnf.jkt and token_type DPoP.
+// Without one the token stays a Bearer token.
+func TestTokenExchangeDPoP(t *testing.T) {
+	t.Parallel()
+	es := newExchangeServer(t)
+	alice := es.passwordTokens("alice", alicePassword, "openid api:read")
+	key := newDPoPKey(t)
+	form := url.Values{"grant_type": {string(oauth.GrantTokenExchange)}, "subject_token": {alice.AccessToken}, "subject_token_type": {oauth.TokenTypeAccessToken}}
+	resp := es.postToken(form, exchangerID, exchangerSecret, key.tokenProof(t, es.testServer))
+	tok := es.tokens(resp)
+	assert.Equal(t, "DPoP", tok.TokenType)
+	assert.Equal(t, map[string]any{"jkt": key.jkt}, es.verifyJWT(tok.AccessToken)["cnf"])
+	assert.Equal(t, oauth.TokenTypeAccessToken, resp.json(t)["issued_token_type"])
+
+	plain := es.tokens(es.postToken(form, exchangerID, exchangerSecret))
+	assert.Equal(t, "Bearer", plain.TokenType)
+	assert.NotContains(t, es.verifyJWT(plain.AccessToken), "cnf")
+}

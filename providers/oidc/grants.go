@@ -109,6 +109,9 @@ func (g refreshGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oau
 		if old.Grant.ClientID != req.Client.ID {
 			return old, oauth.InvalidGrant("the refresh token was issued to another client")
 		}
+		if err := p.checkRefreshBinding(ctx, old.Grant); err != nil {
+			return old, err
+		}
 		// Signing in refuses disabled users; refreshing must not keep their
 		// sessions alive either (users change at runtime via the admin API).
 		if old.Grant.Subject != "" {
