@@ -98,6 +98,9 @@ func (g exchangeGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oa
 		if err != nil {
 			return nil, err
 		}
+		if !mayAct(subject.mayAct, actor) {
+			return nil, oauth.InvalidRequest("the actor_token's subject may not act for the subject_token's (may_act)")
+		}
 		act = p.actClaim(actor, subject)
 	}
 	scopes, err := p.exchangeScopes(req.Client, subject, x.scope)
@@ -230,6 +233,30 @@ type exchangeToken struct {
 	hasScope    bool
 	family      string // this instance's grant (sid) the token belongs to
 	act         any    // the token's own act claim
+	mayAct      any    // the token's may_act claim (RFC 8693 §4.4)
+}
+
+// mayAct reports whether actor may act for a subject whose token carries
+// the may_act claim claim (RFC 8693 §4.4): no claim allows anyone; a claim
+// names the actor's sub, and its iss when it gives one. A may_act the
+// server cannot read allows no one.
+func mayAct(claim any, actor exchangeToken) bool {
+	if claim == nil {
+		return true
+	}
+	m, ok := claim.(map[string]any)
+	if !ok {
+		return false
+	}
+	sub, _ := m["sub"].(string)
+	if sub == "" || sub != actor.sub {
+		return false
+	}
+	if iss, has := m["iss"]; has {
+		s, _ := iss.(string)
+		return s == actor.issuer
+	}
+	return true
 }
 
 // readExchangeToken verifies a subject or actor token of the given type:
@@ -273,6 +300,7 @@ func (p *Provider) ownAccessToken(token string, c *accessClaims) exchangeToken {
 	// The signature is verified; read the delegation chain it carries.
 	if mc, _, err := jwt.NewParser().ParseUnverified(token, jwt.MapClaims{}); err == nil {
 		out.act = mc.Claims.(jwt.MapClaims)["act"]
+		out.mayAct = mc.Claims.(jwt.MapClaims)["may_act"]
 	}
 	return out
 }
@@ -293,7 +321,7 @@ func (p *Provider) ownIDToken(token, param string) (exchangeToken, error) {
 	if !ok || u.Disabled {
 		return exchangeToken{}, oauth.InvalidRequest("the %s's user no longer exists or is disabled", param)
 	}
-	return exchangeToken{sub: sub, issuer: p.deps.Issuer, username: u.Username, family: claimString(claims, "sid"), act: claims["act"]}, nil
+	return exchangeToken{sub: sub, issuer: p.deps.Issuer, username: u.Username, family: claimString(claims, "sid"), act: claims["act"], mayAct: claims["may_act"]}, nil
 }
 
 // readTrustedToken verifies a trusted issuer's JWT. Its sub names a user
@@ -313,7 +341,7 @@ func (p *Provider) readTrustedToken(token, typ, param string) (exchangeToken, er
 	if sub == "" {
 		return exchangeToken{}, oauth.InvalidRequest("the %s has no sub", param)
 	}
-	out := exchangeToken{sub: sub, issuer: t.issuer, act: t.claims["act"]}
+	out := exchangeToken{sub: sub, issuer: t.issuer, act: t.claims["act"], mayAct: t.claims["may_act"]}
 	if s, ok := t.claims["scope"].(string); ok && typ != oauth.TokenTypeIDToken {
 		out.scopes, out.hasScope = oauth.ParseScope(s), true
 	}

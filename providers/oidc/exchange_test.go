@@ -322,3 +322,33 @@ func TestTokenExchangeDPoP(t *testing.T) {
 	assert.Equal(t, "Bearer", plain.TokenType)
 	assert.NotContains(t, es.verifyJWT(plain.AccessToken), "cnf")
 }
+
+// may_act in the subject token (RFC 8693 §4.4) names who may act for its
+// subject: another actor, or the right sub from another issuer, is refused;
+// the named one is accepted.
+func TestTokenExchangeMayAct(t *testing.T) {
+	t.Parallel()
+	es := newExchangeServer(t)
+	subject := es.idpToken(jwt.MapClaims{"sub": aliceSubject, "scope": "api:read", "may_act": map[string]any{"sub": serviceID, "iss": es.issuer}})
+	exchange := func(actor string) response {
+		return es.exchange(url.Values{
+			"subject_token": {subject}, "subject_token_type": {oauth.TokenTypeJWT},
+			"actor_token": {actor}, "actor_token_type": {oauth.TokenTypeJWT},
+		})
+	}
+	refused := `{"error":"invalid_request","error_description":"the actor_token's subject may not act for the subject_token's (may_act)"}`
+
+	resp := exchange(es.idpToken(jwt.MapClaims{"sub": "robot-8"}))
+	assert.Equal(t, http.StatusBadRequest, resp.status)
+	assert.JSONEq(t, refused, resp.String(), "another actor")
+
+	peerService, err := es.peer.Mint(t.Context(), provider.MintRequest{ClientID: serviceID})
+	require.NoError(t, err)
+	resp = exchange(peerService.AccessToken)
+	assert.Equal(t, http.StatusBadRequest, resp.status)
+	assert.JSONEq(t, refused, resp.String(), "the right sub from another issuer")
+
+	service := es.tokens(es.postForm(PathToken, url.Values{"grant_type": {"client_credentials"}}, serviceID, serviceSecret))
+	tok := es.tokens(exchange(service.AccessToken))
+	assert.Equal(t, map[string]any{"sub": serviceID}, es.verifyJWT(tok.AccessToken)["act"])
+}
