@@ -55,6 +55,9 @@ type Provider struct {
 	// editor edits clients and users for the admin API; the provider wraps
 	// it to add user_clouds and the clouds collection.
 	editor *directory.Editor
+	// keep keeps the admin API's changes of the directory and the clouds
+	// in the store (and shares them with replicas).
+	keep *directory.Keeper
 }
 
 // New builds an instance.
@@ -89,6 +92,9 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 		Dir:         p.dir,
 		CheckClient: func(c fixtures.Client) fixtures.Problems { return checkClient(c) },
 		Revoke:      directory.Revoking(p.life),
+	}
+	if p.keep, err = directory.Keep(deps.Store, deps.Logger, p.dir, p.clouds); err != nil {
+		return nil, fmt.Errorf("dotypos %s: %w", deps.Name, err)
 	}
 	return p, nil
 }
@@ -174,11 +180,9 @@ func (p *Provider) ConnectURL(c fixtures.Client, redirectURI, state string) stri
 // clouds (and which user has which) come back; the server resets the store
 // namespace (refresh tokens, pending consents, the lifecycle's marks and
 // cut-offs) itself, and the lifecycle's tally starts afresh.
-func (p *Provider) Reset(context.Context) error {
-	p.dir.Reset()
+func (p *Provider) Reset(ctx context.Context) error {
 	p.life.Reset()
-	p.clouds.reset()
-	return nil
+	return p.keep.Reset(ctx)
 }
 
 // Clouds lists every cloud of the instance, sorted by id.
