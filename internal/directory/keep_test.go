@@ -3,6 +3,7 @@ package directory_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -308,4 +309,34 @@ func TestKeptBadRecordIsAStartError(t *testing.T) {
 			assert.Contains(t, err.Error(), `runtime fixture changes: the stored overlay: users "eve": json: cannot unmarshal string`)
 		})
 	}
+}
+
+// failingUpdates is a store whose UpdateRecord fails: Redis gone, say.
+type failingUpdates struct{ store.Store }
+
+var errStoreDown = errors.New("store down")
+
+func (failingUpdates) UpdateRecord(context.Context, string, func([]byte, bool) ([]byte, time.Time, error)) error {
+	return errStoreDown
+}
+
+// A change the store cannot keep fails and is undone: the process does
+// not answer with fixtures no other process (or restart) would have.
+func TestKeptChangeFailsWithTheStore(t *testing.T) {
+	clk := clock.NewFrozen(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
+	b := memory.New(clk)
+	t.Cleanup(func() { _ = b.Close() })
+	var revoked []provider.TokenSelector
+	e := process(t, failingUpdates{b.Namespace("oidc")})
+	e.Revoke = func(_ context.Context, sel provider.TokenSelector) error {
+		revoked = append(revoked, sel)
+		return nil
+	}
+	_, err := e.PutFixture(t.Context(), directory.KindClients, "added", json.RawMessage(`{"secret":"s"}`))
+	require.ErrorIs(t, err, errStoreDown)
+	_, err = e.PutFixture(t.Context(), directory.KindUsers, "alice", json.RawMessage(`{"password":"new-pw"}`))
+	require.ErrorIs(t, err, errStoreDown)
+	require.ErrorIs(t, e.DeleteFixture(t.Context(), directory.KindUsers, "bob"), errStoreDown)
+	assert.True(t, seesConfigured(e.Dir), "every change was undone")
+	assert.Empty(t, revoked, "a deletion that was not kept revokes nothing")
 }
