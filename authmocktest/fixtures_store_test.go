@@ -5,10 +5,12 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -108,4 +110,38 @@ func TestFileStoreKeepsFixtureChanges(t *testing.T) {
 	assert.Equal(t, http.StatusUnauthorized, got.status, "the reset dropped it: %s", got.body)
 	res = adminCall(t, third, http.MethodGet, "/providers/oidc/clients", "")
 	assert.True(t, strings.Contains(res.body, `"id":"demo-service"`), "and brought the configured client back: %s", res.body)
+}
+
+// Kept fixture changes cost requests nothing: a replica learns of them by
+// notice, so 50 client_credentials grants for a client added at runtime
+// send Redis fewer than 50 commands (only the sweep timer's, if it fires).
+func TestRedisFixtureChangesCostRequestsNoStoreCall(t *testing.T) {
+	rawURL := redistest.Start(t)
+	am := authmocktest.New(t, withStore(fmt.Sprintf("%s?prefix=nocall-%d:", rawURL, redisPrefixes.Add(1)))...)
+	res := adminCall(t, am, http.MethodPut, "/providers/oidc/clients/added-app", addedClient)
+	require.Equal(t, http.StatusCreated, res.status, res.body)
+
+	opts, err := goredis.ParseURL(rawURL)
+	require.NoError(t, err)
+	rdb := goredis.NewClient(opts)
+	defer rdb.Close()
+	processed := func() int {
+		info, err := rdb.Info(t.Context(), "stats").Result()
+		require.NoError(t, err)
+		for line := range strings.SplitSeq(info, "\n") {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(line), "total_commands_processed:"); ok {
+				n, err := strconv.Atoi(v)
+				require.NoError(t, err)
+				return n
+			}
+		}
+		t.Fatal("no total_commands_processed in INFO stats")
+		return 0
+	}
+	before := processed()
+	for range 50 {
+		got := clientCredentials(t, am)
+		require.Equal(t, http.StatusOK, got.status, got.body)
+	}
+	assert.Less(t, processed()-before, 50, "no store call per request")
 }
