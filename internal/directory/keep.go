@@ -140,6 +140,9 @@ func (k *Keeper) syncLocked(ctx context.Context) error {
 	case err != nil:
 		return err
 	default:
+		if rev, err := revOf(raw); err != nil || rev == k.cur.Rev {
+			return err
+		}
 		if err := json.Unmarshal(raw, &rec); err != nil {
 			return fmt.Errorf("the stored overlay: %w", err)
 		}
@@ -148,6 +151,18 @@ func (k *Keeper) syncLocked(ctx context.Context) error {
 		return nil
 	}
 	return k.restore(rec)
+}
+
+// revOf reads only a record's revision: what most reads need, without
+// building its items.
+func revOf(raw []byte) (string, error) {
+	var r struct {
+		Rev string `json:"rev"`
+	}
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return "", fmt.Errorf("the stored overlay: %w", err)
+	}
+	return r.Rev, nil
 }
 
 // restore applies rec to every collection.
@@ -228,13 +243,14 @@ func (k *Keeper) commit(ctx context.Context, op func() error) error {
 	}
 	base := k.cur.Rev
 	err = k.st.UpdateRecord(ctx, overlayKey, func(old []byte, found bool) ([]byte, time.Time, error) {
-		var was stored
+		var was string
 		if found {
-			if err := json.Unmarshal(old, &was); err != nil {
-				return nil, time.Time{}, fmt.Errorf("the stored overlay: %w", err)
+			var err error
+			if was, err = revOf(old); err != nil {
+				return nil, time.Time{}, err
 			}
 		}
-		if was.Rev != base {
+		if was != base {
 			return nil, time.Time{}, errStale
 		}
 		return raw, time.Time{}, nil
