@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -144,4 +145,34 @@ func TestRedisFixtureChangesCostRequestsNoStoreCall(t *testing.T) {
 		require.Equal(t, http.StatusOK, got.status, got.body)
 	}
 	assert.Less(t, processed()-before, 50, "no store call per request")
+}
+
+// A dialect's check that reads the other items holds across replicas:
+// eight users taking one Trackmania display name at once through two
+// replicas, and one gets it.
+func TestRedisReplicasKeepDialectChecks(t *testing.T) {
+	opts := withStore(fmt.Sprintf("%s?prefix=checks-%d:", redistest.Start(t), redisPrefixes.Add(1)))
+	a, b := authmocktest.New(t, opts...), authmocktest.New(t, opts...)
+	const n = 8
+	results := make([]exchange, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body := fmt.Sprintf(`{"password":"pw","subject":"6f1c0000-0000-4000-8000-00000000000%d","claims":{"display_name":"Contested"}}`, i)
+			results[i] = adminCall(t, []*authmocktest.Server{a, b}[i%2], http.MethodPut, fmt.Sprintf("/providers/trackmania/users/racer-%d", i), body)
+		}()
+	}
+	wg.Wait()
+	created := 0
+	for _, res := range results {
+		if res.status == http.StatusCreated {
+			created++
+			continue
+		}
+		assert.Equal(t, http.StatusBadRequest, res.status, res.body)
+		assert.Contains(t, res.body, `"path":"claims.display_name"`)
+	}
+	assert.Equal(t, 1, created, "one user gets the display name")
 }
