@@ -340,3 +340,30 @@ func TestKeptChangeFailsWithTheStore(t *testing.T) {
 	assert.True(t, seesConfigured(e.Dir), "every change was undone")
 	assert.Empty(t, revoked, "a deletion that was not kept revokes nothing")
 }
+
+// A replica that missed an announcement (pub/sub delivers at most once)
+// catches up at the store's next recheck.
+func TestKeptChangesReachAReplicaThatMissedTheNotice(t *testing.T) {
+	url := fmt.Sprintf("%s?prefix=missed-%d:", redistest.Start(t), redisPrefixes.Add(1))
+	clk := clock.NewFrozen(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
+	open := func(opts ...redis.Option) store.Store {
+		b, err := redis.Open(t.Context(), url, clk, opts...)
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = b.Close() })
+		return b.Namespace("oidc")
+	}
+	b := process(t, open(redis.WithWatchRecheck(20*time.Millisecond)))
+
+	// Another process's change, made without its announcement: its store
+	// is not seen as shared.
+	other := configured()
+	change(t, &directory.Editor{Dir: other, Keep: mustKeep(t, struct{ store.Store }{open()}, other)})
+	assert.Eventually(t, func() bool { return seesChanges(b.Dir) }, 5*time.Second, 5*time.Millisecond, "B rebuilt at its recheck")
+}
+
+func mustKeep(t *testing.T, st store.Store, cols ...directory.Collection) *directory.Keeper {
+	t.Helper()
+	k, err := directory.Keep(st, nil, cols...)
+	require.NoError(t, err)
+	return k
+}

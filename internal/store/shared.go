@@ -14,8 +14,9 @@ type Shared interface {
 	// it, so a watcher rebuilds from the store, not from the message.
 	Announce(ctx context.Context, topic string) error
 	// Watch calls fn, from a goroutine of its own, for every announcement
-	// of topic in this namespace until the backend is closed. It returns
-	// once subscribed, so a caller that reads the store after Watch
-	// returns misses no change.
+	// of topic in this namespace until the backend is closed, and every
+	// few seconds besides, so that a lost announcement delays a rebuild
+	// rather than losing it. It returns once subscribed, so a caller that
+	// reads the store after Watch returns misses no change.
 	Watch(ctx context.Context, topic string, fn func()) error
 }

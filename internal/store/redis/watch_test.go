@@ -11,6 +11,7 @@ import (
 	"github.com/authmock/authmock/internal/clock"
 	"github.com/authmock/authmock/internal/redistest"
 	"github.com/authmock/authmock/internal/store"
+	"github.com/authmock/authmock/internal/store/redis"
 )
 
 // An announcement reaches every replica watching its topic in its
@@ -39,4 +40,20 @@ func TestWatchHearsAnnouncements(t *testing.T) {
 	assert.Eventually(t, func() bool { return otherTopic.Load() == 1 && otherNS.Load() == 1 }, 5*time.Second, 5*time.Millisecond)
 	assert.Equal(t, int32(1), heardA.Load(), "no other topic or namespace reaches the watcher")
 	assert.Equal(t, int32(1), heardB.Load())
+}
+
+// A watcher is called every recheck interval with nothing announced: the
+// safety net for an announcement pub/sub lost.
+func TestWatchRechecksWithoutAnnouncements(t *testing.T) {
+	url := redistest.Start(t) + "?prefix=" + freshPrefix()
+	b := open(t, url, clock.NewFrozen(t0), redis.WithWatchRecheck(20*time.Millisecond))
+	var calls atomic.Int32
+	require.NoError(t, b.Namespace("oidc").(store.Shared).Watch(t.Context(), "fixtures", func() { calls.Add(1) }))
+	assert.Eventually(t, func() bool { return calls.Load() >= 3 }, 5*time.Second, 5*time.Millisecond)
+
+	quiet := open(t, url, clock.NewFrozen(t0)) // the default: 10 s
+	var none atomic.Int32
+	require.NoError(t, quiet.Namespace("oidc").(store.Shared).Watch(t.Context(), "fixtures", func() { none.Add(1) }))
+	time.Sleep(100 * time.Millisecond)
+	assert.Zero(t, none.Load(), "not called without an announcement before its interval")
 }
