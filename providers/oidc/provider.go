@@ -87,6 +87,9 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 	if p.dpop, err = p.newDPoP(); err != nil {
 		return nil, err
 	}
+	if p.editor.Keep, err = directory.Keep(deps.Store, deps.Logger, p.dir); err != nil {
+		return nil, fmt.Errorf("oidc %s: %w", deps.Name, err)
+	}
 	if p.discovery, err = json.Marshal(p.metadata()); err != nil {
 		return nil, err
 	}

@@ -125,9 +125,8 @@ func (g refreshGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oau
 		// The lookup and the rotation are one step, so that a concurrent
 		// second use of one token is refused by the lookup and never
 		// reaches the rotation, whose reuse detection revokes the family.
-		// The lock is this process's: replicas sharing a store can still
-		// race into it (the store then revokes the refresh family; the
-		// access tokens are left alone, as league leaves them).
+		// The lock is this process's; replicas sharing a store claim the
+		// rotation in the store as well (claimRotation).
 		p.refreshMu.Lock()
 		defer p.refreshMu.Unlock()
 	}
@@ -147,8 +146,15 @@ func (g refreshGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oau
 	case league || !errors.Is(err, store.ErrReused):
 		return nil, refreshError(old, req, err)
 	}
+	release := func(context.Context) {}
+	if league {
+		if release, err = p.claimRotation(ctx, presented, old); err != nil {
+			return nil, refreshError(old, req, err)
+		}
+	}
 	next, err := p.deps.RandomToken()
 	if err != nil {
+		release(ctx)
 		return nil, err
 	}
 	now := p.now()
@@ -159,6 +165,7 @@ func (g refreshGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oau
 	jti, err := p.newTokenJTI(stamp.JTI, old.Grant.FamilyID)
 	if err != nil {
 		p.life.Discard(stamp)
+		release(ctx)
 		return nil, err
 	}
 	var accessScopes []string
@@ -174,6 +181,7 @@ func (g refreshGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oau
 	})
 	if err != nil {
 		p.life.Discard(stamp)
+		release(ctx)
 	}
 	switch {
 	case errors.Is(err, store.ErrReused) && !league:

@@ -90,6 +90,9 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 		Dir: p.dir, CheckClient: checkClient, CheckUser: p.checkUser,
 		Revoke: directory.Revoking(p.life),
 	}
+	if p.editor.Keep, err = directory.Keep(deps.Store, deps.Logger, p.dir); err != nil {
+		return nil, fmt.Errorf("trackmania %s: %w", deps.Name, err)
+	}
 	for _, m := range cfg.Maps {
 		p.maps[m.UID] = m
 	}
