@@ -18,7 +18,7 @@ func (p *Provider) metadata() map[string]any {
 	if p.cfg.AllowPlainPKCE {
 		pkce = append(pkce, oauth.PKCEPlain)
 	}
-	return map[string]any{
+	md := map[string]any{
 		"issuer":                                        p.deps.Issuer,
 		"authorization_endpoint":                        p.url(PathAuthorize),
 		"token_endpoint":                                p.url(PathToken),
@@ -50,6 +50,10 @@ func (p *Provider) metadata() map[string]any {
 		"backchannel_logout_supported":                   false,
 		"frontchannel_logout_supported":                  false,
 	}
+	if p.deviceEnabled() {
+		md["device_authorization_endpoint"] = p.url(PathDeviceAuthorization) // RFC 8628 §4
+	}
+	return md
 }
 
 func (p *Provider) serveDiscovery(w http.ResponseWriter, r *http.Request) error {
