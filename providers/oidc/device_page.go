@@ -101,22 +101,23 @@ func (p *Provider) pendingDevice(ctx context.Context, code string) (store.Device
 // serveDeviceDecision receives the login page's form for a device: Deny
 // denies, Allow with the right password approves, a wrong password shows
 // the page again. The request_id is single use, so a double submit
-// decides once.
+// decides once. Anything that ends the sign-in shows the code form again
+// with the reason, where the person can start over.
 func (p *Provider) serveDeviceDecision(w http.ResponseWriter, r *http.Request) {
 	form, err := oauth.ReadForm(r, p.deps.MaxBody)
 	if err != nil {
-		p.renderPage(w, http.StatusBadRequest, "error", errorPage{Title: "Invalid request", Message: oauth.From(err).Description})
+		p.renderDeviceForm(w, http.StatusBadRequest, "", oauth.From(err).Description)
 		return
 	}
 	id := form.Get("request_id")
 	login, err := pendingDeviceLogins.Load(r.Context(), p.deps.Store, id)
 	if err != nil {
-		p.renderPage(w, http.StatusBadRequest, "error", errorPage{Title: "Sign-in expired", Message: "This sign-in is unknown, was already answered, or expired. Enter the code again."})
+		p.renderDeviceForm(w, http.StatusBadRequest, "", "This sign-in is unknown, was already answered, or expired. Enter the code again.")
 		return
 	}
 	auth, client, msg := p.pendingDevice(r.Context(), login.UserCode)
 	if msg != "" {
-		p.renderPage(w, http.StatusBadRequest, "error", errorPage{Title: "Cannot continue", Message: msg})
+		p.renderDeviceForm(w, http.StatusBadRequest, "", msg)
 		return
 	}
 	var user *fixtures.User
@@ -134,18 +135,18 @@ func (p *Provider) serveDeviceDecision(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !pendingDeviceLogins.Take(r.Context(), p.deps.Store, id) {
-		p.renderPage(w, http.StatusBadRequest, "error", errorPage{Title: "Sign-in expired", Message: "This sign-in was already answered."})
+		p.renderDeviceForm(w, http.StatusBadRequest, "", "This sign-in was already answered.")
 		return
 	}
 	_, err = p.decideDevice(r.Context(), login.UserCode, user, nil)
 	switch {
 	case errors.Is(err, provider.ErrUnknownUserCode):
-		p.renderPage(w, http.StatusBadRequest, "error", errorPage{Title: "Cannot continue", Message: "This code has expired. Start again on your device."})
+		p.renderDeviceForm(w, http.StatusBadRequest, "", "This code has expired. Start again on your device.")
 	case errors.Is(err, provider.ErrAlreadyDecided):
-		p.renderPage(w, http.StatusConflict, "error", errorPage{Title: "Cannot continue", Message: "This code was already used."})
+		p.renderDeviceForm(w, http.StatusConflict, "", "This code was already used.")
 	case err != nil:
 		p.log.ErrorContext(r.Context(), "deciding a device authorization failed", "error", err)
-		p.renderPage(w, http.StatusInternalServerError, "error", errorPage{Title: "Cannot continue", Message: "The server failed to record your answer; try again."})
+		p.renderDeviceForm(w, http.StatusInternalServerError, "", "The server failed to record your answer; try again.")
 	case user == nil:
 		p.renderPage(w, http.StatusOK, "device_done", deviceDonePage{Title: "Access denied", Issuer: p.deps.Issuer, Message: "You denied the device access. You can close this page."})
 	default:
