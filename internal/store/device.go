@@ -61,6 +61,10 @@ type Devices struct {
 	// Grace keeps a record this long past its ExpiresAt, so that a late
 	// poll is told expired_token rather than that the code is unknown.
 	Grace time.Duration
+	// Leeway lets a poll come this much before its interval is up and
+	// still count as on time: a client polling on a ticker (x/oauth2) is
+	// evenly spaced when it sends, not when the server receives.
+	Leeway time.Duration
 }
 
 // Create stores a new authorization under userCode. A live record under
@@ -143,7 +147,7 @@ func (d Devices) Poll(ctx context.Context, rs Records, userCode string, now time
 		case a.Status == DeviceApproved:
 			a.Status = DeviceRedeemed
 			return nil
-		case !a.LastPoll.IsZero() && now.Sub(a.LastPoll) < a.Interval:
+		case !a.LastPoll.IsZero() && now.Sub(a.LastPoll) < a.Interval-d.Leeway:
 			a.Interval += DeviceSlowDownStep
 			a.LastPoll = now
 			return errKeep{ErrSlowDown}

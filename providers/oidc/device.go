@@ -34,11 +34,15 @@ const (
 	userCodeLength   = 8
 )
 
+// pollLeeway is how early a poll may arrive and still be on time: loopback
+// jitter, not a second interval.
+const pollLeeway = 500 * time.Millisecond
+
 // deviceStore keeps device authorizations under their user code. A record
 // outlives its expiry by the code's lifetime again, so that a device that
 // polls late hears expired_token instead of invalid_grant.
 func (p *Provider) deviceStore() store.Devices {
-	return store.Devices{Prefix: "device:", Grace: p.cfg.DeviceCodeTTL.D()}
+	return store.Devices{Prefix: "device:", Grace: p.cfg.DeviceCodeTTL.D(), Leeway: pollLeeway}
 }
 
 // deviceEnabled reports whether the instance offers the device flow.
@@ -205,7 +209,9 @@ func (g deviceGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oaut
 	hash := hashDeviceCode(deviceCode)
 	// The checks run before the poll is recorded: a wrong device code or
 	// client changes nothing.
-	auth, err := p.deviceStore().Poll(ctx, p.deps.Store, userCode, p.now(), func(a store.DeviceAuth) error {
+	// Polls are timed to the nanosecond, not the whole second tokens use,
+	// so the leeway means what it says.
+	auth, err := p.deviceStore().Poll(ctx, p.deps.Store, userCode, p.deps.Clock.Now(), func(a store.DeviceAuth) error {
 		if subtle.ConstantTimeCompare([]byte(a.DeviceHash), []byte(hash)) != 1 {
 			return errDeviceCodeInvalid()
 		}

@@ -63,6 +63,21 @@ func testDevices(t *testing.T, newBackend factory) {
 		assert.Equal(t, 15*time.Second, got.Interval, "the interval stays grown")
 	})
 
+	t.Run("leeway lets a poll come that much early", func(t *testing.T) {
+		f := setup(t, newBackend)
+		create(t, f)
+		lenient := devices
+		lenient.Leeway = time.Second
+		_, err := lenient.Poll(f.ctx, f.st, "BCDFGHJK", f.now(), nil)
+		require.ErrorIs(t, err, store.ErrPending)
+		f.clk.Advance(4 * time.Second)
+		_, err = lenient.Poll(f.ctx, f.st, "BCDFGHJK", f.now(), nil)
+		require.ErrorIs(t, err, store.ErrPending)
+		f.clk.Advance(4*time.Second - tick)
+		_, err = lenient.Poll(f.ctx, f.st, "BCDFGHJK", f.now(), nil)
+		require.ErrorIs(t, err, store.ErrSlowDown)
+	})
+
 	t.Run("a failed check changes nothing", func(t *testing.T) {
 		f := setup(t, newBackend)
 		create(t, f)
