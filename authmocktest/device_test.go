@@ -98,40 +98,44 @@ func TestDeviceAdminAPI(t *testing.T) {
 		require.NoError(t, err)
 		return da
 	}
-	admin := func(userCode, action, body string) exchange {
-		return call(t, am, http.MethodPost, am.URL()+"/_authmock/providers/oidc/device/"+userCode+"/"+action, map[string]string{"Content-Type": "application/json"}, body)
+	adminAt := func(provider, userCode, action, body string) exchange {
+		return call(t, am, http.MethodPost, am.URL()+"/_authmock/providers/"+provider+"/device/"+userCode+"/"+action, map[string]string{"Content-Type": "application/json"}, body)
 	}
+	admin := func(userCode, action, body string) exchange { return adminAt("oidc", userCode, action, body) }
 	da := start()
 	tests := []struct {
-		name, code, action, body string
-		status                   int
-		want                     string
+		name, provider, code, action, body string
+		status                             int
+		want                               string
 	}{
-		{"approve needs a username", da.UserCode, "approve", `{}`, http.StatusBadRequest,
+		{"approve needs a username", "oidc", da.UserCode, "approve", `{}`, http.StatusBadRequest,
 			`{"error":"invalid_request","error_description":"set \"username\": the user who approves"}`},
-		{"unknown user", da.UserCode, "approve", `{"username":"mallory"}`, http.StatusBadRequest,
+		{"unknown user", "oidc", da.UserCode, "approve", `{"username":"mallory"}`, http.StatusBadRequest,
 			`{"error":"invalid_request","error_description":"invalid device decision: no user \"mallory\""}`},
-		{"unknown field", da.UserCode, "approve", `{"user":"alice"}`, http.StatusBadRequest,
+		{"unknown field", "oidc", da.UserCode, "approve", `{"user":"alice"}`, http.StatusBadRequest,
 			`{"error":"invalid_request","error_description":"the body is not the JSON this call takes: json: unknown field \"user\""}`},
-		{"scopes beyond the request", da.UserCode, "approve", `{"username":"alice","scopes":["email"]}`, http.StatusBadRequest,
+		{"scopes beyond the request", "oidc", da.UserCode, "approve", `{"username":"alice","scopes":["email"]}`, http.StatusBadRequest,
 			`{"error":"invalid_request","error_description":"invalid device decision: scope \"email\" was not part of the original grant"}`},
-		{"unknown code", "BCDF-GHJK", "approve", `{"username":"alice"}`, http.StatusNotFound,
+		{"unknown code", "oidc", "BCDF-GHJK", "approve", `{"username":"alice"}`, http.StatusNotFound,
 			`{"error":"not_found","error_description":"no pending device authorization has this user code (a user code is forgotten once it expires)"}`},
-		{"approve", da.UserCode, "approve", `{"username":"bob","scopes":["openid"]}`, http.StatusOK,
+		{"approve", "oidc", da.UserCode, "approve", `{"username":"bob","scopes":["openid"]}`, http.StatusOK,
 			`{"user_code":"` + da.UserCode + `","client_id":"demo-device","status":"approved","username":"bob","scopes":["openid"]}`},
-		{"decided", da.UserCode, "deny", ``, http.StatusConflict,
+		{"decided", "oidc", da.UserCode, "deny", ``, http.StatusConflict,
 			`{"error":"conflict","error_description":"the device authorization was already approved or denied"}`},
-		{"unknown provider", da.UserCode, "deny", ``, http.StatusNotFound,
+		{"unknown provider", "nope", da.UserCode, "deny", ``, http.StatusNotFound,
 			`{"error":"not_found","error_description":"no provider instance \"nope\"; GET /_authmock/providers lists them"}`},
+		{"a dialect without the device flow", "trackmania", da.UserCode, "deny", ``, http.StatusNotImplemented,
+			`{"error":"not_supported","error_description":"provider instance trackmania cannot decide device authorizations"}`},
+		{"GET is 405", "oidc", da.UserCode, "approve", ``, http.StatusMethodNotAllowed, ``},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var res exchange
-			if tc.name == "unknown provider" {
-				res = call(t, am, http.MethodPost, am.URL()+"/_authmock/providers/nope/device/"+tc.code+"/deny", nil, "")
-			} else {
-				res = admin(tc.code, tc.action, tc.body)
+			if tc.status == http.StatusMethodNotAllowed {
+				res := call(t, am, http.MethodGet, am.URL()+"/_authmock/providers/oidc/device/"+tc.code+"/approve", nil, "")
+				assert.Equal(t, tc.status, res.status)
+				return
 			}
+			res := adminAt(tc.provider, tc.code, tc.action, tc.body)
 			assert.Equal(t, tc.status, res.status)
 			assert.JSONEq(t, tc.want, res.body)
 		})
