@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/authmock/authmock/authmocktest"
+	"github.com/authmock/authmock/internal/redistest"
 )
 
 // deviceConfig is x/oauth2's view of the default demo-device client.
@@ -192,4 +195,40 @@ func TestDeviceAuthorizationFault(t *testing.T) {
 	assert.Empty(t, am.Faults(), "the rule fired")
 	_, err = cfg.DeviceAuth(ctx)
 	require.NoError(t, err)
+}
+
+// TestRedisReplicasShareDeviceFlows: a device flow started at replica A is
+// polled at B (and A sees that poll), approved through B's admin API, and
+// 64 polls split across both get tokens exactly once.
+func TestRedisReplicasShareDeviceFlows(t *testing.T) {
+	opts := withStore(fmt.Sprintf("%s?prefix=device-%d:", redistest.Start(t), redisPrefixes.Add(1)))
+	a, b := authmocktest.New(t, opts...), authmocktest.New(t, opts...)
+	da, err := deviceConfig(a).DeviceAuth(deviceCtx(t, a))
+	require.NoError(t, err)
+
+	poll := func(am *authmocktest.Server) exchange {
+		h, body := form(map[string][]string{"grant_type": {"urn:ietf:params:oauth:grant-type:device_code"}, "client_id": {"demo-device"}, "device_code": {da.DeviceCode}})
+		return call(t, am, http.MethodPost, am.ProviderURL("oidc")+"/token", h, body)
+	}
+	assert.JSONEq(t, `{"error":"authorization_pending","error_description":"the user has not yet approved or denied the request"}`, poll(b).body, "B knows the flow A started")
+	assert.JSONEq(t, `{"error":"slow_down","error_description":"polling too fast; wait at least 10 seconds between requests"}`, poll(a).body, "A saw B's poll")
+	res := call(t, b, http.MethodPost, b.URL()+"/_authmock/providers/oidc/device/"+da.UserCode+"/approve", map[string]string{"Content-Type": "application/json"}, `{"username":"alice"}`)
+	require.Equal(t, http.StatusOK, res.status, res.body)
+
+	const n = 64
+	statuses := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { statuses[i] = poll([]*authmocktest.Server{a, b}[i%2]).status })
+	}
+	wg.Wait()
+	wins := 0
+	for _, s := range statuses {
+		if s == http.StatusOK {
+			wins++
+		} else {
+			assert.Equal(t, http.StatusBadRequest, s)
+		}
+	}
+	assert.Equal(t, 1, wins, "one of 64 polls split across two replicas gets tokens")
 }
