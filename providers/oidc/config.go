@@ -24,6 +24,10 @@ type Config struct {
 	RefreshTokenTTL fixtures.Duration `json:"refresh_token_ttl"`
 	IDTokenTTL      fixtures.Duration `json:"id_token_ttl"`
 	CodeTTL         fixtures.Duration `json:"code_ttl"`
+	// DeviceCodeTTL is a device authorization's lifetime (RFC 8628
+	// expires_in); DevicePollInterval its initial polling interval.
+	DeviceCodeTTL      fixtures.Duration `json:"device_code_ttl"`
+	DevicePollInterval fixtures.Duration `json:"device_poll_interval"`
 
 	// Scopes lists the scopes the instance supports beyond the OpenID ones.
 	Scopes []string `json:"scopes"`
@@ -49,6 +53,7 @@ var allGrantTypes = []string{
 	string(oauth.GrantRefreshToken),
 	string(oauth.GrantClientCredentials),
 	string(oauth.GrantPassword),
+	string(oauth.GrantDeviceCode),
 }
 
 func defaultConfig() Config {
@@ -58,9 +63,13 @@ func defaultConfig() Config {
 		RefreshTokenTTL: fixtures.Duration(30 * 24 * time.Hour),
 		IDTokenTTL:      fixtures.Duration(time.Hour),
 		CodeTTL:         fixtures.Duration(10 * time.Minute),
-		GrantTypes:      slices.Clone(allGrantTypes),
-		AllowPlainPKCE:  true,
-		DPoP:            defaultDPoPConfig(),
+		// RFC 8628 §3.2's default interval, and a lifetime long enough to
+		// walk to another device and type a code.
+		DeviceCodeTTL:      fixtures.Duration(10 * time.Minute),
+		DevicePollInterval: fixtures.Duration(5 * time.Second),
+		GrantTypes:         slices.Clone(allGrantTypes),
+		AllowPlainPKCE:     true,
+		DPoP:               defaultDPoPConfig(),
 	}
 }
 
@@ -93,7 +102,8 @@ func parseConfig(raw json.RawMessage) (Config, fixtures.Problems) {
 	for _, ttl := range []struct {
 		name string
 		d    fixtures.Duration
-	}{{"access_token_ttl", cfg.AccessTokenTTL}, {"id_token_ttl", cfg.IDTokenTTL}, {"code_ttl", cfg.CodeTTL}} {
+	}{{"access_token_ttl", cfg.AccessTokenTTL}, {"id_token_ttl", cfg.IDTokenTTL}, {"code_ttl", cfg.CodeTTL},
+		{"device_code_ttl", cfg.DeviceCodeTTL}, {"device_poll_interval", cfg.DevicePollInterval}} {
 		if ttl.d.D() < time.Second {
 			ps.Add(ttl.name, "must be at least 1s")
 		}

@@ -18,7 +18,7 @@ func (p *Provider) metadata() map[string]any {
 	if p.cfg.AllowPlainPKCE {
 		pkce = append(pkce, oauth.PKCEPlain)
 	}
-	return p.withDPoPMetadata(map[string]any{
+	md := map[string]any{
 		"issuer":                                        p.deps.Issuer,
 		"authorization_endpoint":                        p.url(PathAuthorize),
 		"token_endpoint":                                p.url(PathToken),
@@ -49,7 +49,11 @@ func (p *Provider) metadata() map[string]any {
 		"authorization_response_iss_parameter_supported": true,
 		"backchannel_logout_supported":                   false,
 		"frontchannel_logout_supported":                  false,
-	})
+	}
+	if p.deviceEnabled() {
+		md["device_authorization_endpoint"] = p.url(PathDeviceAuthorization) // RFC 8628 §4
+	}
+	return p.withDPoPMetadata(md)
 }
 
 func (p *Provider) serveDiscovery(w http.ResponseWriter, r *http.Request) error {

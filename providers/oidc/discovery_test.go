@@ -20,7 +20,7 @@ const expectedDiscovery = `{
   "jwks_uri": "ISSUER/jwks",
   "introspection_endpoint": "ISSUER/introspect",
   "revocation_endpoint": "ISSUER/revoke",
-  "end_session_endpoint": "ISSUER/end_session",
+  "end_session_endpoint": "ISSUER/end_session",DEVICE
   "response_types_supported": ["code"],
   "response_modes_supported": ["query"],
   "grant_types_supported": GRANTS,
@@ -54,12 +54,14 @@ func TestDiscovery(t *testing.T) {
 		grants string
 		pkce   string
 		dpop   string
+		device string
 	}{
 		{
 			name:   "defaults",
-			grants: `["authorization_code", "refresh_token", "client_credentials", "password"]`,
+			grants: `["authorization_code", "refresh_token", "client_credentials", "password", "urn:ietf:params:oauth:grant-type:device_code"]`,
 			pkce:   `["S256", "plain"]`,
 			dpop:   `["ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512", "EdDSA"]`,
+			device: `"device_authorization_endpoint": "ISSUER/device_authorization",`,
 		},
 		{
 			name: "plain PKCE disabled and fewer grants",
@@ -77,7 +79,7 @@ func TestDiscovery(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			ts := newTestServer(t, tc.mutate)
-			want := strings.NewReplacer("ISSUER", ts.issuer, "GRANTS", tc.grants, "PKCE", tc.pkce, "DPOP", tc.dpop).Replace(expectedDiscovery)
+			want := strings.NewReplacer("ISSUER", ts.issuer, "DEVICE", strings.ReplaceAll(tc.device, "ISSUER", ts.issuer), "GRANTS", tc.grants, "PKCE", tc.pkce, "DPOP", tc.dpop).Replace(expectedDiscovery)
 			for _, path := range []string{PathDiscovery, PathASMetadata} {
 				first := ts.get(path, nil)
 				require.Equal(t, http.StatusOK, first.status, path)

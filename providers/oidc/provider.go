@@ -94,7 +94,7 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 		return nil, err
 	}
 	var grants []oauth.Grant
-	for _, g := range []oauth.Grant{codeGrant{p}, refreshGrant{p}, clientCredentialsGrant{p}, passwordGrant{p}} {
+	for _, g := range []oauth.Grant{codeGrant{p}, refreshGrant{p}, clientCredentialsGrant{p}, passwordGrant{p}, deviceGrant{p}} {
 		if slices.Contains(cfg.GrantTypes, string(g.Type())) {
 			grants = append(grants, g)
 		}
@@ -118,6 +118,11 @@ func (p *Provider) Mount(r *mux.Router) {
 	r.Handle(PathIntrospect, p.handle(p.serveIntrospect))
 	r.Handle(PathRevoke, p.handle(p.serveRevoke))
 	r.Handle(PathEndSession, p.page(p.serveEndSession)).Methods(http.MethodGet, http.MethodPost)
+	if p.deviceEnabled() {
+		r.Handle(PathDeviceAuthorization, p.handle(p.serveDeviceAuthorization))
+		r.Handle(PathDevice, p.page(p.serveDevicePage)).Methods(http.MethodGet, http.MethodPost)
+		r.Handle(PathDeviceDecision, p.page(p.serveDeviceDecision)).Methods(http.MethodPost)
+	}
 }
 
 // page declares the RFC 6749 renderer on a route whose handler writes its
@@ -147,9 +152,17 @@ func (p *Provider) Describe() provider.Description {
 			{Name: "end_session", URL: p.url(PathEndSession)},
 		},
 	}
+	if p.deviceEnabled() {
+		d.Endpoints = append(d.Endpoints,
+			provider.Endpoint{Name: "device_auth", URL: p.url(PathDeviceAuthorization)},
+			provider.Endpoint{Name: "device", URL: p.url(PathDevice)})
+	}
 	for _, c := range p.dir.Clients() {
 		note := "confidential"
-		if c.Public {
+		switch {
+		case c.Public && len(c.RedirectURIs) == 0:
+			note = "public" // a device: no redirect, so no PKCE either
+		case c.Public:
 			note = "public, PKCE required"
 		}
 		if len(c.GrantTypes) > 0 {
@@ -174,4 +187,6 @@ var (
 	_ provider.Minter    = (*Provider)(nil)
 	_ provider.Resetter  = (*Provider)(nil)
 	_ provider.Composite = (*Provider)(nil)
+
+	_ provider.DeviceDecider = (*Provider)(nil)
 )
