@@ -3,13 +3,13 @@ package oidc
 import (
 	"encoding/json"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"slices"
 
 	"github.com/gorilla/mux"
 
+	"github.com/authmock/authmock/internal/authcode"
 	"github.com/authmock/authmock/internal/directory"
 	"github.com/authmock/authmock/internal/keyload"
 	"github.com/authmock/authmock/internal/lifecycle"
@@ -51,7 +51,7 @@ type Provider struct {
 	renderer  oauth.RFC6749Renderer
 	bearer    oauth.BearerRenderer
 	token     *oauth.TokenEndpoint
-	pages     *template.Template
+	flow      *authcode.Flow
 	discovery []byte // pre-rendered metadata documents
 }
 
@@ -60,10 +60,6 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 	keys, ps := keyload.LoadKeySet(cfg.Keys, deps.BaseDir, keyload.Shared(deps.Store))
 	if len(ps) > 0 {
 		return nil, fmt.Errorf("oidc %s: %w", deps.Name, ps)
-	}
-	pages, err := parsePages()
-	if err != nil {
-		return nil, err
 	}
 	p := &Provider{
 		cfg:      cfg,
@@ -74,7 +70,6 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 		scopes:   cfg.supportedScopes(),
 		renderer: oauth.RFC6749Renderer{Realm: deps.Issuer},
 		bearer:   oauth.BearerRenderer{Realm: deps.Issuer},
-		pages:    pages,
 	}
 	// Revoking a refresh token revokes its whole grant, as the revocation
 	// endpoint does (RFC 7009 §2.1).
@@ -82,11 +77,16 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 	life.RefreshRevokesGrant = true
 	p.life = lifecycle.New(life)
 	p.editor = p.newEditor()
+	flow, err := p.newFlow()
+	if err != nil {
+		return nil, err
+	}
+	p.flow = flow
 	if p.discovery, err = json.Marshal(p.metadata()); err != nil {
 		return nil, err
 	}
 	var grants []oauth.Grant
-	for _, g := range []oauth.Grant{codeGrant{p}, refreshGrant{p}, clientCredentialsGrant{p}, passwordGrant{p}} {
+	for _, g := range []oauth.Grant{p.flow.CodeGrant(), p.flow.RefreshGrant(), clientCredentialsGrant{p}, passwordGrant{p}} {
 		if slices.Contains(cfg.GrantTypes, string(g.Type())) {
 			grants = append(grants, g)
 		}
