@@ -29,15 +29,28 @@ func (f *Flow) ServeAuthorize(w http.ResponseWriter, r *http.Request) {
 		f.RenderPage(w, http.StatusBadRequest, "error", ErrorPage{Title: title, Message: msg})
 		return
 	}
+	if f.isPushed(params) {
+		f.authorizePushed(w, r, params)
+		return
+	}
 	req, client, perr, redirectErr := f.Parse(r.Context(), params)
 	if perr != nil {
 		f.RenderPage(w, perr.Status, "error", ErrorPage{Title: "Cannot continue", Message: perr.Message})
 		return
 	}
+	if f.requiresPushed(client) {
+		// RFC 9126 §5: only a pushed request is accepted.
+		redirectErr = oauth.InvalidRequest("the %s must push its authorization requests (RFC 9126)", f.pol.Pages.Noun)
+	}
 	if redirectErr != nil {
 		f.redirectError(w, r, req, redirectErr)
 		return
 	}
+	f.proceed(w, r, req, client)
+}
+
+// proceed answers a valid request: the login page, or approval at once.
+func (f *Flow) proceed(w http.ResponseWriter, r *http.Request, req *Request, client fixtures.Client) {
 	if f.pol.Interactive {
 		// OIDC Core §3.1.2.1: prompt=none must not show a page.
 		if slices.Contains(req.Prompt, "none") {

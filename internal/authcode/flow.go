@@ -76,6 +76,7 @@ type Flow struct {
 	tokens Tokens
 	log    *slog.Logger
 	pages  *template.Template
+	pushed store.Pending[Request]
 	// refreshMu makes a ReuseRefuse refresh's lookup and rotation one step.
 	refreshMu sync.Mutex
 }
@@ -95,7 +96,7 @@ func New(deps Deps, pol Policy, tokens Tokens) (*Flow, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Flow{deps: deps, pol: pol, tokens: tokens, log: deps.Logger, pages: pages}, nil
+	return &Flow{deps: deps, pol: pol, tokens: tokens, log: deps.Logger, pages: pages, pushed: newPushed(pol.Pushed.TTL)}, nil
 }
 
 // now is the instance's time in whole seconds, as tokens carry it.

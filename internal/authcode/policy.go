@@ -38,6 +38,9 @@ type Policy struct {
 	CodeGrantEnabled bool
 	// PKCE is how code_challenge is judged at /authorize.
 	PKCE PKCERules
+	// Pushed are RFC 9126 pushed authorization requests (ServePush); the
+	// zero value turns them off.
+	Pushed PushedRules
 	// CodeTTL is how long an authorization code stays redeemable.
 	CodeTTL time.Duration
 	// Scopes parses and checks the scope parameter for a client.

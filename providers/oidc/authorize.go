@@ -31,14 +31,17 @@ func (p *Provider) serveDecision(w http.ResponseWriter, r *http.Request) {
 // RFC 6749's error texts.
 func (p *Provider) newFlow() (*authcode.Flow, error) {
 	return authcode.New(authcode.Deps{Deps: p.deps, Dir: p.dir, Life: p.life}, authcode.Policy{
-		Interactive:         p.cfg.Interactive,
-		DecisionURL:         p.url(PathAuthorizeDecision),
-		AcceptPOST:          true,
-		OpenID:              true,
-		IssuerInRedirect:    true,
-		CodeGrantEnabled:    slices.Contains(p.cfg.GrantTypes, string(oauth.GrantAuthorizationCode)),
-		PKCE:                authcode.PKCERules{Honour: true, PublicClients: true, RefusePlain: !p.cfg.AllowPlainPKCE},
-		CodeTTL:             p.cfg.CodeTTL.D(),
+		Interactive:      p.cfg.Interactive,
+		DecisionURL:      p.url(PathAuthorizeDecision),
+		AcceptPOST:       true,
+		OpenID:           true,
+		IssuerInRedirect: true,
+		CodeGrantEnabled: slices.Contains(p.cfg.GrantTypes, string(oauth.GrantAuthorizationCode)),
+		PKCE:             authcode.PKCERules{Honour: true, PublicClients: true, RefusePlain: !p.cfg.AllowPlainPKCE},
+		CodeTTL:          p.cfg.CodeTTL.D(),
+		Pushed: authcode.PushedRules{TTL: p.cfg.PushedRequestTTL.D(), Required: func(c fixtures.Client) bool {
+			return p.cfg.RequirePushedAuthorizationRequests || c.RequirePushedAuthorizationRequests
+		}},
 		Scopes:              p.grantScopes,
 		Subject:             fixtures.User.SubjectOrUsername,
 		AllowPublic:         true,

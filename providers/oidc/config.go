@@ -37,6 +37,12 @@ type Config struct {
 	// AccessTokenAudience is the "aud" of access tokens; empty means the
 	// client id.
 	AccessTokenAudience string `json:"access_token_audience,omitempty"`
+	// RequirePushedAuthorizationRequests accepts authorization requests
+	// only as pushed ones (RFC 9126 §5), for every client.
+	RequirePushedAuthorizationRequests bool `json:"require_pushed_authorization_requests"`
+	// PushedRequestTTL is how long a pushed authorization request waits
+	// for /authorize (RFC 9126 §2.2's expires_in).
+	PushedRequestTTL fixtures.Duration `json:"pushed_request_ttl"`
 }
 
 // OpenID scopes this dialect always supports (OIDC Core §5.4, §11).
@@ -58,6 +64,8 @@ func defaultConfig() Config {
 		CodeTTL:         fixtures.Duration(10 * time.Minute),
 		GrantTypes:      slices.Clone(allGrantTypes),
 		AllowPlainPKCE:  true,
+		// RFC 9126 §2.2: "a relatively short time"; its example is 60.
+		PushedRequestTTL: fixtures.Duration(time.Minute),
 	}
 }
 
@@ -89,7 +97,7 @@ func parseConfig(raw json.RawMessage) (Config, fixtures.Problems) {
 	for _, ttl := range []struct {
 		name string
 		d    fixtures.Duration
-	}{{"access_token_ttl", cfg.AccessTokenTTL}, {"id_token_ttl", cfg.IDTokenTTL}, {"code_ttl", cfg.CodeTTL}} {
+	}{{"access_token_ttl", cfg.AccessTokenTTL}, {"id_token_ttl", cfg.IDTokenTTL}, {"code_ttl", cfg.CodeTTL}, {"pushed_request_ttl", cfg.PushedRequestTTL}} {
 		if ttl.d.D() < time.Second {
 			ps.Add(ttl.name, "must be at least 1s")
 		}

@@ -21,6 +21,8 @@ const expectedDiscovery = `{
   "introspection_endpoint": "ISSUER/introspect",
   "revocation_endpoint": "ISSUER/revoke",
   "end_session_endpoint": "ISSUER/end_session",
+  "pushed_authorization_request_endpoint": "ISSUER/par",
+  "require_pushed_authorization_requests": REQUIREPAR,
   "response_types_supported": ["code"],
   "response_modes_supported": ["query"],
   "grant_types_supported": GRANTS,
@@ -52,11 +54,13 @@ func TestDiscovery(t *testing.T) {
 		mutate func(*Config)
 		grants string
 		pkce   string
+		par    string
 	}{
 		{
 			name:   "defaults",
 			grants: `["authorization_code", "refresh_token", "client_credentials", "password"]`,
 			pkce:   `["S256", "plain"]`,
+			par:    "false",
 		},
 		{
 			name: "plain PKCE disabled and fewer grants",
@@ -66,13 +70,21 @@ func TestDiscovery(t *testing.T) {
 			},
 			grants: `["authorization_code", "refresh_token"]`,
 			pkce:   `["S256"]`,
+			par:    "false",
+		},
+		{
+			name:   "pushed authorization requests required",
+			mutate: func(c *Config) { c.RequirePushedAuthorizationRequests = true },
+			grants: `["authorization_code", "refresh_token", "client_credentials", "password"]`,
+			pkce:   `["S256", "plain"]`,
+			par:    "true",
 		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			ts := newTestServer(t, tc.mutate)
-			want := strings.NewReplacer("ISSUER", ts.issuer, "GRANTS", tc.grants, "PKCE", tc.pkce).Replace(expectedDiscovery)
+			want := strings.NewReplacer("ISSUER", ts.issuer, "GRANTS", tc.grants, "PKCE", tc.pkce, "REQUIREPAR", tc.par).Replace(expectedDiscovery)
 			for _, path := range []string{PathDiscovery, PathASMetadata} {
 				first := ts.get(path, nil)
 				require.Equal(t, http.StatusOK, first.status, path)

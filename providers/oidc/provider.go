@@ -33,6 +33,7 @@ const (
 	PathIntrospect        = "/introspect"
 	PathRevoke            = "/revoke"
 	PathEndSession        = "/end_session"
+	PathPAR               = "/par"
 )
 
 // Factory returns the oidc dialect's factory.
@@ -107,6 +108,7 @@ func (p *Provider) Mount(r *mux.Router) {
 	r.Handle(PathUserinfo, oauth.Handle(p.log, p.bearer, p.serveUserinfo)).Methods(http.MethodGet, http.MethodPost)
 	r.Handle(PathIntrospect, p.handle(p.serveIntrospect))
 	r.Handle(PathRevoke, p.handle(p.serveRevoke))
+	r.Handle(PathPAR, p.handle(p.flow.ServePush))
 	r.Handle(PathEndSession, http.HandlerFunc(p.serveEndSession)).Methods(http.MethodGet, http.MethodPost)
 }
 
@@ -131,6 +133,7 @@ func (p *Provider) Describe() provider.Description {
 			{Name: "introspect", URL: p.url(PathIntrospect)},
 			{Name: "revoke", URL: p.url(PathRevoke)},
 			{Name: "end_session", URL: p.url(PathEndSession)},
+			{Name: "par", URL: p.url(PathPAR)},
 		},
 	}
 	for _, c := range p.dir.Clients() {

@@ -141,6 +141,7 @@ func TestDescribe(t *testing.T) {
 				{Name: "introspect", URL: fuzzIssuer + "/introspect"},
 				{Name: "revoke", URL: fuzzIssuer + "/revoke"},
 				{Name: "end_session", URL: fuzzIssuer + "/end_session"},
+				{Name: "par", URL: fuzzIssuer + "/par"},
 			}, d.Endpoints)
 			assert.Equal(t, []provider.DescribedClient{
 				{ID: partnerID, Secret: partnerSecret, RedirectURIs: []string{partnerRedir}, Note: "confidential"},
