@@ -1,7 +1,8 @@
 // Package oidc is the generic, standards-complete OAuth 2.0 / OpenID Connect
 // dialect: discovery (OIDC Discovery, RFC 8414), JWKS, the authorization
-// endpoint with PKCE (RFC 7636) and pushed requests (RFC 9126), the token endpoint (authorization_code,
-// refresh_token with rotation and reuse detection, client_credentials,
+// endpoint with PKCE (RFC 7636) and pushed requests (RFC 9126), the token
+// endpoint (authorization_code, refresh_token with rotation and reuse
+// detection, client_credentials,
 // password), ID tokens, userinfo, introspection (RFC 7662), revocation
 // (RFC 7009) and RP-initiated logout.
 //
