@@ -67,6 +67,11 @@ type Policy struct {
 	// token: the new one joins its family (league's
 	// revokeRefreshTokens(false)).
 	KeepRefreshTokens bool
+	// CheckRefresh is the dialect's own condition on a refresh token's
+	// grant (oidc: its DPoP key binding, the proof read from ctx). It runs
+	// after the client and lifecycle checks and again inside the rotation,
+	// so a refused request leaves the token usable. Nil checks nothing.
+	CheckRefresh func(ctx context.Context, g store.Grant) error
 	// RevokePrevious, with ReuseRefuse, revokes the access token issued
 	// with a refresh token that was just used (league's RefreshTokenGrant);
 	// it receives the used token's grant. Nil revokes nothing.

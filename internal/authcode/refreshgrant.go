@@ -142,7 +142,8 @@ func (g RefreshGrant) reissue(ctx context.Context, req *oauth.TokenRequest, pres
 // access token's scopes: the client first (a token of another client
 // always fails as such), then, with lifecycle, what the lifecycle says of
 // it (revoked or expired by the admin API, its user's or client's
-// cut-off), then its user, then the scopes asked for.
+// cut-off), then the dialect's CheckRefresh, then its user, then the
+// scopes asked for.
 func (g RefreshGrant) check(ctx context.Context, rec store.RefreshRecord, c fixtures.Client, requested []string, lifecycleToo bool) ([]string, error) {
 	f, word := g.f, g.f.pol.Word
 	if rec.Grant.ClientID != c.ID {
@@ -156,6 +157,11 @@ func (g RefreshGrant) check(ctx context.Context, rec store.RefreshRecord, c fixt
 			return nil, word(RefreshRevoked, "")
 		case st == lifecycle.Expired:
 			return nil, word(RefreshExpired, "")
+		}
+	}
+	if f.pol.CheckRefresh != nil {
+		if err := f.pol.CheckRefresh(ctx, rec.Grant); err != nil {
+			return nil, err
 		}
 	}
 	// Signing in refuses disabled users; refreshing must not keep their

@@ -21,9 +21,11 @@ import (
 const peekLimit = 64 << 10
 
 // Middleware applies the queue's rules for one instance, mounted at mount
-// ("" when the routes are served at the root). renderer writes preset
-// errors in the instance's dialect.
-func (q *Queue) Middleware(provider, mount string, renderer oauth.ErrorRenderer) mux.MiddlewareFunc {
+// ("" when the routes are served at the root). A preset error is written
+// by the renderer the matched route declared when it was mounted
+// (oauth.RouteRenderer), so it reads as that route's own errors do;
+// fallback writes it on a route that declared none.
+func (q *Queue) Middleware(provider, mount string, fallback oauth.ErrorRenderer) mux.MiddlewareFunc {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			has, needsForm := q.wants(provider)
@@ -54,7 +56,7 @@ func (q *Queue) Middleware(provider, mount string, renderer oauth.ErrorRenderer)
 				next.ServeHTTP(w, r)
 				return
 			}
-			respond(w, r, rule, renderer)
+			respond(w, r, rule, oauth.RouteRenderer(r, fallback))
 		})
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
 	"github.com/gorilla/mux"
 
 	"github.com/authmock/authmock/internal/oauth"
@@ -91,9 +90,9 @@ var presets = map[string]Preset{
 		return oauth.InvalidToken("injected fault: the access token is invalid")
 	}},
 	"expired_token": {Description: "the dialect's expired-access-token answer (401 invalid_token; Dotypos: 403 ACCESS_TOKEN_EXPIRED)", error: func() *oauth.Error {
-		// The cause is what the dialects' own verification reports, so a
-		// renderer tells "expired" from "invalid" the same way for both.
-		return oauth.InvalidToken("injected fault: the access token expired").WithCause(jwt.ErrTokenExpired)
+		// The kind, not the wording, tells a renderer that words an
+		// expired token apart (Dotypos) what this is.
+		return oauth.AccessTokenExpired("injected fault: the access token expired")
 	}},
 	"insufficient_scope": {Description: "403 insufficient_scope", error: func() *oauth.Error {
 		return oauth.InsufficientScope("injected fault: the token lacks a scope")

@@ -65,7 +65,7 @@ func CORS(p OriginPolicy) Middleware {
 				w.WriteHeader(http.StatusNoContent)
 				return
 			}
-			h.Set("Access-Control-Expose-Headers", "WWW-Authenticate, ETag, Retry-After, Location, X-Request-Id")
+			h.Set("Access-Control-Expose-Headers", "WWW-Authenticate, ETag, Retry-After, Location, X-Request-Id, DPoP-Nonce")
 			next.ServeHTTP(w, r)
 		})
 	}

@@ -126,7 +126,7 @@ func TestCORSActualRequest(t *testing.T) {
 	assert.Equal(t, http.Header{
 		"Access-Control-Allow-Origin":      {"http://localhost:5173"},
 		"Access-Control-Allow-Credentials": {"true"},
-		"Access-Control-Expose-Headers":    {"WWW-Authenticate, ETag, Retry-After, Location, X-Request-Id"},
+		"Access-Control-Expose-Headers":    {"WWW-Authenticate, ETag, Retry-After, Location, X-Request-Id, DPoP-Nonce"},
 		"Vary":                             {"Origin"},
 	}, res.header)
 }

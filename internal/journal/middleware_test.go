@@ -49,6 +49,7 @@ func TestMiddlewareRedactsFormAndHeaders(t *testing.T) {
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Authorization", "Basic YXBwOnMzY3JldA==")
 	req.Header.Set("refresh-token", "rt-header")
+	req.Header.Set("DPoP", "eyJ0eXAiOiJkcG9wK2p3dCJ9.e30.dpop-signature")
 	req.Header.Set("User-Agent", "test-client/1.0")
 
 	e, seen := serve(t, req, func(w http.ResponseWriter, r *http.Request) {
@@ -69,13 +70,14 @@ func TestMiddlewareRedactsFormAndHeaders(t *testing.T) {
 	}, e.Form)
 	assert.Equal(t, []string{"Basic " + Fingerprint("YXBwOnMzY3JldA==")}, e.Headers["Authorization"])
 	assert.Equal(t, []string{Fingerprint("rt-header")}, e.Headers["Refresh-Token"])
+	assert.Equal(t, []string{Fingerprint("eyJ0eXAiOiJkcG9wK2p3dCJ9.e30.dpop-signature")}, e.Headers["Dpop"])
 	assert.Equal(t, []string{"test-client/1.0"}, e.Headers["User-Agent"])
 	assert.Equal(t, 200, e.Status)
 	assert.Equal(t, map[string]any{"access_token": Fingerprint("at-secret"), "token_type": "bearer", "expires_in": json.Number("3600")}, e.Response.JSON)
 
 	raw, err := json.Marshal(e)
 	require.NoError(t, err)
-	for _, secret := range []string{"rt-secret", "s3cret", "YXBwOnMzY3JldA", "rt-header", "at-secret", "c0de"} {
+	for _, secret := range []string{"rt-secret", "s3cret", "YXBwOnMzY3JldA", "rt-header", "at-secret", "c0de", "dpop-signature"} {
 		assert.NotContains(t, string(raw), secret)
 	}
 }

@@ -45,9 +45,12 @@ var separators = strings.NewReplacer("_", "", "-", "")
 func IsSecretField(name string) bool { return secretFields[normalise(name)] }
 
 // secretHeaders carry credentials whole; Authorization keeps its scheme.
+// A DPoP proof (RFC 9449) is spent once, but within its iat window a copy
+// could still be replayed where no jti is tracked: its decoded header and
+// claims are shown under the entry's tokens instead.
 var secretHeaders = map[string]bool{
 	"Authorization": true, "Proxy-Authorization": true, "Cookie": true, "Set-Cookie": true,
-	"Refresh-Token": true, "X-Api-Key": true, "X-Admin-Token": true,
+	"Refresh-Token": true, "X-Api-Key": true, "X-Admin-Token": true, "Dpop": true,
 }
 
 // redactHeaders copies h with credentials fingerprinted. A URL-valued

@@ -30,11 +30,36 @@ const (
 	CodeSlowDown                ErrorCode = "slow_down"
 )
 
+// The server's own codes for a request no route of an instance takes:
+// a path it does not serve (404) and a method the path does not allow
+// (405, with Allow). A dialect whose API words those answers renders them
+// like any other error.
+const (
+	CodeNotFound         ErrorCode = "not_found"
+	CodeMethodNotAllowed ErrorCode = "method_not_allowed"
+)
+
+// Kind refines an error's code where dialects word two cases of one code
+// differently, so a renderer reads it from the error instead of guessing
+// from the cause or the URL. The zero Kind adds nothing to the code.
+type Kind uint8
+
+const (
+	// KindAccessTokenExpired is an invalid_token whose token expired (Dotypos
+	// answers it as 403 ACCESS_TOKEN_EXPIRED, not as an invalid token).
+	KindAccessTokenExpired Kind = iota + 1
+)
+
 // Error is a protocol error: a code, a description for the client, and an
-// optional cause that is logged but never sent. Constructors return fresh
-// values, so no caller ever mutates a shared one.
+// optional cause that is logged but never sent. It is the one error type of
+// every dialect: a dialect may use codes of its own (Dotypos's reasons,
+// FastAPI's HTTPException), and the renderer its route declared chooses
+// the wording and shape (route.go). Constructors return fresh values, so no
+// caller ever mutates a shared one.
 type Error struct {
-	Code        ErrorCode
+	Code ErrorCode
+	// Kind refines Code for the renderers that word it differently.
+	Kind        Kind
 	Description string
 	URI         string
 	// Status overrides the status derived from Code.
@@ -65,7 +90,8 @@ func (e *Error) Is(target error) bool {
 // StatusCode returns the HTTP status: the override if set, otherwise 401 for
 // invalid_client and invalid_token (RFC 6749 §5.2, RFC 6750 §3.1), 403 for
 // insufficient_scope, 500 for server_error, 503 for temporarily_unavailable,
-// and 400 for everything else.
+// 404 and 405 for the server's not_found and method_not_allowed, and 400 for
+// everything else.
 func (e *Error) StatusCode() int {
 	if e.Status != 0 {
 		return e.Status
@@ -79,6 +105,10 @@ func (e *Error) StatusCode() int {
 		return http.StatusInternalServerError
 	case CodeTemporarilyUnavailable:
 		return http.StatusServiceUnavailable
+	case CodeNotFound:
+		return http.StatusNotFound
+	case CodeMethodNotAllowed:
+		return http.StatusMethodNotAllowed
 	}
 	return http.StatusBadRequest
 }
@@ -183,6 +213,15 @@ func UnsupportedResponseType(format string, args ...any) *Error {
 // InvalidToken builds an RFC 6750 invalid_token error (401).
 func InvalidToken(format string, args ...any) *Error {
 	return newError(CodeInvalidToken, format, args)
+}
+
+// AccessTokenExpired builds an invalid_token error (401) of
+// KindAccessTokenExpired (not RFC 8628's expired_token code):
+// an access token refused because it expired.
+func AccessTokenExpired(format string, args ...any) *Error {
+	e := newError(CodeInvalidToken, format, args)
+	e.Kind = KindAccessTokenExpired
+	return e
 }
 
 // InsufficientScope builds an RFC 6750 insufficient_scope error (403).

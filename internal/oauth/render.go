@@ -67,9 +67,12 @@ type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 // Handle adapts fn: a returned error is converted with From, logged at its
 // level with its cause, and written by renderer. A handler that has already
-// written its response returns nil.
-func Handle(logger *slog.Logger, renderer ErrorRenderer, fn HandlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+// written its response returns nil. The handler declares renderer as its
+// route's (RouteHandler), so mounting it is the whole declaration:
+//
+//	r.Handle(PathIntrospect, oauth.Handle(p.log, p.renderer, p.serveIntrospect))
+func Handle(logger *slog.Logger, renderer ErrorRenderer, fn HandlerFunc) RouteHandler {
+	return Rendered(renderer, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		err := fn(w, r)
 		if err == nil {
 			return
@@ -78,5 +81,5 @@ func Handle(logger *slog.Logger, renderer ErrorRenderer, fn HandlerFunc) http.Ha
 		logger.LogAttrs(r.Context(), e.LogLevel(), "request failed",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", e))
 		renderer.WriteError(w, r, e)
-	})
+	}))
 }

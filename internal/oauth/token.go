@@ -73,7 +73,7 @@ type Grant interface {
 
 // TokenEndpoint is an RFC 6749 §3.2 token endpoint dispatching to grants.
 type TokenEndpoint struct {
-	handler http.Handler
+	handler RouteHandler
 	grants  map[GrantType]Grant
 	clients ClientSource
 	maxBody int64
@@ -88,6 +88,10 @@ func NewTokenEndpoint(clients ClientSource, renderer ErrorRenderer, logger *slog
 	te.handler = Handle(logger, renderer, te.serve)
 	return te
 }
+
+// ErrorRenderer implements RouteHandler: the route of a token endpoint
+// answers in the renderer it was built with.
+func (te *TokenEndpoint) ErrorRenderer() ErrorRenderer { return te.handler.ErrorRenderer() }
 
 // ServeHTTP implements http.Handler.
 func (te *TokenEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -190,3 +194,5 @@ func ReadForm(r *http.Request, limit int64) (url.Values, error) {
 	}
 	return form, nil
 }
+
+var _ RouteHandler = (*TokenEndpoint)(nil)

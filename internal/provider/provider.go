@@ -54,7 +54,9 @@ type Provider interface {
 	// register routes and keep no per-call state. Leave r's NotFound and
 	// MethodNotAllowed handlers alone: the server answers misses, and tells
 	// a 405 from a 404, for every mount alike (in the dialect's format when
-	// it implements MissRenderer).
+	// the Provider implements oauth.ErrorRenderer). Mount each route with
+	// the renderer of its errors (oauth.Handle, oauth.Rendered), so that
+	// injected faults on it read as its own errors do.
 	Mount(r *mux.Router)
 }
 
@@ -113,7 +115,7 @@ type Describer interface {
 // already refuses a request with several Authorization headers in the
 // dialect's own words (Dotypos: 401 INVALID_AUTH_HEADER). For the others
 // the server refuses such a request on every route as invalid_request,
-// through the instance's error renderer.
+// through the renderer the route declared.
 type AuthorizationChecker interface {
 	ChecksAuthorizationHeaders()
 }

@@ -33,7 +33,7 @@ func (s *Server) handler() http.Handler {
 	var rootInst *instance
 	for _, in := range s.instances {
 		sub := prefixRouter(r, in.Mount)
-		sub.Use(s.faults.Middleware(in.Name, in.Mount, errorRenderer(in.provider)))
+		sub.Use(s.faults.Middleware(in.Name, in.Mount, undeclaredRenderer))
 		s.useSingleAuthorization(sub, in)
 		in.provider.Mount(sub)
 		addWellKnownAliases(r, in.Mount)
@@ -48,7 +48,7 @@ func (s *Server) handler() http.Handler {
 		// still a 405, not the root instance's 404.
 		root := newRouter()
 		s.answerMisses(root, nil)
-		root.Use(s.faults.Middleware(rootInst.Name, "", errorRenderer(rootInst.provider)))
+		root.Use(s.faults.Middleware(rootInst.Name, "", undeclaredRenderer))
 		s.useSingleAuthorization(root, rootInst)
 		rootInst.provider.Mount(root)
 		s.answerMisses(r, headAsGet(root))
@@ -150,18 +150,13 @@ func (s *Server) useSingleAuthorization(r *mux.Router, in *instance) {
 	if _, ok := in.provider.(provider.AuthorizationChecker); ok {
 		return
 	}
-	r.Use(oauth.SingleAuthorization(s.logger.With("provider", in.Name), errorRenderer(in.provider)))
+	r.Use(oauth.SingleAuthorization(s.logger.With("provider", in.Name), undeclaredRenderer))
 }
 
-// errorRenderer is how faults injected into p's routes are written: p's
-// own renderer when it has one (its dialect's error format), else RFC 6749
-// JSON.
-func errorRenderer(p provider.Provider) oauth.ErrorRenderer {
-	if r, ok := provider.As[oauth.ErrorRenderer](p); ok {
-		return r
-	}
-	return oauth.RFC6749Renderer{}
-}
+// undeclaredRenderer writes faults and the several-Authorization refusal on
+// a route that declared no renderer when it was mounted (oauth.RouteHandler):
+// RFC 6749 JSON. Every route of the built-in dialects declares its own.
+var undeclaredRenderer oauth.ErrorRenderer = oauth.RFC6749Renderer{}
 
 // classify names the instance a request is for, for the journal; the
 // admin API's own calls are not recorded.
@@ -230,27 +225,29 @@ var probeMethods = []string{
 
 // missHandler answers a request router matched no route for: a 405 with
 // the Allow header RFC 9110 §15.5.6 requires when the path exists for
-// other methods, else fallback, else a 404. The body is the server's JSON,
-// or the dialect's when render (if set) returns a MissRenderer for r.
+// other methods, else fallback, else a 404. The answer is an *oauth.Error
+// (not_found or method_not_allowed) written by the instance's renderer when
+// render (if set) returns one for r, else as the server's JSON.
 //
 // It asks the router itself which methods would match instead of trusting
 // gorilla's method-mismatch flag: in mux v1.8.1 a later route whose prefix
 // matchers succeed clears that flag, so a subrouter's 405 arrives here as a
 // plain miss.
-func missHandler(router *mux.Router, fallback http.Handler, render func(*http.Request) provider.MissRenderer) http.Handler {
-	write := func(w http.ResponseWriter, r *http.Request, status int, code, message string) {
+func missHandler(router *mux.Router, fallback http.Handler, render func(*http.Request) oauth.ErrorRenderer) http.Handler {
+	write := func(w http.ResponseWriter, r *http.Request, status int, code oauth.ErrorCode, message string) {
+		e := &oauth.Error{Code: code, Description: message, Status: status}
 		if render != nil {
-			if mr := render(r); mr != nil {
-				mr.WriteMiss(w, r, status, message)
+			if er := render(r); er != nil {
+				er.WriteError(w, r, e)
 				return
 			}
 		}
-		httpx.WriteJSON(w, status, map[string]string{"error": code, "error_description": message})
+		missJSON{}.WriteError(w, r, e)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if allowed := withHead(allowedMethods(router, r)); len(allowed) > 0 {
 			w.Header().Set("Allow", strings.Join(allowed, ", "))
-			write(w, r, http.StatusMethodNotAllowed, "method_not_allowed",
+			write(w, r, http.StatusMethodNotAllowed, oauth.CodeMethodNotAllowed,
 				fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.EscapedPath()))
 			return
 		}
@@ -258,7 +255,7 @@ func missHandler(router *mux.Router, fallback http.Handler, render func(*http.Re
 			fallback.ServeHTTP(w, r)
 			return
 		}
-		write(w, r, http.StatusNotFound, "not_found", fmt.Sprintf("no route for %s %s", r.Method, r.URL.EscapedPath()))
+		write(w, r, http.StatusNotFound, oauth.CodeNotFound, fmt.Sprintf("no route for %s %s", r.Method, r.URL.EscapedPath()))
 	})
 }
 

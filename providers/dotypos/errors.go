@@ -5,11 +5,8 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/golang-jwt/jwt/v5"
-
 	"github.com/authmock/authmock/internal/httpx"
 	"github.com/authmock/authmock/internal/oauth"
-	"github.com/authmock/authmock/internal/provider"
 )
 
 // Reasons of the dialect's error body. The spellings ACCESS_TOKEN_EXPIRED
@@ -28,7 +25,7 @@ const (
 	ReasonRequestTooLarge     = "REQUEST_TOO_LARGE"
 	ReasonInternal            = "INTERNAL_SERVER_ERROR"
 	// A path the API does not serve, or a method it does not allow there
-	// (the server's miss handler, through WriteError).
+	// (the server's not_found and method_not_allowed, through WriteError).
 	ReasonNotFound         = "NOT_FOUND"
 	ReasonMethodNotAllowed = "METHOD_NOT_ALLOWED"
 	// Only injected faults produce these; the API's status page lists 429
@@ -83,9 +80,10 @@ type errorBody struct {
 // Java's Instant prints them.
 const timestampLayout = "2006-01-02T15:04:05.000Z"
 
-// WriteError is the dialect's one error renderer: the API's own errors,
-// injected faults and the server's 404/405 misses on the mount all come
-// through it. Errors that are not the dialect's own (an OAuth code from a
+// WriteError is the dialect's one error renderer: every route declares it
+// when mounted, so the API's own errors, injected faults and the server's
+// 404/405 misses on the mount (the Provider is an oauth.ErrorRenderer) all
+// come through it. Errors that are not the dialect's own (an OAuth code from a
 // fault preset, an unexpected failure) are mapped onto the reasons and
 // statuses the real API answers with.
 func (p *Provider) WriteError(w http.ResponseWriter, _ *http.Request, e *oauth.Error) {
@@ -133,7 +131,7 @@ func dialectReason(e *oauth.Error) (string, int) {
 		return ReasonInternal, or(http.StatusInternalServerError)
 	case isReason(c):
 		return string(c), e.StatusCode()
-	case c == oauth.CodeInvalidToken && errors.Is(e, jwt.ErrTokenExpired):
+	case c == oauth.CodeInvalidToken && e.Kind == oauth.KindAccessTokenExpired:
 		return ReasonAccessTokenExpired, or(http.StatusForbidden)
 	case c == oauth.CodeInvalidToken:
 		return ReasonInvalidAccessToken, or(http.StatusUnauthorized)
@@ -149,6 +147,10 @@ func dialectReason(e *oauth.Error) (string, int) {
 		return ReasonTooManyRequests, or(http.StatusTooManyRequests)
 	case c == oauth.CodeTemporarilyUnavailable:
 		return ReasonServiceUnavailable, or(http.StatusServiceUnavailable)
+	case c == oauth.CodeNotFound:
+		return ReasonNotFound, or(http.StatusNotFound)
+	case c == oauth.CodeMethodNotAllowed:
+		return ReasonMethodNotAllowed, or(http.StatusMethodNotAllowed)
 	}
 	return ReasonInternal, or(http.StatusInternalServerError)
 }
@@ -158,17 +160,4 @@ func isReason(c oauth.ErrorCode) bool {
 	return s != "" && strings.ToUpper(s) == s
 }
 
-// WriteMiss implements provider.MissRenderer: the server's 404 and 405 on
-// the mount are the API's error object too.
-func (p *Provider) WriteMiss(w http.ResponseWriter, r *http.Request, status int, message string) {
-	reason := ReasonNotFound
-	if status == http.StatusMethodNotAllowed {
-		reason = ReasonMethodNotAllowed
-	}
-	p.WriteError(w, r, apiError(status, reason, message))
-}
-
-var (
-	_ oauth.ErrorRenderer   = (*Provider)(nil)
-	_ provider.MissRenderer = (*Provider)(nil)
-)
+var _ oauth.ErrorRenderer = (*Provider)(nil)

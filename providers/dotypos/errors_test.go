@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/assert"
 
 	"github.com/authmock/authmock/internal/oauth"
@@ -35,7 +34,7 @@ func TestWriteError(t *testing.T) {
 		{"an unexpected failure hides its cause", oauth.ServerError(assert.AnError),
 			500, errorJSON(t0, 500, ReasonInternal, "the server failed to handle the request")},
 		{"fault: invalid_token", oauth.InvalidToken("x"), 401, errorJSON(t0, 401, ReasonInvalidAccessToken, "x")},
-		{"fault: expired token", oauth.InvalidToken("x").WithCause(jwt.ErrTokenExpired), 403, errorJSON(t0, 403, ReasonAccessTokenExpired, "x")},
+		{"fault: expired token", oauth.AccessTokenExpired("x"), 403, errorJSON(t0, 403, ReasonAccessTokenExpired, "x")},
 		{"fault: invalid_grant", oauth.InvalidGrant("x"), 401, errorJSON(t0, 401, ReasonInvalidRefreshToken, "x")},
 		{"fault: invalid_client", oauth.InvalidClient("x"), 401, errorJSON(t0, 401, ReasonInvalidAuthHeader, "x")},
 		{"fault: access_denied", oauth.AccessDenied("x"), 403, errorJSON(t0, 403, ReasonCloudForbidden, "x")},

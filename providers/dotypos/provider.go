@@ -103,14 +103,20 @@ func (p *Provider) Mount(r *mux.Router) {
 	r.Handle(PathClouds, p.api(p.serveClouds)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle(PathCloud, p.api(p.serveCloud)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle(PathCloudSubtree, p.api(p.serveCloudSubtree))
-	r.Handle(PathConnect, http.HandlerFunc(p.serveConnect)).Methods(http.MethodGet)
-	r.Handle(PathConnectV2, http.HandlerFunc(p.serveConnectV2)).Methods(http.MethodPost)
-	r.Handle(PathConnectV2Alias, http.HandlerFunc(p.serveConnectV2)).Methods(http.MethodPost)
-	r.Handle(PathConnectDecision, http.HandlerFunc(p.serveDecision)).Methods(http.MethodPost)
+	// The connector pages write their own answers; faults on them are the
+	// API's error object too.
+	r.Handle(PathConnect, p.page(p.serveConnect)).Methods(http.MethodGet)
+	r.Handle(PathConnectV2, p.page(p.serveConnectV2)).Methods(http.MethodPost)
+	r.Handle(PathConnectV2Alias, p.page(p.serveConnectV2)).Methods(http.MethodPost)
+	r.Handle(PathConnectDecision, p.page(p.serveDecision)).Methods(http.MethodPost)
 }
 
+// page declares WriteError, the dialect's one renderer, on a route whose
+// handler writes its own pages.
+func (p *Provider) page(fn http.HandlerFunc) http.Handler { return oauth.Rendered(p, fn) }
+
 // api adapts an API handler: a returned error is logged and written by
-// WriteError, the dialect's one renderer.
+// WriteError, the dialect's one renderer, which the route declares.
 func (p *Provider) api(fn oauth.HandlerFunc) http.Handler {
 	return oauth.Handle(p.log, p, fn)
 }

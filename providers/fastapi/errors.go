@@ -3,9 +3,10 @@ package fastapi
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"log/slog"
 	"net/http"
+	"strings"
+
+	"github.com/authmock/authmock/internal/oauth"
 )
 
 // Error details, verbatim from fastapi-users (router/common.py ErrorCode,
@@ -26,26 +27,21 @@ const (
 	detailBodyParseError    = "There was an error parsing the body"
 )
 
-// apiError is an HTTPException: a status and a "detail" that is a string
-// or, for 422, a list of validation errors.
-type apiError struct {
-	status int
-	detail any
-	// cause is logged, never sent.
-	cause error
-}
+// The dialect's errors are *oauth.Error values of two codes of its own,
+// FastAPI's two exception classes; the renderer a route declares writes
+// them (render.go).
+const (
+	// codeHTTPException is an HTTPException: the status, and the detail as
+	// the description.
+	codeHTTPException oauth.ErrorCode = "HTTPException"
+	// codeValidation is a RequestValidationError: 422, the list of
+	// validation errors as the cause (so the log shows it too).
+	codeValidation oauth.ErrorCode = "RequestValidationError"
+)
 
-func (e *apiError) Error() string {
-	if s, ok := e.detail.(string); ok {
-		return s
-	}
-	return "request validation failed"
-}
-
-func (e *apiError) Unwrap() error { return e.cause }
-
-func httpError(status int, detail string) *apiError {
-	return &apiError{status: status, detail: detail}
+// httpError is HTTPException(status, detail).
+func httpError(status int, detail string) *oauth.Error {
+	return &oauth.Error{Code: codeHTTPException, Description: detail, Status: status}
 }
 
 // validationError is one entry of FastAPI's 422 list, in pydantic v2's
@@ -80,7 +76,19 @@ func validationErrors(errs []validationError) error {
 	if len(errs) == 0 {
 		return nil
 	}
-	return &apiError{status: http.StatusUnprocessableEntity, detail: errs}
+	return &oauth.Error{Code: codeValidation, Description: "request validation failed",
+		Status: http.StatusUnprocessableEntity, Cause: validationList(errs)}
+}
+
+// validationList is the detail of a 422.
+type validationList []validationError
+
+func (vl validationList) Error() string {
+	parts := make([]string, len(vl))
+	for i, v := range vl {
+		parts[i] = strings.Join(v.Loc, ".") + ": " + v.Msg
+	}
+	return strings.Join(parts, "; ")
 }
 
 // writeJSON writes v as FastAPI's JSONResponse does: compact, with
@@ -107,57 +115,18 @@ func writeInternalError(w http.ResponseWriter) {
 	_, _ = w.Write([]byte("Internal Server Error"))
 }
 
-// handlerFunc returns its failure instead of writing it, so that every
-// error of the dialect is rendered in one place.
-type handlerFunc func(w http.ResponseWriter, r *http.Request) error
-
-// handle adapts fn for one route that answers methods, writing FastAPI's
-// 405 for any other method (the server's own miss handler would answer in
-// its JSON, not FastAPI's). A returned *apiError is rendered as
-// {"detail":...}; anything else is logged and becomes a bare 500.
-func handle(logger *slog.Logger, fn handlerFunc, methods ...string) http.Handler {
-	allow := ""
-	for i, m := range methods {
-		if i > 0 {
-			allow += ", "
+// only answers a method other than method with FastAPI's 405 (the
+// server's own miss handler would answer in its JSON, not FastAPI's), and
+// hands the rest to fn.
+func only(method string, fn oauth.HandlerFunc) oauth.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if r.Method != method {
+			return httpError(http.StatusMethodNotAllowed, detailMethodNotAllowed).WithHeader("Allow", method)
 		}
-		allow += m
+		return fn(w, r)
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !allowed(r.Method, methods) {
-			w.Header().Set("Allow", allow)
-			writeJSON(w, http.StatusMethodNotAllowed, detailBody{Detail: detailMethodNotAllowed})
-			return
-		}
-		err := fn(w, r)
-		if err == nil {
-			return
-		}
-		var ae *apiError
-		if !errors.As(err, &ae) {
-			logger.LogAttrs(r.Context(), slog.LevelError, "request failed",
-				slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
-			writeInternalError(w)
-			return
-		}
-		attrs := []slog.Attr{slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", ae.status)}
-		if ae.cause != nil {
-			attrs = append(attrs, slog.String("cause", ae.cause.Error()))
-		}
-		logger.LogAttrs(r.Context(), slog.LevelInfo, "request refused", attrs...)
-		writeJSON(w, ae.status, detailBody{Detail: ae.detail})
-	})
 }
 
 type detailBody struct {
 	Detail any `json:"detail"`
-}
-
-func allowed(method string, methods []string) bool {
-	for _, m := range methods {
-		if m == method {
-			return true
-		}
-	}
-	return false
 }

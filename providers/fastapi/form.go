@@ -30,7 +30,7 @@ type form map[string]string
 func readForm(r *http.Request, limit int64) (form, error) {
 	body, err := httpx.ReadBody(r, limit)
 	if errors.Is(err, httpx.ErrBodyTooLarge) {
-		return nil, &apiError{status: http.StatusRequestEntityTooLarge, detail: detailBodyTooLarge, cause: err}
+		return nil, httpError(http.StatusRequestEntityTooLarge, detailBodyTooLarge).WithCause(err)
 	}
 	if err != nil {
 		return nil, err
@@ -45,7 +45,7 @@ func readForm(r *http.Request, limit int64) (form, error) {
 	case "multipart/form-data":
 		f, err := parseMultipart(body, params["boundary"])
 		if err != nil {
-			return nil, &apiError{status: http.StatusBadRequest, detail: detailBodyParseError, cause: err}
+			return nil, httpError(http.StatusBadRequest, detailBodyParseError).WithCause(err)
 		}
 		return f, nil
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/authmock/authmock/internal/directory"
 	"github.com/authmock/authmock/internal/keyload"
 	"github.com/authmock/authmock/internal/lifecycle"
+	"github.com/authmock/authmock/internal/oauth"
 	"github.com/authmock/authmock/internal/provider"
 	"github.com/authmock/authmock/jwtutil"
 )
@@ -84,13 +85,19 @@ func (p *Provider) Parts() []any { return []any{p.life, p.editor} }
 // Mount implements provider.Provider. Each route answers a wrong method
 // itself, with FastAPI's 405.
 func (p *Provider) Mount(r *mux.Router) {
-	post := func(fn handlerFunc) http.Handler { return handle(p.log, fn, http.MethodPost) }
-	r.Handle(PathLogin, post(p.serveLogin))
-	r.Handle(PathRefresh, post(p.serveRefresh))
-	r.Handle(PathPostmanRefresh, post(p.servePostmanRefresh))
-	r.Handle(PathPostmanRefreshCode, post(p.servePostmanRefresh))
-	r.Handle(PathLogout, post(p.serveLogout))
-	r.Handle(PathMe, handle(p.log, p.serveMe, http.MethodGet))
+	r.Handle(PathLogin, p.route(loginRenderer, http.MethodPost, p.serveLogin))
+	r.Handle(PathRefresh, p.route(refreshRenderer, http.MethodPost, p.serveRefresh))
+	r.Handle(PathPostmanRefresh, p.route(refreshRenderer, http.MethodPost, p.servePostmanRefresh))
+	r.Handle(PathPostmanRefreshCode, p.route(refreshRenderer, http.MethodPost, p.servePostmanRefresh))
+	r.Handle(PathLogout, p.route(loginRenderer, http.MethodPost, p.serveLogout))
+	r.Handle(PathMe, p.route(loginRenderer, http.MethodGet, p.serveMe))
+}
+
+// route adapts fn for a route that answers method (any other gets
+// FastAPI's 405), declaring renderer as the route's: its errors, and
+// faults injected on it, are worded as that kind of route words them.
+func (p *Provider) route(renderer renderer, method string, fn oauth.HandlerFunc) http.Handler {
+	return oauth.Handle(p.log, renderer, only(method, fn))
 }
 
 func (p *Provider) url(path string) string { return p.deps.Issuer + path }

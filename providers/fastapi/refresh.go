@@ -67,7 +67,7 @@ func (p *Provider) serveRefresh(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		if status == lifecycle.Revoked {
-			return &apiError{status: http.StatusUnauthorized, detail: detailInvalidAccess, cause: errors.New("access token revoked")}
+			return httpError(http.StatusUnauthorized, detailInvalidAccess).WithCause(errors.New("access token revoked"))
 		}
 		accessHash := tokenHash(access)
 		check = func(rec store.RefreshRecord) error {
@@ -169,10 +169,10 @@ func (p *Provider) refresh(ctx context.Context, presented, unknown string, check
 		opts := jwtutil.VerifyOptions{Now: p.deps.Clock.Now, Audience: []string{audienceRefresh}, AllowMissingExp: p.cfg.RefreshTokenTTL == 0}
 		if _, err := p.keys.Verify(presented, &refreshClaims{}, opts); err != nil {
 			if errors.Is(err, jwt.ErrTokenExpired) {
-				expired.cause = err
+				expired.Cause = err
 				return tokenResponse{}, expired
 			}
-			return tokenResponse{}, &apiError{status: http.StatusUnauthorized, detail: unknown, cause: err}
+			return tokenResponse{}, httpError(http.StatusUnauthorized, unknown).WithCause(err)
 		}
 	}
 	rec, err := p.deps.Store.LookupRefresh(ctx, presented)
@@ -183,10 +183,10 @@ func (p *Provider) refresh(ctx context.Context, presented, unknown string, check
 		if err := p.revokeUser(ctx, rec.Grant.Subject, rec.Grant.Username, rec.Grant.FamilyID); err != nil {
 			return tokenResponse{}, err
 		}
-		expired.cause = err
+		expired.Cause = err
 		return tokenResponse{}, expired
 	case errors.Is(err, store.ErrExpired), errors.Is(err, store.ErrRevoked):
-		expired.cause = err
+		expired.Cause = err
 		return tokenResponse{}, expired
 	case err != nil:
 		return tokenResponse{}, err
@@ -198,7 +198,7 @@ func (p *Provider) refresh(ctx context.Context, presented, unknown string, check
 		return tokenResponse{}, err
 	}
 	if status != lifecycle.Live {
-		expired.cause = fmt.Errorf("refresh token %s", status)
+		expired.Cause = fmt.Errorf("refresh token %s", status)
 		return tokenResponse{}, expired
 	}
 	if check != nil {
@@ -252,12 +252,12 @@ func (p *Provider) refresh(ctx context.Context, presented, unknown string, check
 		if err := p.revokeUser(ctx, sub, user.Username, rec.Grant.FamilyID); err != nil {
 			return tokenResponse{}, err
 		}
-		expired.cause = err
+		expired.Cause = err
 		return tokenResponse{}, expired
 	case errors.Is(err, store.ErrNotFound):
 		return tokenResponse{}, httpError(http.StatusUnauthorized, unknown)
 	case errors.Is(err, store.ErrExpired), errors.Is(err, store.ErrRevoked):
-		expired.cause = err
+		expired.Cause = err
 		return tokenResponse{}, expired
 	case err != nil:
 		return tokenResponse{}, err

@@ -8,14 +8,15 @@ import (
 	"github.com/authmock/authmock/fixtures"
 	"github.com/authmock/authmock/internal/httpx"
 	"github.com/authmock/authmock/internal/lifecycle"
+	"github.com/authmock/authmock/internal/oauth"
 	"github.com/authmock/authmock/jwtutil"
 )
 
 // unauthorized is fastapi-users' answer for every authentication failure
 // on a protected route: no WWW-Authenticate header, since it builds
 // OAuth2PasswordBearer with auto_error=False and raises a bare 401.
-func unauthorized(cause error) *apiError {
-	return &apiError{status: http.StatusUnauthorized, detail: detailUnauthorized, cause: cause}
+func unauthorized(cause error) *oauth.Error {
+	return httpError(http.StatusUnauthorized, detailUnauthorized).WithCause(cause)
 }
 
 // authenticate checks the request's bearer access token and returns its

@@ -48,6 +48,7 @@ func (p *Provider) newFlow() (*authcode.Flow, error) {
 		OffersRefresh:       p.offersRefresh,
 		Reuse:               authcode.ReuseRevoke,
 		RefreshRevokesGrant: true,
+		CheckRefresh:        p.checkRefreshBinding,
 		Word:                wordProblem,
 		Pages: authcode.Words{
 			Noun:      "client",

@@ -43,6 +43,8 @@ type Config struct {
 	// PushedRequestTTL is how long a pushed authorization request waits
 	// for /authorize (RFC 9126 §2.2's expires_in).
 	PushedRequestTTL fixtures.Duration `json:"pushed_request_ttl"`
+	// DPoP configures RFC 9449 proofs (dpop.go).
+	DPoP DPoPConfig `json:"dpop"`
 }
 
 // OpenID scopes this dialect always supports (OIDC Core §5.4, §11).
@@ -66,6 +68,7 @@ func defaultConfig() Config {
 		AllowPlainPKCE:  true,
 		// RFC 9126 §2.2: "a relatively short time"; its example is 60.
 		PushedRequestTTL: fixtures.Duration(time.Minute),
+		DPoP:             defaultDPoPConfig(),
 	}
 }
 
@@ -86,6 +89,7 @@ func parseConfig(raw json.RawMessage) (Config, fixtures.Problems) {
 	for i, c := range cfg.Clients {
 		ps.Merge(fixtures.Index("clients", i), checkClient(c, cfg.GrantTypes))
 	}
+	ps = append(ps, cfg.DPoP.check(cfg.Clients)...)
 	if d := cfg.RefreshTokenTTL.D(); d != 0 && d < time.Second {
 		ps.Add("refresh_token_ttl", "must be at least 1s (0 means refresh tokens never expire)")
 	}

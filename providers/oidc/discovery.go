@@ -18,7 +18,7 @@ func (p *Provider) metadata() map[string]any {
 	if p.cfg.AllowPlainPKCE {
 		pkce = append(pkce, oauth.PKCEPlain)
 	}
-	return map[string]any{
+	return p.withDPoPMetadata(map[string]any{
 		"issuer":                                        p.deps.Issuer,
 		"authorization_endpoint":                        p.url(PathAuthorize),
 		"token_endpoint":                                p.url(PathToken),
@@ -51,7 +51,7 @@ func (p *Provider) metadata() map[string]any {
 		"authorization_response_iss_parameter_supported": true,
 		"backchannel_logout_supported":                   false,
 		"frontchannel_logout_supported":                  false,
-	}
+	})
 }
 
 func (p *Provider) serveDiscovery(w http.ResponseWriter, r *http.Request) error {

@@ -44,7 +44,8 @@ const expectedDiscovery = `{
   "request_uri_parameter_supported": false,
   "authorization_response_iss_parameter_supported": true,
   "backchannel_logout_supported": false,
-  "frontchannel_logout_supported": false
+  "frontchannel_logout_supported": false,
+  "dpop_signing_alg_values_supported": DPOP
 }`
 
 func TestDiscovery(t *testing.T) {
@@ -54,12 +55,14 @@ func TestDiscovery(t *testing.T) {
 		mutate func(*Config)
 		grants string
 		pkce   string
+		dpop   string
 		par    string
 	}{
 		{
 			name:   "defaults",
 			grants: `["authorization_code", "refresh_token", "client_credentials", "password"]`,
 			pkce:   `["S256", "plain"]`,
+			dpop:   `["ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512", "EdDSA"]`,
 			par:    "false",
 		},
 		{
@@ -67,9 +70,11 @@ func TestDiscovery(t *testing.T) {
 			mutate: func(c *Config) {
 				c.AllowPlainPKCE = false
 				c.GrantTypes = []string{"authorization_code", "refresh_token"}
+				c.DPoP.SigningAlgs = []string{"ES256", "EdDSA"}
 			},
 			grants: `["authorization_code", "refresh_token"]`,
 			pkce:   `["S256"]`,
+			dpop:   `["ES256", "EdDSA"]`,
 			par:    "false",
 		},
 		{
@@ -77,6 +82,7 @@ func TestDiscovery(t *testing.T) {
 			mutate: func(c *Config) { c.RequirePushedAuthorizationRequests = true },
 			grants: `["authorization_code", "refresh_token", "client_credentials", "password"]`,
 			pkce:   `["S256", "plain"]`,
+			dpop:   `["ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512", "EdDSA"]`,
 			par:    "true",
 		},
 	}
@@ -84,7 +90,7 @@ func TestDiscovery(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			ts := newTestServer(t, tc.mutate)
-			want := strings.NewReplacer("ISSUER", ts.issuer, "GRANTS", tc.grants, "PKCE", tc.pkce, "REQUIREPAR", tc.par).Replace(expectedDiscovery)
+			want := strings.NewReplacer("ISSUER", ts.issuer, "GRANTS", tc.grants, "PKCE", tc.pkce, "DPOP", tc.dpop, "REQUIREPAR", tc.par).Replace(expectedDiscovery)
 			for _, path := range []string{PathDiscovery, PathASMetadata} {
 				first := ts.get(path, nil)
 				require.Equal(t, http.StatusOK, first.status, path)

@@ -14,7 +14,7 @@ func (p *Provider) newEditor() *directory.Editor {
 	return &directory.Editor{
 		Dir: p.dir,
 		CheckClient: func(c fixtures.Client) fixtures.Problems {
-			return checkClient(c, p.cfg.GrantTypes)
+			return append(checkClient(c, p.cfg.GrantTypes), checkClientDPoP(c, p.cfg.DPoP)...)
 		},
 		Revoke: directory.Revoking(p.life),
 	}

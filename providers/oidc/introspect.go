@@ -24,6 +24,8 @@ type introspection struct {
 	Aud       []string `json:"aud,omitempty"`
 	Iss       string   `json:"iss,omitempty"`
 	Jti       string   `json:"jti,omitempty"`
+	// Cnf is the key a DPoP-bound token is bound to (RFC 9449 §6.2).
+	Cnf *confirmation `json:"cnf,omitempty"`
 }
 
 // serveIntrospect is the RFC 7662 introspection endpoint. The caller must
@@ -63,6 +65,9 @@ func (p *Provider) introspectAccess(r *http.Request, token string) introspection
 		Active: true, Scope: claims.Scope, ClientID: claims.ClientID, TokenType: "Bearer",
 		Sub: claims.Subject, Aud: claims.Audience, Iss: claims.Issuer, Jti: claims.ID,
 	}
+	if claims.Cnf != nil {
+		out.TokenType, out.Cnf = "DPoP", claims.Cnf
+	}
 	if claims.ExpiresAt != nil {
 		out.Exp = claims.ExpiresAt.Unix()
 	}
@@ -93,6 +98,9 @@ func (p *Provider) introspectRefresh(r *http.Request, token string) introspectio
 	}
 	if !rec.ExpiresAt.IsZero() {
 		out.Exp = rec.ExpiresAt.Unix()
+	}
+	if jkt := rec.Grant.Extra[extraJKT]; jkt != "" {
+		out.Cnf = &confirmation{JKT: jkt}
 	}
 	return out
 }

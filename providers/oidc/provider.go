@@ -14,6 +14,7 @@ import (
 	"github.com/authmock/authmock/internal/keyload"
 	"github.com/authmock/authmock/internal/lifecycle"
 	"github.com/authmock/authmock/internal/oauth"
+	"github.com/authmock/authmock/internal/oauth/dpop"
 	"github.com/authmock/authmock/internal/provider"
 	"github.com/authmock/authmock/jwtutil"
 )
@@ -53,7 +54,8 @@ type Provider struct {
 	bearer    oauth.BearerRenderer
 	token     *oauth.TokenEndpoint
 	flow      *authcode.Flow
-	discovery []byte // pre-rendered metadata documents
+	discovery []byte         // pre-rendered metadata documents
+	dpop      *dpop.Verifier // nil when DPoP is off
 }
 
 // New builds an instance.
@@ -83,6 +85,9 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 		return nil, err
 	}
 	p.flow = flow
+	if p.dpop, err = p.newDPoP(); err != nil {
+		return nil, err
+	}
 	if p.discovery, err = json.Marshal(p.metadata()); err != nil {
 		return nil, err
 	}
@@ -92,25 +97,31 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 			grants = append(grants, g)
 		}
 	}
-	p.token = oauth.NewTokenEndpoint(p.dir, p.renderer, p.log, deps.MaxBody, grants...)
+	p.token = oauth.NewTokenEndpoint(p.dir, p.renderer, p.log, deps.MaxBody, p.dpopGrants(grants)...)
 	return p, nil
 }
 
-// Mount implements provider.Provider.
+// Mount implements provider.Provider. Every route declares the renderer of
+// its errors, injected faults included: RFC 6749 JSON, and RFC 6750 bearer
+// errors at userinfo.
 func (p *Provider) Mount(r *mux.Router) {
 	// gorilla/mux tries routes in order; the token endpoint is the hot path.
-	r.Handle(PathToken, p.token)
+	r.Handle(PathToken, oauth.Wrap(p.token, p.dpopNonces))
 	r.Handle(PathDiscovery, p.handle(p.serveDiscovery)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle(PathASMetadata, p.handle(p.serveDiscovery)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle(PathJWKS, p.handle(p.serveJWKS)).Methods(http.MethodGet, http.MethodHead)
-	r.Handle(PathAuthorize, http.HandlerFunc(p.serveAuthorize)).Methods(http.MethodGet, http.MethodPost)
-	r.Handle(PathAuthorizeDecision, http.HandlerFunc(p.serveDecision)).Methods(http.MethodPost)
-	r.Handle(PathUserinfo, oauth.Handle(p.log, p.bearer, p.serveUserinfo)).Methods(http.MethodGet, http.MethodPost)
+	r.Handle(PathAuthorize, p.page(p.serveAuthorize)).Methods(http.MethodGet, http.MethodPost)
+	r.Handle(PathAuthorizeDecision, p.page(p.serveDecision)).Methods(http.MethodPost)
+	r.Handle(PathUserinfo, oauth.Wrap(oauth.Handle(p.log, p.bearer, p.serveUserinfo), p.dpopNonces)).Methods(http.MethodGet, http.MethodPost)
 	r.Handle(PathIntrospect, p.handle(p.serveIntrospect))
 	r.Handle(PathRevoke, p.handle(p.serveRevoke))
 	r.Handle(PathPAR, p.handle(p.flow.ServePush))
-	r.Handle(PathEndSession, http.HandlerFunc(p.serveEndSession)).Methods(http.MethodGet, http.MethodPost)
+	r.Handle(PathEndSession, p.page(p.serveEndSession)).Methods(http.MethodGet, http.MethodPost)
 }
+
+// page declares the RFC 6749 renderer on a route whose handler writes its
+// own answers (a page or a redirect).
+func (p *Provider) page(fn http.HandlerFunc) http.Handler { return oauth.Rendered(p.renderer, fn) }
 
 func (p *Provider) handle(fn oauth.HandlerFunc) http.Handler {
 	return oauth.Handle(p.log, p.renderer, fn)

@@ -32,6 +32,7 @@ type accessClaims struct {
 	Scope    string           `json:"scope,omitempty"`
 	SID      string           `json:"sid,omitempty"`
 	AuthTime *jwt.NumericDate `json:"auth_time,omitempty"`
+	Cnf      *confirmation    `json:"cnf,omitempty"` // DPoP-bound (dpop.go)
 }
 
 func (p *Provider) now() time.Time { return p.deps.Clock.Now().Truncate(time.Second) }
@@ -76,6 +77,7 @@ type issued struct {
 // lifecycle stamps it. A failed issuance takes its stamps back.
 func (p *Provider) issueTokens(ctx context.Context, g store.Grant, c fixtures.Client, opt issueOptions) (out issued, err error) {
 	now := p.now()
+	g, opt, tokenType := p.bindDPoP(ctx, g, c, opt)
 	var af lifecycle.Facts
 	if opt.access != nil {
 		af = *opt.access
@@ -98,7 +100,7 @@ func (p *Provider) issueTokens(ctx context.Context, g store.Grant, c fixtures.Cl
 	}
 	resp := &oauth.TokenResponse{
 		AccessToken: access,
-		TokenType:   "Bearer",
+		TokenType:   tokenType,
 		ExpiresIn:   int64(ttl / time.Second),
 		Scope:       oauth.FormatScope(g.Scopes),
 	}

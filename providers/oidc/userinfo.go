@@ -10,15 +10,12 @@ import (
 
 // serveUserinfo returns the claims of the token's user released by its
 // scopes (OIDC Core §5.3). Errors follow RFC 6750 §3.1.
-func (p *Provider) serveUserinfo(w http.ResponseWriter, r *http.Request) error {
-	token, err := p.bearerFromRequest(r)
+func (p *Provider) serveUserinfo(w http.ResponseWriter, r *http.Request) (err error) {
+	claims, proof, err := p.accessFromRequest(r, PathUserinfo)
 	if err != nil {
 		return err
 	}
-	claims, err := p.verifyAccessToken(r.Context(), token)
-	if err != nil {
-		return err
-	}
+	defer func() { p.releaseProof(r.Context(), proof, err) }()
 	scopes := oauth.ParseScope(claims.Scope)
 	if !slices.Contains(scopes, "openid") {
 		return oauth.InsufficientScope("the access token lacks the openid scope")

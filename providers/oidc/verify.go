@@ -47,5 +47,5 @@ func (p *Provider) verifyAccessToken(ctx context.Context, token string) (*access
 // errAccessExpired and errAccessRevoked are the RFC 6750 errors for an
 // access token past its exp (or expired by the admin API) and for a revoked
 // one; one place, so the admin API's effects read exactly as the real ones.
-func errAccessExpired() *oauth.Error { return oauth.InvalidToken("the access token expired") }
+func errAccessExpired() *oauth.Error { return oauth.AccessTokenExpired("the access token expired") }
 func errAccessRevoked() *oauth.Error { return oauth.InvalidToken("the access token has been revoked") }

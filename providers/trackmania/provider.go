@@ -101,12 +101,15 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 // (revoker.go), which read a jti as the tokens carry it.
 func (p *Provider) Parts() []any { return []any{p.editor} }
 
-// Mount implements provider.Provider.
+// Mount implements provider.Provider. Every route declares the renderer of
+// its errors, injected faults included: league's JSON at the token
+// endpoint, RFC 6749 JSON on the authorize pages, RFC 6750 bearer errors on
+// the resource routes.
 func (p *Provider) Mount(r *mux.Router) {
 	// The token endpoint answers wrong methods itself, in league's JSON.
 	r.Handle(PathToken, p.token)
-	r.Handle(PathAuthorize, http.HandlerFunc(p.serveAuthorize)).Methods(http.MethodGet)
-	r.Handle(PathAuthorizeDecision, http.HandlerFunc(p.serveDecision)).Methods(http.MethodPost)
+	r.Handle(PathAuthorize, oauth.Rendered(p.renderer, http.HandlerFunc(p.serveAuthorize))).Methods(http.MethodGet)
+	r.Handle(PathAuthorizeDecision, oauth.Rendered(p.renderer, http.HandlerFunc(p.serveDecision))).Methods(http.MethodPost)
 	r.Handle(PathUser, p.resource(p.serveUser)).Methods(http.MethodGet)
 	r.Handle(PathDisplayNames, p.resource(p.serveDisplayNames)).Methods(http.MethodGet)
 	r.Handle(PathAccountIDs, p.resource(p.serveAccountIDs)).Methods(http.MethodGet)

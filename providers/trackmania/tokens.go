@@ -271,4 +271,4 @@ func (p *Provider) accessFacts(a access) (lifecycle.Facts, bool) {
 // errAccessRevoked and errAccessExpired are the resource routes' errors for
 // a revoked and an expired access token, whoever revoked or expired it.
 func errAccessRevoked() error { return oauth.InvalidToken("the access token has been revoked") }
-func errAccessExpired() error { return oauth.InvalidToken("the access token expired") }
+func errAccessExpired() error { return oauth.AccessTokenExpired("the access token expired") }

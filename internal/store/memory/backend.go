@@ -2,6 +2,7 @@ package memory
 
 import (
 	"context"
+	"hash/maphash"
 	"sync"
 	"time"
 
@@ -90,7 +91,7 @@ func New(clk clock.Clock, opts ...Option) *Backend {
 func (b *Backend) SweepAll() {
 	for _, ns := range b.all() {
 		ns.mu.Lock()
-		ns.sweep(b.clk.Now())
+		ns.sweep()
 		ns.mu.Unlock()
 	}
 }
@@ -193,10 +194,15 @@ type namespace struct {
 	mu     sync.Mutex
 	writes int // since the last sweep
 
-	codes    map[string]*codeEntry
-	tokens   map[string]*tokenEntry
-	families map[string]*family
-	records  map[string]*recordEntry
+	salt salt         // for the keys of tokens and families (keys.go)
+	seed maphash.Seed // for the indexes' slots (index.go)
+
+	codes      map[string]*codeEntry
+	tokens     index[*tokenEntry]
+	families   index[*family]
+	principals map[principalKey]*principal // interned; see intern.go
+	lastWho    *principal                  // the principal acquired last
+	records    map[string]*recordEntry
 
 	marks               map[string]*mark
 	markClock, markWall markHeap
@@ -204,12 +210,13 @@ type namespace struct {
 	peaks               peaks
 
 	// Every entry sits in exactly one heap, ordered by expiry; see sweep.go.
-	live, spent entryHeap
-	seq         uint64 // insertion counter, the tie-break among equal expiries
+	live, spent             entryHeap[*item]
+	liveTokens, spentTokens entryHeap[*tokenEntry]
+	seq                     uint64 // insertion counter, the tie-break among equal expiries
 }
 
 func newNamespace(clk clock.Clock, cfg config) *namespace {
-	ns := &namespace{clk: clk, wall: cfg.wall, cfg: cfg}
+	ns := &namespace{clk: clk, wall: cfg.wall, cfg: cfg, salt: newSalt(), seed: maphash.MakeSeed()}
 	ns.clear()
 	return ns
 }
@@ -222,14 +229,17 @@ func (ns *namespace) reset() {
 
 func (ns *namespace) clear() {
 	ns.codes = make(map[string]*codeEntry)
-	ns.tokens = make(map[string]*tokenEntry)
-	ns.families = make(map[string]*family)
+	ns.tokens = newIndex[*tokenEntry](ns.seed)
+	ns.families = newIndex[*family](ns.seed)
+	ns.principals = make(map[principalKey]*principal)
+	ns.lastWho = nil
 	ns.records = make(map[string]*recordEntry)
 	ns.marks = make(map[string]*mark)
 	ns.markClock, ns.markWall = markHeap{}, markHeap{wall: true}
 	ns.cutoffs = make(map[string]uint64)
 	ns.peaks = peaks{}
 	ns.live, ns.spent = nil, nil
+	ns.liveTokens, ns.spentTokens = nil, nil
 	ns.writes = 0
 }
 

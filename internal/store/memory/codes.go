@@ -11,8 +11,7 @@ import (
 // heap, until it expires, so that a replay returns ErrConsumed with its grant.
 type codeEntry struct {
 	item
-	grant    store.Grant
-	consumed bool
+	grant store.Grant // consumed when spent
 }
 
 // PutCode stores a new code. A code that has expired no longer blocks its
@@ -26,17 +25,17 @@ func (ns *namespace) PutCode(ctx context.Context, code string, g store.Grant, ex
 	defer ns.wrote()
 
 	if e, ok := ns.codes[code]; ok {
-		if !expired(ns.clk.Now(), e.exp) {
+		if !expired(ns.now(), e.exp) {
 			return store.ErrExists
 		}
-		ns.drop(&e.item)
+		ns.dropItem(&e.item)
 	}
 	if err := ns.room(); err != nil {
 		return err
 	}
-	e := &codeEntry{item: item{kind: kindCode, key: code, exp: expiresAt}, grant: g.Clone()}
+	e := &codeEntry{item: item{slot: slot{exp: expiryOf(expiresAt)}, kind: kindCode, key: code}, grant: g.Clone()}
 	ns.codes[code] = e
-	ns.add(&e.item)
+	ns.addItem(&e.item)
 	return nil
 }
 
@@ -55,9 +54,9 @@ func (ns *namespace) ConsumeCode(ctx context.Context, code string, check func(st
 	switch {
 	case !ok:
 		return store.Grant{}, store.ErrNotFound
-	case expired(ns.clk.Now(), e.exp):
+	case expired(ns.now(), e.exp):
 		return store.Grant{}, store.ErrExpired
-	case e.consumed:
+	case e.spent:
 		return e.grant.Clone(), store.ErrConsumed
 	}
 	if check != nil {
@@ -65,7 +64,6 @@ func (ns *namespace) ConsumeCode(ctx context.Context, code string, check func(st
 			return store.Grant{}, err
 		}
 	}
-	e.consumed = true
-	ns.markSpent(&e.item)
+	ns.spendItem(&e.item)
 	return e.grant.Clone(), nil
 }

@@ -29,6 +29,18 @@ func TestBookkeepingInvariants(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, seed))
 			ctx := context.Background()
 			key := func(prefix string) string { return fmt.Sprint(prefix, rng.IntN(12)) }
+			// Families are named both ways keys.go keeps them; grants come
+			// from a few principals, so that interning is exercised.
+			family := func() string {
+				n := rng.IntN(12)
+				if n%2 == 0 {
+					return fmt.Sprintf("%032x", n)
+				}
+				return fmt.Sprint("f", n)
+			}
+			grant := func() store.Grant {
+				return store.Grant{FamilyID: family(), ClientID: key("client")[:7], Scopes: []string{"openid", key("s")}[:1+rng.IntN(2)]}
+			}
 			exp := func() time.Time {
 				if rng.IntN(4) == 0 {
 					return time.Time{}
@@ -39,20 +51,23 @@ func TestBookkeepingInvariants(t *testing.T) {
 				var err error
 				switch op := rng.IntN(14); op {
 				case 0:
-					err = ns.PutCode(ctx, key("c"), store.Grant{FamilyID: key("f")}, exp())
+					err = ns.PutCode(ctx, key("c"), grant(), exp())
 				case 1:
 					_, err = ns.ConsumeCode(ctx, key("c"), nil)
 				case 2, 3:
-					err = ns.IssueRefresh(ctx, key("t"), store.RefreshRecord{Grant: store.Grant{FamilyID: key("f")}, ExpiresAt: exp()})
+					err = ns.IssueRefresh(ctx, key("t"), store.RefreshRecord{Grant: grant(), ExpiresAt: exp()})
 				case 4, 5:
 					_, err = ns.RotateRefresh(ctx, key("t"), key("t"), func(r store.RefreshRecord) (store.RefreshRecord, error) {
 						r.ExpiresAt = exp()
+						if rng.IntN(3) == 0 {
+							r.Grant = grant() // the family stays; the grant changes
+						}
 						return r, nil
 					})
 				case 6:
 					_, err = ns.RevokeRefresh(ctx, key("t"))
 				case 7:
-					err = ns.RevokeFamily(ctx, key("f"))
+					err = ns.RevokeFamily(ctx, family())
 				case 8:
 					_, err = ns.Mark(ctx, key("j"), uint8(1+rng.IntN(2)), exp())
 				case 9:
@@ -100,48 +115,73 @@ func checkInvariants(t *testing.T, ns *namespace, step int) {
 	defer ns.mu.Unlock()
 	at := fmt.Sprintf("step %d", step)
 
-	for _, h := range []*entryHeap{&ns.live, &ns.spent} {
-		for i, it := range *h {
-			require.Equal(t, i, it.idx, "%s: heap index", at)
-			require.Equal(t, h == &ns.spent, it.spent, "%s: %q in the wrong heap", at, it.key)
-			if i > 0 {
-				require.False(t, before(it, (*h)[(i-1)/2]), "%s: heap order at %d", at, i)
-			}
-		}
-	}
-	inHeap := func(it *item) {
-		h := ns.heapOf(it)
-		require.True(t, it.idx >= 0 && it.idx < len(*h) && (*h)[it.idx] == it, "%s: %q not in its heap", at, it.key)
+	checkHeap(t, at, ns.live, false)
+	checkHeap(t, at, ns.spent, true)
+	checkHeap(t, at, ns.liveTokens, false)
+	checkHeap(t, at, ns.spentTokens, true)
+	inItemHeap := func(it *item) {
+		h := ns.itemHeap(it)
+		require.True(t, it.idx >= 0 && int(it.idx) < len(*h) && (*h)[it.idx] == it, "%s: %q not in its heap", at, it.key)
 	}
 
 	tombs := 0
-	for id, f := range ns.families {
-		require.Equal(t, id, f.id, at)
-		if f.tomb != nil {
+	for _, it := range ns.live {
+		if it.kind == kindFamily {
 			tombs++
-			require.True(t, f.revoked, "%s: live tombstone %q", at, id)
-			require.Zero(t, f.tokens, "%s: tombstone %q with tokens", at, id)
-			inHeap(f.tomb)
-		} else {
-			require.Positive(t, f.tokens, "%s: empty family %q leaked", at, id)
+			f, _ := ns.families.get(hashKey([]byte(it.key)))
+			require.NotNil(t, f, "%s: a tombstone without its family", at)
+			require.True(t, f.tomb, at)
 		}
 	}
-	perFamily := map[*family]int{}
-	for k, e := range ns.tokens {
-		require.Equal(t, k, e.key, at)
-		require.Same(t, ns.families[e.fam.id], e.fam, "%s: token %q names a dropped family", at, k)
-		require.Equal(t, e.fam.id, e.rec.Grant.FamilyID, at)
-		require.Equal(t, e.retired, e.spent, "%s: token %q", at, k)
-		perFamily[e.fam]++
-		inHeap(&e.item)
+	tombFamilies := 0
+	for f := range ns.families.all() {
+		got, _ := ns.families.get(f.key)
+		require.Same(t, f, got, "%s: family %q not found by its key", at, f.id())
+		fk, named := ns.salt.familyKey(f.id())
+		require.Equal(t, f.key, fk, "%s: family %q keyed by its id", at, f.id())
+		require.Equal(t, named, f.name != nil, at)
+		if f.tomb {
+			tombFamilies++
+			require.True(t, f.revoked, "%s: live tombstone %q", at, f.id())
+			require.Zero(t, f.tokens, "%s: tombstone %q with tokens", at, f.id())
+		} else {
+			require.Positive(t, f.tokens, "%s: empty family %q leaked", at, f.id())
+		}
+		if f.newest != nil {
+			got, _ := ns.tokens.get(f.newest.key)
+			require.Same(t, f.newest, got, "%s: family %q's newest token is gone", at, f.id())
+		}
 	}
+	require.Equal(t, tombs, tombFamilies, "%s: tombstones vs tombstoned families", at)
+	perFamily := map[*family]int{}
+	perPrincipal := map[*principal]int{}
+	ntokens := 0
+	for e := range ns.tokens.all() {
+		ntokens++
+		got, _ := ns.tokens.get(e.key)
+		require.Same(t, e, got, "%s: token not found by its key", at)
+		fam, _ := ns.families.get(e.fam.key)
+		require.Same(t, fam, e.fam, "%s: token names a dropped family", at)
+		require.Same(t, ns.principals[e.g.who.key], e.g.who, "%s: token names a forgotten principal", at)
+		perFamily[e.fam]++
+		perPrincipal[e.g.who]++
+		h := &ns.liveTokens
+		if e.spent {
+			h = &ns.spentTokens
+		}
+		require.True(t, e.idx >= 0 && int(e.idx) < len(*h) && (*h)[e.idx] == e, "%s: token not in its heap", at)
+	}
+	require.Equal(t, ntokens, ns.tokens.len(), "%s: token index count", at)
 	for f, n := range perFamily {
-		require.Equal(t, n, f.tokens, "%s: family %q count", at, f.id)
+		require.Equal(t, n, int(f.tokens), "%s: family %q count", at, f.id())
+	}
+	require.Len(t, ns.principals, len(perPrincipal), "%s: principals no token names are kept", at)
+	for p, n := range perPrincipal {
+		require.Equal(t, n, p.refs, "%s: principal %v references", at, p.key)
 	}
 	for k, e := range ns.codes {
 		require.Equal(t, k, e.key, at)
-		require.Equal(t, e.consumed, e.spent, "%s: code %q", at, k)
-		inHeap(&e.item)
+		inItemHeap(&e.item)
 	}
 	for k, m := range ns.marks {
 		require.Equal(t, k, m.key, at)
@@ -167,8 +207,20 @@ func checkInvariants(t *testing.T, ns *namespace, step int) {
 	for k, e := range ns.records {
 		require.Equal(t, k, e.key, at)
 		require.NotNil(t, e.value, at)
-		inHeap(&e.item)
+		inItemHeap(&e.item)
 	}
-	require.Equal(t, len(ns.codes)+len(ns.tokens)+len(ns.records)+tombs, ns.len(), "%s: entries vs heaps", at)
+	require.Equal(t, len(ns.codes)+ntokens+len(ns.records)+tombs, ns.len(), "%s: entries vs heaps", at)
 	require.LessOrEqual(t, ns.len()-tombs, ns.cfg.maxEntries, "%s: only tombstones may pass the cap", at)
+}
+
+func checkHeap[E interface{ at() *slot }](t *testing.T, at string, h entryHeap[E], spent bool) {
+	t.Helper()
+	for i, e := range h {
+		s := e.at()
+		require.Equal(t, i, int(s.idx), "%s: heap index", at)
+		require.Equal(t, spent, s.spent, "%s: entry %d in the wrong heap", at, i)
+		if i > 0 {
+			require.False(t, before(s, h[(i-1)/2].at()), "%s: heap order at %d", at, i)
+		}
+	}
 }

@@ -13,3 +13,9 @@ func later(a, b time.Time) bool {
 		return a.After(b)
 	}
 }
+
+// passed reports whether a mark's until (zero: never) has come at now.
+// Marks keep time.Time: there are few of them, unlike refresh tokens.
+func passed(now, until time.Time) bool {
+	return !until.IsZero() && !now.Before(until)
+}

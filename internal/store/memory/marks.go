@@ -35,7 +35,7 @@ func (ns *namespace) mark(key string, level uint8, until time.Time) uint8 {
 	now, wall := ns.clk.Now(), ns.wall.Now()
 	m, ok := ns.marks[key]
 	if !ok {
-		if expired(now, until) {
+		if passed(now, until) {
 			return store.MarkNone // already over: nothing to remember
 		}
 		m = &mark{key: key, level: level, idx: -1}
@@ -104,7 +104,7 @@ func (ns *namespace) readLiveness(markKeys, cutoffKeys []string, cutoffs []uint6
 	if len(markKeys) > 0 && len(ns.marks) > 0 {
 		now := ns.clk.Now()
 		for _, k := range markKeys {
-			if m, ok := ns.marks[k]; ok && !expired(now, m.until) {
+			if m, ok := ns.marks[k]; ok && !passed(now, m.until) {
 				level = max(level, m.level)
 			}
 		}
@@ -120,7 +120,7 @@ func (ns *namespace) readLiveness(markKeys, cutoffKeys []string, cutoffs []uint6
 // the wall clock; if the injected clock has been moved back meanwhile, it
 // returns to the clock heap.
 func (ns *namespace) sweepMarks(now, wall time.Time) {
-	for ns.markClock.len() > 0 && expired(now, ns.markClock.items[0].until) {
+	for ns.markClock.len() > 0 && passed(now, ns.markClock.items[0].until) {
 		m := ns.markClock.items[0]
 		ns.markClock.remove(m)
 		if !wall.Before(m.wallUntil) {
@@ -133,7 +133,7 @@ func (ns *namespace) sweepMarks(now, wall time.Time) {
 	for ns.markWall.len() > 0 && !wall.Before(ns.markWall.items[0].wallUntil) {
 		m := ns.markWall.items[0]
 		ns.markWall.remove(m)
-		if expired(now, m.until) {
+		if passed(now, m.until) {
 			delete(ns.marks, m.key)
 			continue
 		}

@@ -34,7 +34,7 @@ func (ns *namespace) GetRecord(ctx context.Context, key string) ([]byte, error) 
 	switch {
 	case !ok:
 		return nil, store.ErrNotFound
-	case expired(ns.clk.Now(), e.exp):
+	case expired(ns.now(), e.exp):
 		return nil, store.ErrExpired
 	}
 	return cloneBytes(e.value), nil
@@ -61,12 +61,12 @@ func (ns *namespace) PutRecord(ctx context.Context, key string, value []byte, ex
 func (ns *namespace) setRecord(key string, value []byte, expiresAt time.Time) {
 	if e, ok := ns.records[key]; ok {
 		e.value = cloneBytes(value)
-		ns.touch(&e.item, expiresAt)
+		ns.touch(&e.item, expiryOf(expiresAt))
 		return
 	}
-	e := &recordEntry{item: item{kind: kindRecord, key: key, exp: expiresAt}, value: cloneBytes(value)}
+	e := &recordEntry{item: item{slot: slot{exp: expiryOf(expiresAt)}, kind: kindRecord, key: key}, value: cloneBytes(value)}
 	ns.records[key] = e
-	ns.add(&e.item)
+	ns.addItem(&e.item)
 }
 
 // UpdateRecord replaces a record with update(old). update gets a copy, so
@@ -87,7 +87,7 @@ func (ns *namespace) UpdateRecord(ctx context.Context, key string, update func(o
 			return err
 		}
 	}
-	found := ok && !expired(ns.clk.Now(), e.exp)
+	found := ok && !expired(ns.now(), e.exp)
 	var old []byte
 	if found {
 		old = cloneBytes(e.value)
@@ -98,7 +98,7 @@ func (ns *namespace) UpdateRecord(ctx context.Context, key string, update func(o
 		return err
 	case value == nil:
 		if ok {
-			ns.drop(&e.item)
+			ns.dropItem(&e.item)
 		}
 		return nil
 	}
@@ -116,7 +116,7 @@ func (ns *namespace) DeleteRecord(ctx context.Context, key string) error {
 	defer ns.wrote()
 
 	if e, ok := ns.records[key]; ok {
-		ns.drop(&e.item)
+		ns.dropItem(&e.item)
 	}
 	return nil
 }
@@ -131,7 +131,7 @@ func (ns *namespace) ListRecords(ctx context.Context, prefix string) ([]store.Re
 	ns.mu.Lock()
 	defer ns.mu.Unlock()
 
-	now := ns.clk.Now()
+	now := ns.now()
 	var out []store.Record
 	for k, e := range ns.records {
 		if strings.HasPrefix(k, prefix) && !expired(now, e.exp) {

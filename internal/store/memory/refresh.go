@@ -2,19 +2,22 @@ package memory
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"time"
 
 	"github.com/authmock/authmock/internal/store"
 )
 
-// tokenEntry is one refresh token. A retired token stays, in the spent heap,
-// until its own expiry, so that presenting it again is caught as reuse.
+// tokenEntry is one refresh token, known by its hashKey: the token's text
+// is not kept. A retired token (spent) stays, in the spent heap, until its
+// own expiry, so that presenting it again is caught as reuse.
 type tokenEntry struct {
-	item
-	rec     store.RefreshRecord
-	fam     *family
-	retired bool
+	slot
+	key    hashKey
+	issued int64 // instantOf
+	fam    *family
+	g      *grant // shared with the family's other tokens while equal
 }
 
 // family is what one grant's refresh tokens share. It exists while any token
@@ -22,27 +25,59 @@ type tokenEntry struct {
 // the family could still be presented. A family revoked before any token was
 // issued into it is kept as a tombstone entry instead, so that a token issued
 // into it afterwards (a code replay racing the first redemption) is refused.
+//
+// Most families only ever hold one token (a login that is never refreshed),
+// so a family carries its first token and that token's grant in itself: one
+// allocation per login.
 type family struct {
-	id      string
-	tokens  int // entries in namespace.tokens naming this family
+	key     hashKey
+	name    *string // the id, when key is its hash (keys.go)
+	access  stamps
+	newest  *tokenEntry // the token issued last, while it is held
+	tokens  int32       // entries in namespace.tokens naming this family
 	revoked bool
-	tomb    *item               // non-nil only while revoked with no tokens
-	access  []store.AccessStamp // store.JoinStamps' order: counts, then whole
-	newest  *tokenEntry         // the token issued last, while it is held
+	tomb    bool // a tombstone: revoked with no tokens, an item in ns.live
+	first   tokenEntry
+	grant   grant // the first token's
+}
+
+// id is the family's id as the caller gave it.
+func (f *family) id() string {
+	if f.name != nil {
+		return *f.name
+	}
+	return hex.EncodeToString(f.key[:])
 }
 
 // join adds access stamps to the family (store.JoinStamps: expired ones
 // dropped, the oldest beyond store.MaxAccessStamps folded into counts).
-func (f *family) join(stamps []store.AccessStamp, now time.Time) {
-	f.access = store.JoinStamps(f.access, stamps, now)
+func (f *family) join(add []store.AccessStamp, now time.Time) {
+	if len(add) == 0 && f.access.empty() {
+		return
+	}
+	f.access.set(store.JoinStamps(f.access.list(), add, now))
 }
 
-// record returns a copy of e's record with its family's live access
-// stamps.
+// newFamily makes a family (not yet in ns.families).
+func (ns *namespace) newFamily(id string) *family {
+	k, named := ns.salt.familyKey(id)
+	f := &family{key: k}
+	if named {
+		f.name = &id
+	}
+	return f
+}
+
+// bare returns e's record, fresh, without access stamps.
+func (ns *namespace) bare(e *tokenEntry) store.RefreshRecord {
+	return store.RefreshRecord{Grant: e.g.expand(e.fam.id()), IssuedAt: instantTime(e.issued), ExpiresAt: expiryTime(e.exp)}
+}
+
+// record returns e's record, fresh, with its family's live access stamps.
 func (ns *namespace) record(e *tokenEntry) store.RefreshRecord {
-	r := cloneRecord(e.rec)
+	r := ns.bare(e)
 	now := ns.clk.Now().Unix()
-	for _, a := range e.fam.access {
+	for _, a := range e.fam.access.list() {
 		if a.Exp == 0 || now < a.Exp {
 			r.Access = append(r.Access, a)
 		}
@@ -55,79 +90,110 @@ func (ns *namespace) record(e *tokenEntry) store.RefreshRecord {
 // the first redemption is still issuing) lasts one request.
 const tombstoneLife = 24 * time.Hour
 
-func cloneRecord(r store.RefreshRecord) store.RefreshRecord {
-	r.Grant = r.Grant.Clone()
-	return r
-}
-
 // IssueRefresh stores a new active token. Issuing into a revoked family gives
 // ErrRevoked: the grant it belongs to has been withdrawn.
 func (ns *namespace) IssueRefresh(ctx context.Context, token string, rec store.RefreshRecord) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	key := ns.salt.tokenKey(token)
 	ns.mu.Lock()
 	defer ns.mu.Unlock()
 	defer ns.wrote()
 
-	if err := ns.claim(token); err != nil {
+	if err := ns.claim(key); err != nil {
 		return err
 	}
-	fam := ns.families[rec.Grant.FamilyID]
+	famKey, _ := ns.salt.familyKey(rec.Grant.FamilyID)
+	fam, _ := ns.families.get(famKey)
 	if fam == nil || !fam.revoked {
 		if err := ns.room(); err != nil {
 			return err
 		}
-		fam = ns.families[rec.Grant.FamilyID] // room may have swept it
+		fam, _ = ns.families.get(famKey) // room may have swept it
 	}
-	if fam == nil {
-		fam = &family{id: rec.Grant.FamilyID}
-		ns.families[fam.id] = fam
-	} else if fam.revoked {
+	switch {
+	case fam == nil:
+		fam = ns.newFamily(rec.Grant.FamilyID)
+		ns.families.put(fam)
+		fam.grant.set(rec.Grant, ns.acquire(rec.Grant.ClientID, rec.Grant.Subject, rec.Grant.Username, rec.Grant.Scopes))
+		ns.addToken(&fam.first, key, rec, fam, &fam.grant)
+	case fam.revoked:
 		return store.ErrRevoked
+	default:
+		ns.addToken(new(tokenEntry), key, rec, fam, ns.grantFor(rec.Grant, fam.newestGrant()))
 	}
-	ns.addToken(token, rec, fam)
 	fam.join(rec.Access, ns.clk.Now())
 	return nil
 }
 
-// claim makes token's name available for a new token: ErrExists if a live
-// token holds it; an expired one is dropped.
-func (ns *namespace) claim(token string) error {
-	e, ok := ns.tokens[token]
-	if !ok {
-		return nil
+// newestGrant is the grant a new token of the family is most likely to
+// repeat; nil when the family holds no token.
+func (f *family) newestGrant() *grant {
+	if f.newest != nil {
+		return f.newest.g
 	}
-	if !expired(ns.clk.Now(), e.exp) {
-		return store.ErrExists
-	}
-	ns.drop(&e.item)
 	return nil
 }
 
-func (ns *namespace) addToken(token string, rec store.RefreshRecord, fam *family) {
-	rec = cloneRecord(rec)
-	rec.Grant.FamilyID = fam.id
-	rec.Access = nil // kept on the family
-	e := &tokenEntry{item: item{kind: kindToken, key: token, exp: rec.ExpiresAt}, rec: rec, fam: fam}
-	ns.tokens[token] = e
-	fam.tokens++ // before add, whose eviction must not see the family empty
+// grantFor returns like when it already holds g (with one more reference to
+// its principal), else a new grant: rotations that keep their grant, as
+// most do, add nothing but the token.
+func (ns *namespace) grantFor(g store.Grant, like *grant) *grant {
+	if like != nil && like.same(g) {
+		like.who.hold()
+		return like
+	}
+	var who *principal
+	if like != nil && like.who.is(g.ClientID, g.Subject, g.Username, g.Scopes) {
+		who = like.who
+		who.hold()
+	} else {
+		who = ns.acquire(g.ClientID, g.Subject, g.Username, g.Scopes)
+	}
+	gr := new(grant)
+	gr.set(g, who)
+	return gr
+}
+
+// claim makes a token's name available for a new token: ErrExists if a
+// live token holds it; an expired one is dropped.
+func (ns *namespace) claim(key hashKey) error {
+	e, ok := ns.tokens.get(key)
+	if !ok {
+		return nil
+	}
+	if !expired(ns.now(), e.exp) {
+		return store.ErrExists
+	}
+	ns.dropToken(e)
+	return nil
+}
+
+// addToken registers e, a new token of fam whose grant is g (holding a
+// reference to its principal for e).
+func (ns *namespace) addToken(e *tokenEntry, key hashKey, rec store.RefreshRecord, fam *family, g *grant) {
+	*e = tokenEntry{slot: slot{exp: expiryOf(rec.ExpiresAt)}, key: key, issued: instantOf(rec.IssuedAt), fam: fam, g: g}
+	ns.tokens.put(e)
+	fam.tokens++
 	fam.newest = e
-	ns.add(&e.item)
+	ns.seq++
+	e.seq = ns.seq
+	ns.liveTokens.push(e)
 }
 
 // present judges a presented token. Expiry comes first, as for codes; then a
 // retired token is reuse even if its family is already revoked, so that every
 // loser of a concurrent double rotation sees ErrReused. The entry is returned
 // with ErrReused and ErrRevoked so the caller learns the family.
-func (ns *namespace) present(token string) (*tokenEntry, error) {
-	e, ok := ns.tokens[token]
+func (ns *namespace) present(key hashKey) (*tokenEntry, error) {
+	e, ok := ns.tokens.get(key)
 	switch {
 	case !ok:
 		return nil, store.ErrNotFound
-	case expired(ns.clk.Now(), e.exp):
+	case expired(ns.now(), e.exp):
 		return nil, store.ErrExpired
-	case e.retired:
+	case e.spent:
 		return e, store.ErrReused
 	case e.fam.revoked:
 		return e, store.ErrRevoked
@@ -141,10 +207,11 @@ func (ns *namespace) LookupRefresh(ctx context.Context, token string) (store.Ref
 	if err := ctx.Err(); err != nil {
 		return store.RefreshRecord{}, err
 	}
+	key := ns.salt.tokenKey(token)
 	ns.mu.Lock()
 	defer ns.mu.Unlock()
 
-	e, err := ns.present(token)
+	e, err := ns.present(key)
 	if e == nil {
 		return store.RefreshRecord{}, err
 	}
@@ -159,11 +226,12 @@ func (ns *namespace) RotateRefresh(ctx context.Context, presented, next string, 
 	if err := ctx.Err(); err != nil {
 		return store.RefreshRecord{}, err
 	}
+	pkey, nkey := ns.salt.tokenKey(presented), ns.salt.tokenKey(next)
 	ns.mu.Lock()
 	defer ns.mu.Unlock()
 	defer ns.wrote()
 
-	e, err := ns.present(presented)
+	e, err := ns.present(pkey)
 	switch {
 	case errors.Is(err, store.ErrReused):
 		e.fam.revoked = true
@@ -173,22 +241,20 @@ func (ns *namespace) RotateRefresh(ctx context.Context, presented, next string, 
 	case err != nil:
 		return ns.record(e), err
 	}
-	if n, ok := ns.tokens[next]; ok && !expired(ns.clk.Now(), n.exp) {
+	if n, ok := ns.tokens.get(nkey); ok && !expired(ns.now(), n.exp) {
 		return store.RefreshRecord{}, store.ErrExists
 	}
-	presentedRec := ns.record(e)
-	in := cloneRecord(e.rec) // a copy: update may scribble on it and fail
-	succ, err := update(in)  // without the family's stamps: it returns only the new ones
+	// update gets a fresh copy (it may scribble on it and fail) without the
+	// family's stamps: it returns only the new ones.
+	succ, err := update(ns.bare(e))
 	if err != nil {
 		return store.RefreshRecord{}, err
 	}
-	_ = ns.claim(next) // cannot fail now; drops an expired holder of the name
-	e.retired = true
-	ns.markSpent(&e.item)
-	succAccess := succ.Access
-	succ.Access = nil
-	ns.addToken(next, succ, e.fam)
-	e.fam.join(succAccess, ns.clk.Now())
+	presentedRec := ns.record(e)
+	_ = ns.claim(nkey) // cannot fail now; drops an expired holder of the name
+	ns.spendToken(e)
+	ns.addToken(new(tokenEntry), nkey, succ, e.fam, ns.grantFor(succ.Grant, e.g))
+	e.fam.join(succ.Access, ns.clk.Now())
 	// A rotation adds no live entry, so it never fails for room: at the
 	// cap, replay history goes (the presented token's own, at worst; the
 	// successor keeps the family).
@@ -201,10 +267,11 @@ func (ns *namespace) LookupFamily(ctx context.Context, familyID string) (store.R
 	if err := ctx.Err(); err != nil {
 		return store.RefreshRecord{}, err
 	}
+	k, _ := ns.salt.familyKey(familyID)
 	ns.mu.Lock()
 	defer ns.mu.Unlock()
-	fam := ns.families[familyID]
-	if fam == nil || fam.newest == nil || expired(ns.clk.Now(), fam.newest.exp) {
+	fam, _ := ns.families.get(k)
+	if fam == nil || fam.newest == nil || expired(ns.now(), fam.newest.exp) {
 		return store.RefreshRecord{}, store.ErrNotFound
 	}
 	rec := ns.record(fam.newest)
@@ -220,16 +287,17 @@ func (ns *namespace) RevokeRefresh(ctx context.Context, token string) (string, e
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
+	key := ns.salt.tokenKey(token)
 	ns.mu.Lock()
 	defer ns.mu.Unlock()
 	defer ns.wrote()
 
-	e, ok := ns.tokens[token]
+	e, ok := ns.tokens.get(key)
 	if !ok {
 		return "", store.ErrNotFound
 	}
 	e.fam.revoked = true
-	return e.fam.id, nil
+	return e.fam.id(), nil
 }
 
 // RevokeFamily revokes a family. An unknown one becomes a tombstone (see
@@ -244,12 +312,14 @@ func (ns *namespace) RevokeFamily(ctx context.Context, familyID string) error {
 	defer ns.mu.Unlock()
 	defer ns.wrote()
 
-	if fam := ns.families[familyID]; fam != nil {
-		fam.revoked = true
+	k, _ := ns.salt.familyKey(familyID)
+	if have, ok := ns.families.get(k); ok {
+		have.revoked = true
 		return nil
 	}
-	fam := &family{id: familyID, revoked: true, tomb: &item{kind: kindFamily, key: familyID, exp: ns.clk.Now().Add(tombstoneLife)}}
-	ns.families[familyID] = fam
-	ns.add(fam.tomb)
+	fam := ns.newFamily(familyID)
+	fam.revoked, fam.tomb = true, true
+	ns.families.put(fam)
+	ns.addItem(&item{slot: slot{exp: expiryOf(ns.clk.Now().Add(tombstoneLife))}, kind: kindFamily, key: string(fam.key[:])})
 	return nil
 }

@@ -11,17 +11,20 @@ const shrinkMin = 1024
 
 // peaks are the largest sizes seen at sweeps since the last shrink.
 type peaks struct {
-	codes, tokens, families, marks, records int
+	codes, principals, marks, records int
 }
 
 func (ns *namespace) shrink() {
 	ns.codes = shrinkMap(ns.codes, &ns.peaks.codes)
-	ns.tokens = shrinkMap(ns.tokens, &ns.peaks.tokens)
-	ns.families = shrinkMap(ns.families, &ns.peaks.families)
+	ns.tokens.shrink()
+	ns.families.shrink()
+	ns.principals = shrinkMap(ns.principals, &ns.peaks.principals)
 	ns.marks = shrinkMap(ns.marks, &ns.peaks.marks)
 	ns.records = shrinkMap(ns.records, &ns.peaks.records)
 	ns.live = shrinkSlice(ns.live)
 	ns.spent = shrinkSlice(ns.spent)
+	ns.liveTokens = shrinkSlice(ns.liveTokens)
+	ns.spentTokens = shrinkSlice(ns.spentTokens)
 	ns.markClock.items = shrinkSlice(ns.markClock.items)
 	ns.markWall.items = shrinkSlice(ns.markWall.items)
 }

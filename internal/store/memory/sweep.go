@@ -1,16 +1,16 @@
 package memory
 
 import (
-	"time"
-
 	"github.com/authmock/authmock/internal/store"
 )
 
 // Bookkeeping that keeps a namespace bounded.
 //
 // Every entry (code, refresh token, record, and a family revoked before it
-// had tokens) has an item in one of two min-heaps ordered by expiry,
-// never-expiring last and oldest first among equals:
+// had tokens) sits in one min-heap ordered by expiry, never-expiring last
+// and oldest first among equals. Refresh tokens have heaps of their own
+// (tokenEntry is not an item: it has no key string), the rest share
+// item heaps; each kind comes in two:
 //
 //   - spent holds consumed codes and retired refresh tokens, kept only so
 //     that a replay is recognised;
@@ -28,68 +28,63 @@ type kind uint8
 
 const (
 	kindCode kind = iota
-	kindToken
 	kindRecord
-	kindFamily // tombstone of a family revoked while it had no tokens
+	kindFamily // tombstone of a family revoked while it had no tokens; key is its hashKey
 )
 
-// item is an entry's place in the heaps. Entry types embed it, so one
+// slot is an entry's place in its heap: 24 bytes.
+type slot struct {
+	exp   int64  // expiryOf: Unix ns, forever for none
+	seq   uint64 // insertion order, the tie-break among equal expiries
+	idx   int32  // position in its heap
+	spent bool   // in a spent heap: a consumed code or a retired token
+}
+
+func (s *slot) at() *slot { return s }
+
+// item is an entry other than a refresh token. Entry types embed it, so one
 // allocation holds both.
 type item struct {
-	kind  kind
-	spent bool
-	key   string
-	exp   time.Time // zero: never expires
-	seq   uint64    // insertion order, the tie-break among equal expiries
-	idx   int       // position in its heap
+	slot
+	kind kind
+	key  string
 }
 
-// expired reports whether an entry expiring at exp is dead at now. An entry
-// is dead from the instant of its expiry on, as a JWT's exp is.
-func expired(now, exp time.Time) bool {
-	return !exp.IsZero() && !now.Before(exp)
+// before orders the heaps: earlier expiry first (forever is the largest),
+// then older first.
+func before(a, b *slot) bool {
+	return a.exp < b.exp || a.exp == b.exp && a.seq < b.seq
 }
 
-// before orders the heaps: earlier expiry first, never-expiring last, then
-// older first.
-func before(a, b *item) bool {
-	switch {
-	case a.exp.IsZero() != b.exp.IsZero():
-		return b.exp.IsZero()
-	case !a.exp.Equal(b.exp):
-		return a.exp.Before(b.exp)
-	default:
-		return a.seq < b.seq
-	}
+func (ns *namespace) len() int {
+	return len(ns.live) + len(ns.spent) + len(ns.liveTokens) + len(ns.spentTokens)
 }
 
-func (ns *namespace) heapOf(it *item) *entryHeap {
+// addItem registers a new entry's item, already in its map. The caller made
+// room for it first.
+func (ns *namespace) addItem(it *item) {
+	ns.seq++
+	it.seq = ns.seq
+	ns.itemHeap(it).push(it)
+}
+
+func (ns *namespace) itemHeap(it *item) *entryHeap[*item] {
 	if it.spent {
 		return &ns.spent
 	}
 	return &ns.live
 }
 
-func (ns *namespace) len() int { return len(ns.live) + len(ns.spent) }
-
-// add registers a new entry's item, already in its map. The caller made
-// room for it first.
-func (ns *namespace) add(it *item) {
-	ns.seq++
-	it.seq = ns.seq
-	ns.heapOf(it).push(it)
-}
-
-// touch gives an existing entry a new expiry and counts it as new again.
-func (ns *namespace) touch(it *item, exp time.Time) {
+// touch gives an existing item a new expiry and counts it as new again.
+func (ns *namespace) touch(it *item, exp int64) {
 	ns.seq++
 	it.exp, it.seq = exp, ns.seq
-	ns.heapOf(it).fix(it.idx)
+	ns.itemHeap(it).fix(int(it.idx))
 }
 
-// markSpent moves an entry that is kept only for replay detection to the
+// spendItem moves an item that is kept only for replay detection to the
 // heap evicted first.
-func (ns *namespace) markSpent(it *item) {
+func (ns *namespace) spendItem(it *item) {
 	if it.spent {
 		return
 	}
@@ -98,26 +93,46 @@ func (ns *namespace) markSpent(it *item) {
 	ns.spent.push(it)
 }
 
-// drop forgets an entry entirely.
-func (ns *namespace) drop(it *item) {
-	ns.heapOf(it).remove(it)
+// spendToken retires a token: it moves to the heap evicted first.
+func (ns *namespace) spendToken(e *tokenEntry) {
+	if e.spent {
+		return
+	}
+	ns.liveTokens.remove(e)
+	e.spent = true
+	ns.spentTokens.push(e)
+}
+
+// dropItem forgets an entry other than a token.
+func (ns *namespace) dropItem(it *item) {
+	ns.itemHeap(it).remove(it)
 	switch it.kind {
 	case kindCode:
 		delete(ns.codes, it.key)
-	case kindToken:
-		e := ns.tokens[it.key]
-		delete(ns.tokens, it.key)
-		if e.fam.newest == e {
-			e.fam.newest = nil
-		}
-		// A family, revoked or not, matters only while a token names it.
-		if e.fam.tokens--; e.fam.tokens == 0 {
-			delete(ns.families, e.fam.id)
-		}
 	case kindRecord:
 		delete(ns.records, it.key)
 	case kindFamily:
-		delete(ns.families, it.key)
+		ns.families.del(hashKey([]byte(it.key)))
+	}
+}
+
+// dropToken forgets a token, its family with its last token, and its
+// principal with the last token naming it.
+func (ns *namespace) dropToken(e *tokenEntry) {
+	if e.spent {
+		ns.spentTokens.remove(e)
+	} else {
+		ns.liveTokens.remove(e)
+	}
+	ns.tokens.del(e.key)
+	ns.release(e.g.who)
+	f := e.fam
+	if f.newest == e {
+		f.newest = nil
+	}
+	// A family, revoked or not, matters only while a token names it.
+	if f.tokens--; f.tokens == 0 {
+		ns.families.del(f.key)
 	}
 }
 
@@ -126,19 +141,25 @@ func (ns *namespace) drop(it *item) {
 // backend's timer sweeps idle namespaces too.
 func (ns *namespace) wrote() {
 	if ns.writes++; ns.writes >= ns.cfg.sweepEvery {
-		ns.sweep(ns.clk.Now())
+		ns.sweep()
 	}
 }
 
-// sweep drops every entry and mark expired at now.
-func (ns *namespace) sweep(now time.Time) {
+// sweep drops every entry and mark expired now.
+func (ns *namespace) sweep() {
 	ns.writes = 0
-	for _, h := range []*entryHeap{&ns.spent, &ns.live} {
+	now := ns.now()
+	for _, h := range []*entryHeap[*item]{&ns.spent, &ns.live} {
 		for len(*h) > 0 && expired(now, (*h)[0].exp) {
-			ns.drop((*h)[0])
+			ns.dropItem((*h)[0])
 		}
 	}
-	ns.sweepMarks(now, ns.wall.Now())
+	for _, h := range []*entryHeap[*tokenEntry]{&ns.spentTokens, &ns.liveTokens} {
+		for len(*h) > 0 && expired(now, (*h)[0].exp) {
+			ns.dropToken((*h)[0])
+		}
+	}
+	ns.sweepMarks(ns.clk.Now(), ns.wall.Now())
 	ns.shrink()
 }
 
@@ -147,9 +168,8 @@ func (ns *namespace) room() error {
 	if ns.len() < ns.cfg.maxEntries {
 		return nil
 	}
-	ns.sweep(ns.clk.Now())
-	for ns.len() >= ns.cfg.maxEntries && len(ns.spent) > 0 {
-		ns.drop(ns.spent[0])
+	ns.sweep()
+	for ns.len() >= ns.cfg.maxEntries && ns.dropSpent() {
 	}
 	if ns.len() >= ns.cfg.maxEntries {
 		return store.ErrFull
@@ -159,47 +179,61 @@ func (ns *namespace) room() error {
 
 // trimSpent drops replay history while the namespace is over its cap.
 func (ns *namespace) trimSpent() {
-	for ns.len() > ns.cfg.maxEntries && len(ns.spent) > 0 {
-		ns.drop(ns.spent[0])
+	for ns.len() > ns.cfg.maxEntries && ns.dropSpent() {
 	}
 }
 
-// entryHeap is a min-heap of items by before that keeps each item's index,
-// so that any item can be removed or re-ordered in O(log n).
-type entryHeap []*item
-
-func (h *entryHeap) push(it *item) {
-	it.idx = len(*h)
-	*h = append(*h, it)
-	h.up(it.idx)
+// dropSpent drops the spent entry closest to expiry, code or token, and
+// reports whether there was one.
+func (ns *namespace) dropSpent() bool {
+	switch {
+	case len(ns.spent) > 0 && (len(ns.spentTokens) == 0 || before(&ns.spent[0].slot, &ns.spentTokens[0].slot)):
+		ns.dropItem(ns.spent[0])
+	case len(ns.spentTokens) > 0:
+		ns.dropToken(ns.spentTokens[0])
+	default:
+		return false
+	}
+	return true
 }
 
-func (h *entryHeap) remove(it *item) {
-	s, i := *h, it.idx
+// entryHeap is a min-heap of entries by before that keeps each entry's
+// index, so that any entry can be removed or re-ordered in O(log n).
+type entryHeap[E interface{ at() *slot }] []E
+
+func (h *entryHeap[E]) push(e E) {
+	e.at().idx = int32(len(*h))
+	*h = append(*h, e)
+	h.up(len(*h) - 1)
+}
+
+func (h *entryHeap[E]) remove(e E) {
+	s, i := *h, int(e.at().idx)
 	last := len(s) - 1
 	if i != last {
 		s[i] = s[last]
-		s[i].idx = i
+		s[i].at().idx = int32(i)
 	}
-	s[last] = nil // let the entry be collected
+	var none E
+	s[last] = none // let the entry be collected
 	*h = s[:last]
 	if i != last {
 		h.fix(i)
 	}
-	it.idx = -1
+	e.at().idx = -1
 }
 
-func (h *entryHeap) fix(i int) {
+func (h *entryHeap[E]) fix(i int) {
 	if !h.down(i) {
 		h.up(i)
 	}
 }
 
-func (h *entryHeap) up(i int) {
+func (h *entryHeap[E]) up(i int) {
 	s := *h
 	for i > 0 {
 		p := (i - 1) / 2
-		if !before(s[i], s[p]) {
+		if !before(s[i].at(), s[p].at()) {
 			break
 		}
 		h.swap(i, p)
@@ -207,8 +241,8 @@ func (h *entryHeap) up(i int) {
 	}
 }
 
-// down sifts item i towards the leaves and reports whether it moved.
-func (h *entryHeap) down(i int) bool {
+// down sifts entry i towards the leaves and reports whether it moved.
+func (h *entryHeap[E]) down(i int) bool {
 	s, start := *h, i
 	for {
 		l := 2*i + 1
@@ -216,10 +250,10 @@ func (h *entryHeap) down(i int) bool {
 			break
 		}
 		c := l
-		if r := l + 1; r < len(s) && before(s[r], s[l]) {
+		if r := l + 1; r < len(s) && before(s[r].at(), s[l].at()) {
 			c = r
 		}
-		if !before(s[c], s[i]) {
+		if !before(s[c].at(), s[i].at()) {
 			break
 		}
 		h.swap(i, c)
@@ -228,8 +262,8 @@ func (h *entryHeap) down(i int) bool {
 	return i > start
 }
 
-func (h *entryHeap) swap(i, j int) {
+func (h *entryHeap[E]) swap(i, j int) {
 	s := *h
 	s[i], s[j] = s[j], s[i]
-	s[i].idx, s[j].idx = i, j
+	s[i].at().idx, s[j].at().idx = int32(i), int32(j)
 }
