@@ -222,6 +222,7 @@ func TestRouteRenderersOIDC(t *testing.T) {
 			"/userinfo":           {http.MethodGet, "/userinfo", bearer},
 			"/introspect":         {http.MethodPost, "/introspect", rfc},
 			"/revoke":             {http.MethodPost, "/revoke", rfc},
+			"/par":                {http.MethodPost, "/par", rfc},
 			"/end_session":        {http.MethodGet, "/end_session", rfc},
 		}
 	})

@@ -41,6 +41,12 @@ type Config struct {
 	// AccessTokenAudience is the "aud" of access tokens; empty means the
 	// client id.
 	AccessTokenAudience string `json:"access_token_audience,omitempty"`
+	// RequirePushedAuthorizationRequests accepts authorization requests
+	// only as pushed ones (RFC 9126 §5), for every client.
+	RequirePushedAuthorizationRequests bool `json:"require_pushed_authorization_requests"`
+	// PushedRequestTTL is how long a pushed authorization request waits
+	// for /authorize (RFC 9126 §2.2's expires_in).
+	PushedRequestTTL fixtures.Duration `json:"pushed_request_ttl"`
 	// DPoP configures RFC 9449 proofs (dpop.go).
 	DPoP DPoPConfig `json:"dpop"`
 }
@@ -69,7 +75,9 @@ func defaultConfig() Config {
 		DevicePollInterval: fixtures.Duration(5 * time.Second),
 		GrantTypes:         slices.Clone(allGrantTypes),
 		AllowPlainPKCE:     true,
-		DPoP:               defaultDPoPConfig(),
+		// RFC 9126 §2.2: "a relatively short time"; its example is 60.
+		PushedRequestTTL: fixtures.Duration(time.Minute),
+		DPoP:             defaultDPoPConfig(),
 	}
 }
 
@@ -103,7 +111,7 @@ func parseConfig(raw json.RawMessage) (Config, fixtures.Problems) {
 		name string
 		d    fixtures.Duration
 	}{{"access_token_ttl", cfg.AccessTokenTTL}, {"id_token_ttl", cfg.IDTokenTTL}, {"code_ttl", cfg.CodeTTL},
-		{"device_code_ttl", cfg.DeviceCodeTTL}, {"device_poll_interval", cfg.DevicePollInterval}} {
+		{"device_code_ttl", cfg.DeviceCodeTTL}, {"device_poll_interval", cfg.DevicePollInterval}, {"pushed_request_ttl", cfg.PushedRequestTTL}} {
 		if ttl.d.D() < time.Second {
 			ps.Add(ttl.name, "must be at least 1s")
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/authmock/authmock/fixtures"
+	"github.com/authmock/authmock/internal/authcode"
 	"github.com/authmock/authmock/internal/oauth"
 	"github.com/authmock/authmock/internal/provider"
 	"github.com/authmock/authmock/internal/store"
@@ -162,12 +163,8 @@ func (p *Provider) renderDeviceForm(w http.ResponseWriter, status int, typed, er
 // posting to the device decision instead: the one place this flow touches
 // the authorization code pages.
 func (p *Provider) renderDeviceLogin(w http.ResponseWriter, status int, auth store.DeviceAuth, client fixtures.Client, id, username, errMsg string) {
-	name := client.Name
-	if name == "" {
-		name = client.ID
-	}
-	p.renderPage(w, status, "login", loginPage{
-		Title: "Sign in", ClientName: name, Action: p.url(PathDeviceDecision),
+	p.flow.RenderLogin(w, status, authcode.LoginView{
+		Client: client, Action: p.url(PathDeviceDecision),
 		RequestID: id, Username: username, Error: errMsg, Scopes: auth.Scopes,
 	})
 }

@@ -27,6 +27,8 @@ func (p *Provider) metadata() map[string]any {
 		"introspection_endpoint":                        p.url(PathIntrospect),
 		"revocation_endpoint":                           p.url(PathRevoke),
 		"end_session_endpoint":                          p.url(PathEndSession),
+		"pushed_authorization_request_endpoint":         p.url(PathPAR),
+		"require_pushed_authorization_requests":         p.cfg.RequirePushedAuthorizationRequests,
 		"response_types_supported":                      []string{oauth.ResponseTypeCode},
 		"response_modes_supported":                      []string{"query"},
 		"grant_types_supported":                         p.cfg.GrantTypes,

@@ -21,6 +21,8 @@ const expectedDiscovery = `{
   "introspection_endpoint": "ISSUER/introspect",
   "revocation_endpoint": "ISSUER/revoke",
   "end_session_endpoint": "ISSUER/end_session",DEVICE
+  "pushed_authorization_request_endpoint": "ISSUER/par",
+  "require_pushed_authorization_requests": REQUIREPAR,
   "response_types_supported": ["code"],
   "response_modes_supported": ["query"],
   "grant_types_supported": GRANTS,
@@ -55,6 +57,7 @@ func TestDiscovery(t *testing.T) {
 		pkce   string
 		dpop   string
 		device string
+		par    string
 	}{
 		{
 			name:   "defaults",
@@ -62,6 +65,7 @@ func TestDiscovery(t *testing.T) {
 			pkce:   `["S256", "plain"]`,
 			dpop:   `["ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512", "EdDSA"]`,
 			device: `"device_authorization_endpoint": "ISSUER/device_authorization",`,
+			par:    "false",
 		},
 		{
 			name: "plain PKCE disabled and fewer grants",
@@ -73,13 +77,23 @@ func TestDiscovery(t *testing.T) {
 			grants: `["authorization_code", "refresh_token"]`,
 			pkce:   `["S256"]`,
 			dpop:   `["ES256", "EdDSA"]`,
+			par:    "false",
+		},
+		{
+			name:   "pushed authorization requests required",
+			mutate: func(c *Config) { c.RequirePushedAuthorizationRequests = true },
+			grants: `["authorization_code", "refresh_token", "client_credentials", "password", "urn:ietf:params:oauth:grant-type:device_code"]`,
+			pkce:   `["S256", "plain"]`,
+			dpop:   `["ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512", "EdDSA"]`,
+			device: `"device_authorization_endpoint": "ISSUER/device_authorization",`,
+			par:    "true",
 		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			ts := newTestServer(t, tc.mutate)
-			want := strings.NewReplacer("ISSUER", ts.issuer, "DEVICE", strings.ReplaceAll(tc.device, "ISSUER", ts.issuer), "GRANTS", tc.grants, "PKCE", tc.pkce, "DPOP", tc.dpop).Replace(expectedDiscovery)
+			want := strings.NewReplacer("ISSUER", ts.issuer, "DEVICE", strings.ReplaceAll(tc.device, "ISSUER", ts.issuer), "GRANTS", tc.grants, "PKCE", tc.pkce, "DPOP", tc.dpop, "REQUIREPAR", tc.par).Replace(expectedDiscovery)
 			for _, path := range []string{PathDiscovery, PathASMetadata} {
 				first := ts.get(path, nil)
 				require.Equal(t, http.StatusOK, first.status, path)

@@ -3,13 +3,13 @@ package oidc
 import (
 	"encoding/json"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"slices"
 
 	"github.com/gorilla/mux"
 
+	"github.com/authmock/authmock/internal/authcode"
 	"github.com/authmock/authmock/internal/directory"
 	"github.com/authmock/authmock/internal/keyload"
 	"github.com/authmock/authmock/internal/lifecycle"
@@ -34,6 +34,7 @@ const (
 	PathIntrospect        = "/introspect"
 	PathRevoke            = "/revoke"
 	PathEndSession        = "/end_session"
+	PathPAR               = "/par"
 )
 
 // Factory returns the oidc dialect's factory.
@@ -52,7 +53,7 @@ type Provider struct {
 	renderer  oauth.RFC6749Renderer
 	bearer    oauth.BearerRenderer
 	token     *oauth.TokenEndpoint
-	pages     *template.Template
+	flow      *authcode.Flow
 	discovery []byte         // pre-rendered metadata documents
 	dpop      *dpop.Verifier // nil when DPoP is off
 }
@@ -63,10 +64,6 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 	if len(ps) > 0 {
 		return nil, fmt.Errorf("oidc %s: %w", deps.Name, ps)
 	}
-	pages, err := parsePages()
-	if err != nil {
-		return nil, err
-	}
 	p := &Provider{
 		cfg:      cfg,
 		deps:     deps,
@@ -76,7 +73,6 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 		scopes:   cfg.supportedScopes(),
 		renderer: oauth.RFC6749Renderer{Realm: deps.Issuer},
 		bearer:   oauth.BearerRenderer{Realm: deps.Issuer},
-		pages:    pages,
 	}
 	// Revoking a refresh token revokes its whole grant, as the revocation
 	// endpoint does (RFC 7009 §2.1).
@@ -84,6 +80,11 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 	life.RefreshRevokesGrant = true
 	p.life = lifecycle.New(life)
 	p.editor = p.newEditor()
+	flow, err := p.newFlow()
+	if err != nil {
+		return nil, err
+	}
+	p.flow = flow
 	if p.dpop, err = p.newDPoP(); err != nil {
 		return nil, err
 	}
@@ -94,7 +95,7 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 		return nil, err
 	}
 	var grants []oauth.Grant
-	for _, g := range []oauth.Grant{codeGrant{p}, refreshGrant{p}, clientCredentialsGrant{p}, passwordGrant{p}, deviceGrant{p}} {
+	for _, g := range []oauth.Grant{p.flow.CodeGrant(), p.flow.RefreshGrant(), clientCredentialsGrant{p}, passwordGrant{p}, deviceGrant{p}} {
 		if slices.Contains(cfg.GrantTypes, string(g.Type())) {
 			grants = append(grants, g)
 		}
@@ -117,6 +118,7 @@ func (p *Provider) Mount(r *mux.Router) {
 	r.Handle(PathUserinfo, oauth.Wrap(oauth.Handle(p.log, p.bearer, p.serveUserinfo), p.dpopNonces)).Methods(http.MethodGet, http.MethodPost)
 	r.Handle(PathIntrospect, p.handle(p.serveIntrospect))
 	r.Handle(PathRevoke, p.handle(p.serveRevoke))
+	r.Handle(PathPAR, p.handle(p.flow.ServePush))
 	r.Handle(PathEndSession, p.page(p.serveEndSession)).Methods(http.MethodGet, http.MethodPost)
 	if p.deviceEnabled() {
 		r.Handle(PathDeviceAuthorization, p.handle(p.serveDeviceAuthorization))
@@ -150,6 +152,7 @@ func (p *Provider) Describe() provider.Description {
 			{Name: "introspect", URL: p.url(PathIntrospect)},
 			{Name: "revoke", URL: p.url(PathRevoke)},
 			{Name: "end_session", URL: p.url(PathEndSession)},
+			{Name: "par", URL: p.url(PathPAR)},
 		},
 	}
 	if p.deviceEnabled() {

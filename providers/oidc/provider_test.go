@@ -145,6 +145,7 @@ func TestDescribe(t *testing.T) {
 				{Name: "end_session", URL: fuzzIssuer + "/end_session"},
 				{Name: "device_auth", URL: fuzzIssuer + "/device_authorization"},
 				{Name: "device", URL: fuzzIssuer + "/device"},
+				{Name: "par", URL: fuzzIssuer + "/par"},
 			}, d.Endpoints)
 			assert.Equal(t, []provider.DescribedClient{
 				{ID: partnerID, Secret: partnerSecret, RedirectURIs: []string{partnerRedir}, Note: "confidential"},
