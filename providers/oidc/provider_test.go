@@ -143,9 +143,9 @@ func TestDescribe(t *testing.T) {
 				{Name: "introspect", URL: fuzzIssuer + "/introspect"},
 				{Name: "revoke", URL: fuzzIssuer + "/revoke"},
 				{Name: "end_session", URL: fuzzIssuer + "/end_session"},
+				{Name: "par", URL: fuzzIssuer + "/par"},
 				{Name: "device_auth", URL: fuzzIssuer + "/device_authorization"},
 				{Name: "device", URL: fuzzIssuer + "/device"},
-				{Name: "par", URL: fuzzIssuer + "/par"},
 			}, d.Endpoints)
 			assert.Equal(t, []provider.DescribedClient{
 				{ID: partnerID, Secret: partnerSecret, RedirectURIs: []string{partnerRedir}, Note: "confidential"},
