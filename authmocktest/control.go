@@ -118,3 +118,36 @@ func asJSON(item any) (json.RawMessage, error) {
 	}
 	return json.Marshal(item)
 }
+
+// DeviceDecided is what ApproveDevice and DenyDevice did.
+type DeviceDecided = provider.DeviceDecided
+
+// ApproveDevice approves a pending device authorization (RFC 8628) of an
+// instance as username, as the admin API's
+// POST /_authmock/providers/{name}/device/{user_code}/approve does: the
+// device's next poll gets tokens. scopes, when given, narrow what was
+// asked for. userCode may be typed in any case, with or without its dash.
+func (s *Server) ApproveDevice(providerName, userCode, username string, scopes ...string) DeviceDecided {
+	if s.t != nil {
+		s.t.Helper()
+	}
+	d := provider.DeviceDecision{Approve: true, Username: username, Scopes: scopes}
+	res, err := capability[provider.DeviceDecider](s, providerName, "decide device authorizations").DecideDevice(context.Background(), userCode, d)
+	if err != nil {
+		s.fatalf("approving device code %q at %q: %v", userCode, providerName, err)
+	}
+	return res
+}
+
+// DenyDevice denies a pending device authorization: the device's next
+// poll gets access_denied.
+func (s *Server) DenyDevice(providerName, userCode string) DeviceDecided {
+	if s.t != nil {
+		s.t.Helper()
+	}
+	res, err := capability[provider.DeviceDecider](s, providerName, "decide device authorizations").DecideDevice(context.Background(), userCode, provider.DeviceDecision{})
+	if err != nil {
+		s.fatalf("denying device code %q at %q: %v", userCode, providerName, err)
+	}
+	return res
+}

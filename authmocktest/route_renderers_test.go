@@ -210,8 +210,11 @@ func TestRouteRenderersOIDC(t *testing.T) {
 		issuer := am.ProviderURL("oidc")
 		rfc, bearer := rfc6749Answer(issuer), bearerAnswer(issuer)
 		return map[string]routeRow{
-			"/token":                                  {http.MethodPost, "/token", rfc},
-			"/.well-known/openid-configuration":       {http.MethodGet, "/.well-known/openid-configuration", rfc},
+			"/token":                            {http.MethodPost, "/token", rfc},
+			"/device_authorization":             {http.MethodPost, "/device_authorization", rfc},
+			"/device":                           {http.MethodGet, "/device", rfc},
+			"/device/decision":                  {http.MethodPost, "/device/decision", rfc},
+			"/.well-known/openid-configuration": {http.MethodGet, "/.well-known/openid-configuration", rfc},
 			"/.well-known/oauth-authorization-server": {http.MethodGet, "/.well-known/oauth-authorization-server", rfc},
 			"/jwks":               {http.MethodGet, "/jwks", rfc},
 			"/authorize":          {http.MethodGet, "/authorize", rfc},
@@ -219,6 +222,7 @@ func TestRouteRenderersOIDC(t *testing.T) {
 			"/userinfo":           {http.MethodGet, "/userinfo", bearer},
 			"/introspect":         {http.MethodPost, "/introspect", rfc},
 			"/revoke":             {http.MethodPost, "/revoke", rfc},
+			"/par":                {http.MethodPost, "/par", rfc},
 			"/end_session":        {http.MethodGet, "/end_session", rfc},
 		}
 	})

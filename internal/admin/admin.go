@@ -68,6 +68,8 @@ func (a *Admin) Mount(r *mux.Router) {
 	handle("/providers/{name}/tokens/expire", a.expireTokens, http.MethodPost)
 	handle("/providers/{name}/tokens/inspect", a.inspectTokens, http.MethodPost)
 	handle("/providers/{name}/fixtures", a.fixtureKinds, http.MethodGet)
+	handle("/providers/{name}/device/{user_code}/approve", a.approveDevice, http.MethodPost)
+	handle("/providers/{name}/device/{user_code}/deny", a.denyDevice, http.MethodPost)
 	fixture := func(path string, fn func(http.ResponseWriter, *http.Request) error, method string) {
 		g.Handle(path, a.handler(fn)).Methods(method).MatcherFunc(notReservedKind)
 	}

@@ -48,7 +48,7 @@ func TestLoadFiles(t *testing.T) {
 				assert.Equal(t, Defaults(), c.Server)
 				assert.Equal(t, []string{"oidc /oidc"}, instanceNames(c))
 				oc := c.Instances[0].Config.(*fakeOIDCConfig)
-				assert.Len(t, oc.Clients, 7)
+				assert.Len(t, oc.Clients, 8)
 				assert.False(t, oc.Interactive)
 			},
 		},
@@ -72,7 +72,7 @@ func TestLoadFiles(t *testing.T) {
 
 				oc := c.Instances[0].Config.(*fakeOIDCConfig)
 				assert.True(t, oc.Interactive, "the override applies")
-				assert.Len(t, oc.Clients, 7, "the demo clients are kept")
+				assert.Len(t, oc.Clients, 8, "the demo clients are kept")
 				assert.Equal(t, fakePlainConfig{Greeting: "bonjour"}, c.Instances[1].Config)
 				second := c.Instances[2].Config.(*fakeOIDCConfig)
 				assert.Empty(t, second.Clients, "a new instance starts from its dialect's defaults")

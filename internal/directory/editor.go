@@ -37,6 +37,9 @@ type Editor struct {
 	// Revoke, when set, is called for a deleted client or user so that its
 	// tokens stop working with it.
 	Revoke func(ctx context.Context, sel provider.TokenSelector) error
+	// Keep, when set, keeps every change in the instance's store (see
+	// Keeper); its collections must include Dir.
+	Keep *Keeper
 
 	// mu makes each change one step with the checks that read the other
 	// items (a display name no other user has, say).
@@ -88,7 +91,7 @@ func (e *Editor) GetFixture(_ context.Context, kind, id string) (json.RawMessage
 // PutFixture implements provider.FixtureEditor. The item's own id
 // (a client's "id", a user's "username") may be left out; when given it
 // must be the one in the path.
-func (e *Editor) PutFixture(_ context.Context, kind, id string, item json.RawMessage) (bool, error) {
+func (e *Editor) PutFixture(ctx context.Context, kind, id string, item json.RawMessage) (bool, error) {
 	if !e.has(kind) {
 		return false, provider.ErrNoFixture
 	}
@@ -102,11 +105,12 @@ func (e *Editor) PutFixture(_ context.Context, kind, id string, item json.RawMes
 		if err := matchID("id", &c.ID, id); err != nil {
 			return false, err
 		}
-		_, existed := e.Dir.client(id)
-		if err := check(e.CheckClient, c, func() fixtures.Problems { return e.Dir.PutClient(c) }, KindClients); err != nil {
-			return false, err
-		}
-		return !existed, nil
+		var existed bool
+		err := e.change(ctx, func() error {
+			_, existed = e.Dir.client(id)
+			return check(e.CheckClient, c, func() fixtures.Problems { return e.Dir.PutClient(c) }, KindClients)
+		})
+		return err == nil && !existed, err
 	}
 	var u fixtures.User
 	if err := DecodeFixture(item, &u); err != nil {
@@ -118,11 +122,12 @@ func (e *Editor) PutFixture(_ context.Context, kind, id string, item json.RawMes
 	if e.FillUser != nil {
 		e.FillUser(&u)
 	}
-	_, existed := e.Dir.User(id)
-	if err := check(e.CheckUser, u, func() fixtures.Problems { return e.Dir.PutUser(u) }, KindUsers); err != nil {
-		return false, err
-	}
-	return !existed, nil
+	var existed bool
+	err := e.change(ctx, func() error {
+		_, existed = e.Dir.User(id)
+		return check(e.CheckUser, u, func() fixtures.Problems { return e.Dir.PutUser(u) }, KindUsers)
+	})
+	return err == nil && !existed, err
 }
 
 // DeleteFixture implements provider.FixtureEditor. A user some client
@@ -135,24 +140,50 @@ func (e *Editor) DeleteFixture(ctx context.Context, kind, id string) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var sel provider.TokenSelector
-	if kind == KindClients {
+	err := e.change(ctx, func() (err error) {
+		sel, err = e.Remove(kind, id)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	// After the change is kept: a revocation for a deletion that did not
+	// happen would outlive it.
+	return e.RevokeRemoved(ctx, kind, id, sel)
+}
+
+// Remove deletes an item, neither keeping the change nor revoking: it is
+// DeleteFixture's step for a dialect that makes it part of a change of its
+// own, then calls RevokeRemoved. It returns the selector of the item's
+// tokens.
+func (e *Editor) Remove(kind, id string) (provider.TokenSelector, error) {
+	var sel provider.TokenSelector
+	switch {
+	case !e.has(kind):
+		return sel, provider.ErrNoFixture
+	case kind == KindClients:
 		if !e.Dir.DeleteClient(id) {
-			return provider.ErrNoFixture
+			return sel, provider.ErrNoFixture
 		}
 		sel.ClientID = id
-	} else {
-		for _, c := range e.Dir.Clients() {
-			if c.DefaultUser == id {
-				var ps fixtures.Problems
-				ps.Add("", "client %q names this user as its default_user; change or delete the client first", c.ID)
-				return &provider.FixtureError{Problems: ps}
-			}
-		}
-		if !e.Dir.DeleteUser(id) {
-			return provider.ErrNoFixture
-		}
-		sel.Username = id
+		return sel, nil
 	}
+	for _, c := range e.Dir.Clients() {
+		if c.DefaultUser == id {
+			var ps fixtures.Problems
+			ps.Add("", "client %q names this user as its default_user; change or delete the client first", c.ID)
+			return sel, &provider.FixtureError{Problems: ps}
+		}
+	}
+	if !e.Dir.DeleteUser(id) {
+		return sel, provider.ErrNoFixture
+	}
+	sel.Username = id
+	return sel, nil
+}
+
+// RevokeRemoved revokes the tokens of an item Remove deleted, with Revoke.
+func (e *Editor) RevokeRemoved(ctx context.Context, kind, id string, sel provider.TokenSelector) error {
 	if e.Revoke == nil {
 		return nil
 	}
@@ -160,6 +191,24 @@ func (e *Editor) DeleteFixture(ctx context.Context, kind, id string) error {
 		return fmt.Errorf("revoking the tokens of %s %q: %w", strings.TrimSuffix(kind, "s"), id, err)
 	}
 	return nil
+}
+
+// change runs op as one kept change (Keep), or as it is without one.
+func (e *Editor) change(ctx context.Context, op func() error) error {
+	if e.Keep == nil {
+		return op()
+	}
+	return e.Keep.Change(ctx, op)
+}
+
+// Reset returns to the configured clients and users, at every replica when
+// the changes are kept.
+func (e *Editor) Reset(ctx context.Context) error {
+	if e.Keep == nil {
+		e.Dir.Reset()
+		return nil
+	}
+	return e.Keep.Reset(ctx)
 }
 
 // DecodeFixture strictly decodes one item, reporting a bad one as a

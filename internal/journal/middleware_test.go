@@ -191,3 +191,18 @@ func TestIsSecretField(t *testing.T) {
 		assert.False(t, IsSecretField(name), name)
 	}
 }
+
+// A JSON string holding a URL has its secret query parameters redacted,
+// such as the user_code in RFC 8628's verification_uri_complete; other
+// strings are left alone.
+func TestRedactJSONURLs(t *testing.T) {
+	var doc any
+	require.NoError(t, json.Unmarshal([]byte(`{"device_code":"dc","verification_uri":"http://a.test/device",
+		"verification_uri_complete":"http://a.test/device?user_code=WDJB-MJHT",
+		"nested":[{"next":"https://a.test/x?state=s&code=c"}],"note":"what? no://"}`), &doc))
+	got, err := json.Marshal(RedactJSON(doc))
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"device_code":"`+Fingerprint("dc")+`","verification_uri":"http://a.test/device",
+		"verification_uri_complete":"http://a.test/device?user_code=`+Fingerprint("WDJB-MJHT")+`",
+		"nested":[{"next":"https://a.test/x?state=s&code=`+Fingerprint("c")+`"}],"note":"what? no://"}`, string(got))
+}

@@ -161,8 +161,15 @@ func RedactJSON(v any) any {
 	switch v := v.(type) {
 	case map[string]any:
 		for k, e := range v {
-			if s, ok := e.(string); ok && IsSecretField(k) {
-				v[k] = Fingerprint(s)
+			if s, ok := e.(string); ok {
+				switch {
+				case IsSecretField(k):
+					v[k] = Fingerprint(s)
+				case looksLikeURLWithQuery(s):
+					// RFC 8628's verification_uri_complete carries the
+					// user_code in its query.
+					v[k] = redactURL(s)
+				}
 				continue
 			}
 			v[k] = RedactJSON(e)
@@ -173,4 +180,10 @@ func RedactJSON(v any) any {
 		}
 	}
 	return v
+}
+
+// looksLikeURLWithQuery is a cheap test for a JSON string worth parsing as
+// a URL whose query may hold a secret.
+func looksLikeURLWithQuery(s string) bool {
+	return strings.Contains(s, "://") && strings.ContainsRune(s, '?')
 }

@@ -28,6 +28,9 @@ const (
 	CodeUnsupportedTokenType    ErrorCode = "unsupported_token_type"
 	CodeLoginRequired           ErrorCode = "login_required"
 	CodeSlowDown                ErrorCode = "slow_down"
+	// RFC 8628 §3.5: the device flow's polling answers.
+	CodeAuthorizationPending ErrorCode = "authorization_pending"
+	CodeExpiredToken         ErrorCode = "expired_token"
 )
 
 // The server's own codes for a request no route of an instance takes:

@@ -9,6 +9,8 @@ const (
 	GrantRefreshToken      GrantType = "refresh_token"
 	GrantClientCredentials GrantType = "client_credentials"
 	GrantPassword          GrantType = "password"
+	// GrantDeviceCode redeems a device code (RFC 8628 §3.4).
+	GrantDeviceCode GrantType = "urn:ietf:params:oauth:grant-type:device_code"
 )
 
 // Response types (RFC 6749 §3.1.1).

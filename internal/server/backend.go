@@ -74,7 +74,7 @@ func (s *Server) StoreDescription() string {
 		return "file " + b.Path() + " (kept across restarts)"
 	case *redis.Backend:
 		_, target := s.cfg.Server.StoreKind()
-		return redis.Redact(target) + " (shared with every replica on it: codes, tokens, revocations, the admin clock, faults)"
+		return redis.Redact(target) + " (shared with every replica on it: codes, tokens, revocations, fixture changes, the admin clock, faults)"
 	case *memory.Backend:
 		return "memory (gone when authmock stops; --store file:PATH keeps it)"
 	}

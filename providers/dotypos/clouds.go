@@ -44,13 +44,6 @@ func (d *cloudDirectory) load() {
 	}
 }
 
-// reset restores the configured clouds.
-func (d *cloudDirectory) reset() {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.load()
-}
-
 // cloud returns a cloud by id.
 func (d *cloudDirectory) cloud(id int64) (fixtures.Cloud, bool) {
 	d.mu.RLock()

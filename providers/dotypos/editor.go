@@ -3,7 +3,6 @@ package dotypos
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"unicode/utf8"
 
 	"github.com/authmock/authmock/fixtures"
@@ -90,14 +89,22 @@ func (p *Provider) GetFixture(ctx context.Context, kind, id string) (json.RawMes
 // clouds the user can grant (left out: none); every id must be a cloud, none
 // twice. A cloud is checked as the configuration checks it; the path's id
 // is its id.
-func (p *Provider) PutFixture(ctx context.Context, kind, id string, item json.RawMessage) (bool, error) {
-	switch kind {
-	case directory.KindUsers:
-		return p.putUser(ctx, id, item)
-	case KindClouds:
-		return p.putCloud(id, item)
-	}
-	return p.editor.PutFixture(ctx, kind, id, item)
+//
+// Each change is one kept change (directory.Keeper) of the users, the
+// clients and the clouds together.
+func (p *Provider) PutFixture(ctx context.Context, kind, id string, item json.RawMessage) (created bool, err error) {
+	err = p.keep.Change(ctx, func() (err error) {
+		switch kind {
+		case directory.KindUsers:
+			created, err = p.putUser(ctx, id, item)
+		case KindClouds:
+			created, err = p.putCloud(id, item)
+		default:
+			created, err = p.editor.PutFixture(ctx, kind, id, item)
+		}
+		return err
+	})
+	return err == nil && created, err
 }
 
 // putUser checks the user's clouds before the directory sees the user, so
@@ -171,23 +178,27 @@ func (p *Provider) putCloud(id string, item json.RawMessage) (bool, error) {
 // /v2/clouds/{cloudId}; the cloud list leaves it out. Tokens for other
 // clouds keep working.
 func (p *Provider) DeleteFixture(ctx context.Context, kind, id string) error {
-	switch kind {
-	case KindClouds:
-		cloudID, ok := parseCloudID(id)
-		if !ok || !p.clouds.remove(cloudID) {
-			return provider.ErrNoFixture
+	if kind == KindClouds {
+		return p.keep.Change(ctx, func() error {
+			cloudID, ok := parseCloudID(id)
+			if !ok || !p.clouds.remove(cloudID) {
+				return provider.ErrNoFixture
+			}
+			return nil
+		})
+	}
+	var sel provider.TokenSelector
+	err := p.keep.Change(ctx, func() (err error) {
+		if sel, err = p.editor.Remove(kind, id); err != nil {
+			return err
 		}
-		return nil
-	case directory.KindUsers:
-		err := p.editor.DeleteFixture(ctx, kind, id)
-		var fe *provider.FixtureError
-		if errors.Is(err, provider.ErrNoFixture) || errors.As(err, &fe) {
-			return err // nothing was deleted
-		}
-		if _, still := p.dir.User(id); !still {
+		if kind == directory.KindUsers {
 			p.clouds.replaceUser(id, memberUserClouds, nil)
 		}
+		return nil
+	})
+	if err != nil {
 		return err
 	}
-	return p.editor.DeleteFixture(ctx, kind, id)
+	return p.editor.RevokeRemoved(ctx, kind, id, sel)
 }

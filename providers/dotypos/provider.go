@@ -2,6 +2,7 @@ package dotypos
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"html/template"
 	"log/slog"
@@ -55,6 +56,9 @@ type Provider struct {
 	// editor edits clients and users for the admin API; the provider wraps
 	// it to add user_clouds and the clouds collection.
 	editor *directory.Editor
+	// keep keeps the admin API's changes of the directory and the clouds
+	// in the store (and shares them with replicas).
+	keep *directory.Keeper
 }
 
 // New builds an instance.
@@ -89,6 +93,9 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 		Dir:         p.dir,
 		CheckClient: func(c fixtures.Client) fixtures.Problems { return checkClient(c) },
 		Revoke:      directory.Revoking(p.life),
+	}
+	if p.keep, err = directory.Keep(deps.Store, deps.Logger, p.dir, p.clouds); err != nil {
+		return nil, fmt.Errorf("dotypos %s: %w", deps.Name, err)
 	}
 	return p, nil
 }
@@ -180,23 +187,30 @@ func (p *Provider) ConnectURL(c fixtures.Client, redirectURI, state string) stri
 // clouds (and which user has which) come back; the server resets the store
 // namespace (refresh tokens, pending consents, the lifecycle's marks and
 // cut-offs) itself, and the lifecycle's tally starts afresh.
-func (p *Provider) Reset(context.Context) error {
-	p.dir.Reset()
+func (p *Provider) Reset(ctx context.Context) error {
 	p.life.Reset()
-	p.clouds.reset()
-	return nil
+	return p.keep.Reset(ctx)
 }
 
 // Clouds lists every cloud of the instance, sorted by id.
 func (p *Provider) Clouds() []fixtures.Cloud { return p.clouds.all() }
 
-// PutCloud adds or replaces a cloud.
-func (p *Provider) PutCloud(c fixtures.Cloud) fixtures.Problems { return p.clouds.put(c) }
+// PutCloud adds or replaces a cloud, kept as the admin API's changes are.
+func (p *Provider) PutCloud(c fixtures.Cloud) fixtures.Problems {
+	return p.kept(func() fixtures.Problems { return p.clouds.put(c) })
+}
 
 // DeleteCloud removes a cloud: no user can grant it, no refresh token can
 // sign in to it, and the cloud list leaves it out. It reports whether the
-// cloud existed.
-func (p *Provider) DeleteCloud(id int64) bool { return p.clouds.remove(id) }
+// cloud existed (and the removal was kept).
+func (p *Provider) DeleteCloud(id int64) bool {
+	existed := false
+	ps := p.kept(func() fixtures.Problems {
+		existed = p.clouds.remove(id)
+		return nil
+	})
+	return existed && len(ps) == 0
+}
 
 // UserClouds returns the clouds a user can grant, in connector order.
 func (p *Provider) UserClouds(username string) []fixtures.Cloud { return p.clouds.ofUser(username) }
@@ -208,7 +222,27 @@ func (p *Provider) SetUserClouds(username string, ids []int64) fixtures.Problems
 		ps.Add("username", "no user named %q", username)
 		return ps
 	}
-	return p.clouds.setUser(username, ids)
+	return p.kept(func() fixtures.Problems { return p.clouds.setUser(username, ids) })
+}
+
+// errRefused carries a refusal out of a kept change; kept returns the
+// problems themselves.
+var errRefused = errors.New("refused")
+
+// kept runs op as one kept change (directory.Keeper), reporting a store
+// that failed as a problem, as the Go API's callers read them.
+func (p *Provider) kept(op func() fixtures.Problems) fixtures.Problems {
+	var ps fixtures.Problems
+	err := p.keep.Change(context.Background(), func() error {
+		if ps = op(); len(ps) > 0 {
+			return errRefused
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errRefused) {
+		ps.Add("", "keeping the change in the store: %v", err)
+	}
+	return ps
 }
 
 var (

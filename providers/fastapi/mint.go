@@ -39,10 +39,9 @@ func (p *Provider) Mint(ctx context.Context, req provider.MintRequest) (provider
 // Reset implements provider.Resetter: the configured users come back and
 // the lifecycle's tally starts afresh; the server resets the store
 // namespace (sessions, refresh tokens, marks and cut-offs).
-func (p *Provider) Reset(context.Context) error {
-	p.dir.Reset()
+func (p *Provider) Reset(ctx context.Context) error {
 	p.life.Reset()
-	return nil
+	return p.editor.Reset(ctx)
 }
 
 // maxMintTTL keeps a minted lifetime within time.Duration (100 years).

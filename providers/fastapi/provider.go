@@ -75,6 +75,10 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 		},
 		Revoke: directory.Revoking(p.life),
 	}
+	var err error
+	if p.editor.Keep, err = directory.Keep(deps.Store, p.log, p.dir); err != nil {
+		return nil, fmt.Errorf("fastapi %s: %w", deps.Name, err)
+	}
 	return p, nil
 }
 

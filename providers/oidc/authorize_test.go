@@ -119,7 +119,7 @@ func TestAuthorizeRedirectedErrors(t *testing.T) {
 		},
 		{
 			name:   "request_uri",
-			params: merge(webAuthParams(), url.Values{"request_uri": {"urn:ietf:params:oauth:request_uri:abc"}}),
+			params: merge(webAuthParams(), url.Values{"request_uri": {"https://app.example.com/request.jwt"}}),
 			code:   "request_uri_not_supported", desc: "request_uri is not supported",
 		},
 		{

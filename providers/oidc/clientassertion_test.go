@@ -362,3 +362,26 @@ func TestClientAssertionRuntimeClient(t *testing.T) {
 	_, err = ts.p.editor.GetFixture(t.Context(), "clients", "broken")
 	assert.Error(t, err, "a refused client is not added")
 }
+
+// Every endpoint that authenticates clients accepts assertions: the pushed
+// authorization request endpoint (RFC 9126 §2) and the device
+// authorization endpoint (RFC 8628 §3.1) too.
+func TestClientAssertionAtPARAndDeviceAuthorization(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, nil)
+	assertion := func(id, secret string) url.Values {
+		return url.Values{"client_assertion_type": {oauth.ClientAssertionTypeJWT},
+			"client_assertion": {signHS(t, jwt.SigningMethodHS256, secret, ts.assertionClaims(id))}}
+	}
+	resp := ts.postForm(PathPAR, merge(parForm(), assertion(webID, webSecret)), "", "")
+	require.Equal(t, http.StatusCreated, resp.status, "%s", resp.body)
+	assert.Contains(t, resp.json(t), "request_uri")
+
+	resp = ts.postForm(PathDeviceAuthorization, merge(url.Values{"scope": {"openid"}}, assertion(partnerID, partnerSecret)), "", "")
+	require.Equal(t, http.StatusOK, resp.status, "%s", resp.body)
+	assert.Contains(t, resp.json(t), "device_code")
+
+	resp = ts.postForm(PathPAR, merge(parForm(), assertion(webID, "wrong")), "", "")
+	assert.Equal(t, http.StatusUnauthorized, resp.status)
+	assert.JSONEq(t, `{"error":"invalid_client","error_description":"the client assertion's signature does not verify with the client's secret"}`, resp.String())
+}

@@ -24,6 +24,10 @@ type Config struct {
 	RefreshTokenTTL fixtures.Duration `json:"refresh_token_ttl"`
 	IDTokenTTL      fixtures.Duration `json:"id_token_ttl"`
 	CodeTTL         fixtures.Duration `json:"code_ttl"`
+	// DeviceCodeTTL is a device authorization's lifetime (RFC 8628
+	// expires_in); DevicePollInterval its initial polling interval.
+	DeviceCodeTTL      fixtures.Duration `json:"device_code_ttl"`
+	DevicePollInterval fixtures.Duration `json:"device_poll_interval"`
 
 	// Scopes lists the scopes the instance supports beyond the OpenID ones.
 	Scopes []string `json:"scopes"`
@@ -37,6 +41,12 @@ type Config struct {
 	// AccessTokenAudience is the "aud" of access tokens; empty means the
 	// client id.
 	AccessTokenAudience string `json:"access_token_audience,omitempty"`
+	// RequirePushedAuthorizationRequests accepts authorization requests
+	// only as pushed ones (RFC 9126 §5), for every client.
+	RequirePushedAuthorizationRequests bool `json:"require_pushed_authorization_requests"`
+	// PushedRequestTTL is how long a pushed authorization request waits
+	// for /authorize (RFC 9126 §2.2's expires_in).
+	PushedRequestTTL fixtures.Duration `json:"pushed_request_ttl"`
 	// DPoP configures RFC 9449 proofs (dpop.go).
 	DPoP DPoPConfig `json:"dpop"`
 	// TrustedIssuers sign JWTs the instance accepts as jwt-bearer grants
@@ -52,6 +62,7 @@ var allGrantTypes = []string{
 	string(oauth.GrantRefreshToken),
 	string(oauth.GrantClientCredentials),
 	string(oauth.GrantPassword),
+	string(oauth.GrantDeviceCode),
 	string(oauth.GrantTokenExchange),
 	string(oauth.GrantJWTBearer),
 }
@@ -63,9 +74,15 @@ func defaultConfig() Config {
 		RefreshTokenTTL: fixtures.Duration(30 * 24 * time.Hour),
 		IDTokenTTL:      fixtures.Duration(time.Hour),
 		CodeTTL:         fixtures.Duration(10 * time.Minute),
-		GrantTypes:      slices.Clone(allGrantTypes),
-		AllowPlainPKCE:  true,
-		DPoP:            defaultDPoPConfig(),
+		// RFC 8628 §3.2's default interval, and a lifetime long enough to
+		// walk to another device and type a code.
+		DeviceCodeTTL:      fixtures.Duration(10 * time.Minute),
+		DevicePollInterval: fixtures.Duration(5 * time.Second),
+		GrantTypes:         slices.Clone(allGrantTypes),
+		AllowPlainPKCE:     true,
+		// RFC 9126 §2.2: "a relatively short time"; its example is 60.
+		PushedRequestTTL: fixtures.Duration(time.Minute),
+		DPoP:             defaultDPoPConfig(),
 	}
 }
 
@@ -99,7 +116,8 @@ func parseConfig(raw json.RawMessage) (Config, fixtures.Problems) {
 	for _, ttl := range []struct {
 		name string
 		d    fixtures.Duration
-	}{{"access_token_ttl", cfg.AccessTokenTTL}, {"id_token_ttl", cfg.IDTokenTTL}, {"code_ttl", cfg.CodeTTL}} {
+	}{{"access_token_ttl", cfg.AccessTokenTTL}, {"id_token_ttl", cfg.IDTokenTTL}, {"code_ttl", cfg.CodeTTL},
+		{"device_code_ttl", cfg.DeviceCodeTTL}, {"device_poll_interval", cfg.DevicePollInterval}, {"pushed_request_ttl", cfg.PushedRequestTTL}} {
 		if ttl.d.D() < time.Second {
 			ps.Add(ttl.name, "must be at least 1s")
 		}

@@ -19,7 +19,7 @@ func (p *Provider) metadata() map[string]any {
 	if p.cfg.AllowPlainPKCE {
 		pkce = append(pkce, oauth.PKCEPlain)
 	}
-	return p.withDPoPMetadata(map[string]any{
+	md := map[string]any{
 		"issuer":                                        p.deps.Issuer,
 		"authorization_endpoint":                        p.url(PathAuthorize),
 		"token_endpoint":                                p.url(PathToken),
@@ -28,6 +28,8 @@ func (p *Provider) metadata() map[string]any {
 		"introspection_endpoint":                        p.url(PathIntrospect),
 		"revocation_endpoint":                           p.url(PathRevoke),
 		"end_session_endpoint":                          p.url(PathEndSession),
+		"pushed_authorization_request_endpoint":         p.url(PathPAR),
+		"require_pushed_authorization_requests":         p.cfg.RequirePushedAuthorizationRequests,
 		"response_types_supported":                      []string{oauth.ResponseTypeCode},
 		"response_modes_supported":                      []string{"query"},
 		"grant_types_supported":                         p.cfg.GrantTypes,
@@ -55,7 +57,11 @@ func (p *Provider) metadata() map[string]any {
 		"authorization_response_iss_parameter_supported": true,
 		"backchannel_logout_supported":                   false,
 		"frontchannel_logout_supported":                  false,
-	})
+	}
+	if p.deviceEnabled() {
+		md["device_authorization_endpoint"] = p.url(PathDeviceAuthorization) // RFC 8628 §4
+	}
+	return p.withDPoPMetadata(md)
 }
 
 func (p *Provider) serveDiscovery(w http.ResponseWriter, r *http.Request) error {

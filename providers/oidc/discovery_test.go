@@ -20,7 +20,9 @@ const expectedDiscovery = `{
   "jwks_uri": "ISSUER/jwks",
   "introspection_endpoint": "ISSUER/introspect",
   "revocation_endpoint": "ISSUER/revoke",
-  "end_session_endpoint": "ISSUER/end_session",
+  "end_session_endpoint": "ISSUER/end_session",DEVICE
+  "pushed_authorization_request_endpoint": "ISSUER/par",
+  "require_pushed_authorization_requests": REQUIREPAR,
   "response_types_supported": ["code"],
   "response_modes_supported": ["query"],
   "grant_types_supported": GRANTS,
@@ -57,12 +59,16 @@ func TestDiscovery(t *testing.T) {
 		grants string
 		pkce   string
 		dpop   string
+		device string
+		par    string
 	}{
 		{
 			name:   "defaults",
-			grants: `["authorization_code", "refresh_token", "client_credentials", "password", "urn:ietf:params:oauth:grant-type:token-exchange", "urn:ietf:params:oauth:grant-type:jwt-bearer"]`,
+			grants: `["authorization_code", "refresh_token", "client_credentials", "password", "urn:ietf:params:oauth:grant-type:device_code", "urn:ietf:params:oauth:grant-type:token-exchange", "urn:ietf:params:oauth:grant-type:jwt-bearer"]`,
 			pkce:   `["S256", "plain"]`,
 			dpop:   `["ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512", "EdDSA"]`,
+			device: `"device_authorization_endpoint": "ISSUER/device_authorization",`,
+			par:    "false",
 		},
 		{
 			name: "plain PKCE disabled and fewer grants",
@@ -74,13 +80,23 @@ func TestDiscovery(t *testing.T) {
 			grants: `["authorization_code", "refresh_token"]`,
 			pkce:   `["S256"]`,
 			dpop:   `["ES256", "EdDSA"]`,
+			par:    "false",
+		},
+		{
+			name:   "pushed authorization requests required",
+			mutate: func(c *Config) { c.RequirePushedAuthorizationRequests = true },
+			grants: `["authorization_code", "refresh_token", "client_credentials", "password", "urn:ietf:params:oauth:grant-type:device_code", "urn:ietf:params:oauth:grant-type:token-exchange", "urn:ietf:params:oauth:grant-type:jwt-bearer"]`,
+			pkce:   `["S256", "plain"]`,
+			dpop:   `["ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512", "EdDSA"]`,
+			device: `"device_authorization_endpoint": "ISSUER/device_authorization",`,
+			par:    "true",
 		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			ts := newTestServer(t, tc.mutate)
-			want := strings.NewReplacer("ISSUER", ts.issuer, "GRANTS", tc.grants, "PKCE", tc.pkce, "DPOP", tc.dpop).Replace(expectedDiscovery)
+			want := strings.NewReplacer("ISSUER", ts.issuer, "DEVICE", strings.ReplaceAll(tc.device, "ISSUER", ts.issuer), "GRANTS", tc.grants, "PKCE", tc.pkce, "DPOP", tc.dpop, "REQUIREPAR", tc.par).Replace(expectedDiscovery)
 			for _, path := range []string{PathDiscovery, PathASMetadata} {
 				first := ts.get(path, nil)
 				require.Equal(t, http.StatusOK, first.status, path)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/authmock/authmock/internal/authcode"
 	"github.com/authmock/authmock/internal/oauth"
 	"github.com/authmock/authmock/jwtutil"
 )
@@ -23,7 +24,7 @@ type idTokenHintClaims struct {
 // ID token's sid, then redirects only to a post_logout_redirect_uri the
 // client registered, with state, or shows a signed-out page.
 func (p *Provider) serveEndSession(w http.ResponseWriter, r *http.Request) {
-	params, err := authorizeParams(r, p.deps.MaxBody)
+	params, err := authcode.Params(r, true, p.deps.MaxBody)
 	if err != nil {
 		p.renderPage(w, http.StatusBadRequest, "error", errorPage{Title: "Invalid request", Message: err.Error()})
 		return

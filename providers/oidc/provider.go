@@ -3,13 +3,13 @@ package oidc
 import (
 	"encoding/json"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"slices"
 
 	"github.com/gorilla/mux"
 
+	"github.com/authmock/authmock/internal/authcode"
 	"github.com/authmock/authmock/internal/directory"
 	"github.com/authmock/authmock/internal/keyload"
 	"github.com/authmock/authmock/internal/lifecycle"
@@ -34,6 +34,7 @@ const (
 	PathIntrospect        = "/introspect"
 	PathRevoke            = "/revoke"
 	PathEndSession        = "/end_session"
+	PathPAR               = "/par"
 )
 
 // Factory returns the oidc dialect's factory.
@@ -53,7 +54,7 @@ type Provider struct {
 	bearer    oauth.BearerRenderer
 	token     *oauth.TokenEndpoint
 	clients   clientRegistry // dir, accepting RFC 7523 client assertions
-	pages     *template.Template
+	flow      *authcode.Flow
 	discovery []byte         // pre-rendered metadata documents
 	dpop      *dpop.Verifier // nil when DPoP is off
 }
@@ -64,10 +65,6 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 	if len(ps) > 0 {
 		return nil, fmt.Errorf("oidc %s: %w", deps.Name, ps)
 	}
-	pages, err := parsePages()
-	if err != nil {
-		return nil, err
-	}
 	p := &Provider{
 		cfg:      cfg,
 		deps:     deps,
@@ -77,7 +74,6 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 		scopes:   cfg.supportedScopes(),
 		renderer: oauth.RFC6749Renderer{Realm: deps.Issuer},
 		bearer:   oauth.BearerRenderer{Realm: deps.Issuer},
-		pages:    pages,
 	}
 	// Revoking a refresh token revokes its whole grant, as the revocation
 	// endpoint does (RFC 7009 §2.1).
@@ -85,10 +81,18 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 	life.RefreshRevokesGrant = true
 	p.life = lifecycle.New(life)
 	p.editor = p.newEditor()
+	p.clients = p.newClientRegistry()
+	flow, err := p.newFlow()
+	if err != nil {
+		return nil, err
+	}
+	p.flow = flow
 	if p.dpop, err = p.newDPoP(); err != nil {
 		return nil, err
 	}
-	p.clients = p.newClientRegistry()
+	if p.editor.Keep, err = directory.Keep(deps.Store, deps.Logger, p.dir); err != nil {
+		return nil, fmt.Errorf("oidc %s: %w", deps.Name, err)
+	}
 	if err := checkClientKeyFiles(cfg.Clients, deps.BaseDir); err != nil {
 		return nil, fmt.Errorf("oidc %s: %w", deps.Name, err)
 	}
@@ -96,7 +100,7 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 		return nil, err
 	}
 	var grants []oauth.Grant
-	for _, g := range []oauth.Grant{codeGrant{p}, refreshGrant{p}, clientCredentialsGrant{p}, passwordGrant{p}, exchangeGrant{p}, jwtBearerGrant{p}} {
+	for _, g := range []oauth.Grant{p.flow.CodeGrant(), p.flow.RefreshGrant(), clientCredentialsGrant{p}, passwordGrant{p}, deviceGrant{p}, exchangeGrant{p}, jwtBearerGrant{p}} {
 		if slices.Contains(cfg.GrantTypes, string(g.Type())) {
 			grants = append(grants, g)
 		}
@@ -119,7 +123,13 @@ func (p *Provider) Mount(r *mux.Router) {
 	r.Handle(PathUserinfo, oauth.Wrap(oauth.Handle(p.log, p.bearer, p.serveUserinfo), p.dpopNonces)).Methods(http.MethodGet, http.MethodPost)
 	r.Handle(PathIntrospect, p.handle(p.serveIntrospect))
 	r.Handle(PathRevoke, p.handle(p.serveRevoke))
+	r.Handle(PathPAR, p.handle(p.flow.ServePush))
 	r.Handle(PathEndSession, p.page(p.serveEndSession)).Methods(http.MethodGet, http.MethodPost)
+	if p.deviceEnabled() {
+		r.Handle(PathDeviceAuthorization, p.handle(p.serveDeviceAuthorization))
+		r.Handle(PathDevice, p.page(p.serveDevicePage)).Methods(http.MethodGet, http.MethodPost)
+		r.Handle(PathDeviceDecision, p.page(p.serveDeviceDecision)).Methods(http.MethodPost)
+	}
 }
 
 // page declares the RFC 6749 renderer on a route whose handler writes its
@@ -147,11 +157,20 @@ func (p *Provider) Describe() provider.Description {
 			{Name: "introspect", URL: p.url(PathIntrospect)},
 			{Name: "revoke", URL: p.url(PathRevoke)},
 			{Name: "end_session", URL: p.url(PathEndSession)},
+			{Name: "par", URL: p.url(PathPAR)},
 		},
+	}
+	if p.deviceEnabled() {
+		d.Endpoints = append(d.Endpoints,
+			provider.Endpoint{Name: "device_auth", URL: p.url(PathDeviceAuthorization)},
+			provider.Endpoint{Name: "device", URL: p.url(PathDevice)})
 	}
 	for _, c := range p.dir.Clients() {
 		note := "confidential"
-		if c.Public {
+		switch {
+		case c.Public && len(c.RedirectURIs) == 0:
+			note = "public" // a device: no redirect, so no PKCE either
+		case c.Public:
 			note = "public, PKCE required"
 		}
 		if len(c.GrantTypes) > 0 {
@@ -182,4 +201,6 @@ var (
 	_ provider.Minter    = (*Provider)(nil)
 	_ provider.Resetter  = (*Provider)(nil)
 	_ provider.Composite = (*Provider)(nil)
+
+	_ provider.DeviceDecider = (*Provider)(nil)
 )

@@ -41,7 +41,9 @@ func TestFactoryParseConfig(t *testing.T) {
 		assert.Equal(t, 30*24*time.Hour, c.RefreshTokenTTL.D())
 		assert.Equal(t, time.Hour, c.IDTokenTTL.D())
 		assert.Equal(t, 10*time.Minute, c.CodeTTL.D())
-		assert.Equal(t, []string{"authorization_code", "refresh_token", "client_credentials", "password", "urn:ietf:params:oauth:grant-type:token-exchange", "urn:ietf:params:oauth:grant-type:jwt-bearer"}, c.GrantTypes)
+		assert.Equal(t, 10*time.Minute, c.DeviceCodeTTL.D())
+		assert.Equal(t, 5*time.Second, c.DevicePollInterval.D())
+		assert.Equal(t, []string{"authorization_code", "refresh_token", "client_credentials", "password", "urn:ietf:params:oauth:grant-type:device_code", "urn:ietf:params:oauth:grant-type:token-exchange", "urn:ietf:params:oauth:grant-type:jwt-bearer"}, c.GrantTypes)
 		assert.True(t, c.AllowPlainPKCE)
 		assert.False(t, c.Interactive)
 	})
@@ -56,7 +58,7 @@ func TestFactoryParseConfig(t *testing.T) {
 		{"unknown key", `{"bogus":1}`, fixtures.Problems{{Path: "bogus", Message: "unknown key"}}},
 		{
 			"unsupported grant type", `{"grant_types":["implicit"]}`,
-			fixtures.Problems{{Path: "grant_types[0]", Message: `unsupported grant type "implicit" (have [authorization_code refresh_token client_credentials password urn:ietf:params:oauth:grant-type:token-exchange urn:ietf:params:oauth:grant-type:jwt-bearer])`}},
+			fixtures.Problems{{Path: "grant_types[0]", Message: `unsupported grant type "implicit" (have [authorization_code refresh_token client_credentials password urn:ietf:params:oauth:grant-type:device_code urn:ietf:params:oauth:grant-type:token-exchange urn:ietf:params:oauth:grant-type:jwt-bearer])`}},
 		},
 		{
 			"client grant and scope problems",
@@ -141,6 +143,9 @@ func TestDescribe(t *testing.T) {
 				{Name: "introspect", URL: fuzzIssuer + "/introspect"},
 				{Name: "revoke", URL: fuzzIssuer + "/revoke"},
 				{Name: "end_session", URL: fuzzIssuer + "/end_session"},
+				{Name: "par", URL: fuzzIssuer + "/par"},
+				{Name: "device_auth", URL: fuzzIssuer + "/device_authorization"},
+				{Name: "device", URL: fuzzIssuer + "/device"},
 			}, d.Endpoints)
 			assert.Equal(t, []provider.DescribedClient{
 				{ID: partnerID, Secret: partnerSecret, RedirectURIs: []string{partnerRedir}, Note: "confidential"},

@@ -2,114 +2,79 @@ package trackmania
 
 import (
 	"context"
+	"errors"
 	"net/http"
-	"net/url"
 	"slices"
 	"time"
 
 	"github.com/authmock/authmock/fixtures"
-	"github.com/authmock/authmock/internal/httpx"
+	"github.com/authmock/authmock/internal/authcode"
 	"github.com/authmock/authmock/internal/oauth"
 	"github.com/authmock/authmock/internal/store"
 )
 
-// authRequest is a validated authorization request, kept server-side while
-// the interactive page waits for the user.
-type authRequest struct {
-	ClientID            string   `json:"client_id"`
-	RedirectURI         string   `json:"redirect_uri"`
-	Scopes              []string `json:"scopes,omitempty"`
-	State               string   `json:"state,omitempty"`
-	LoginHint           string   `json:"login_hint,omitempty"`
-	CodeChallenge       string   `json:"code_challenge,omitempty"`
-	CodeChallengeMethod string   `json:"code_challenge_method,omitempty"`
-}
+// The authorization endpoint, its login page and the code and refresh
+// grants are internal/authcode's; this file is Trackmania's policy for
+// them.
 
-// pageError is a failure that must not be redirected, because the client
-// or the redirect URI cannot be trusted (RFC 6749 §4.1.2.1).
-type pageError struct {
-	status  int
-	message string
-}
-
-// serveAuthorize is GET /oauth/authorize. Problems with client_id or
-// redirect_uri are shown on a page; every other problem is redirected back
-// with error and state.
+// serveAuthorize is GET /oauth/authorize.
 func (p *Provider) serveAuthorize(w http.ResponseWriter, r *http.Request) {
-	req, client, perr, redirectErr := p.parseAuthorize(r.Context(), r.URL.RawQuery)
-	if perr != nil {
-		p.renderPage(w, perr.status, "error", errorPage{Title: "Cannot continue", Message: perr.message})
-		return
-	}
-	if redirectErr != nil {
-		p.redirectError(w, r, req, redirectErr)
-		return
-	}
-	if p.cfg.Interactive {
-		p.showLogin(w, r, req, client)
-		return
-	}
-	user, err := p.approvingUser(client, req.LoginHint)
-	if err != nil {
-		p.redirectError(w, r, req, err)
-		return
-	}
-	p.approve(w, r, req, user)
+	p.flow.ServeAuthorize(w, r)
 }
 
-// parseAuthorize validates an authorization request's query. It returns a
-// pageError while the client or redirect URI is untrusted, then an error
-// to redirect.
-func (p *Provider) parseAuthorize(ctx context.Context, rawQuery string) (*authRequest, fixtures.Client, *pageError, error) {
-	q, err := url.ParseQuery(rawQuery)
-	if err != nil {
-		return nil, fixtures.Client{}, &pageError{http.StatusBadRequest, "The query string is not valid URL encoding."}, nil
+// serveDecision receives the login page's form.
+func (p *Provider) serveDecision(w http.ResponseWriter, r *http.Request) {
+	p.flow.ServeDecision(w, r)
+}
+
+// newFlow builds the instance's authorization-code flow as league runs
+// it: no iss in the redirect, redirect_uri always sent (and so demanded
+// back at the token endpoint), PKCE only when configured, confidential
+// clients only, the subject the accountId, league's reuse semantics unless
+// configured otherwise, league's errors and hints.
+func (p *Provider) newFlow() (*authcode.Flow, error) {
+	reuse := authcode.ReuseRefuse
+	if p.cfg.Reuse == ReuseRevokeGrant {
+		reuse = authcode.ReuseRevoke
 	}
-	// RFC 6749 §3.1: parameters must not be repeated; which of two
-	// client_ids or redirect_uris to trust cannot be decided.
-	if err := httpx.RejectDuplicates(q); err != nil {
-		return nil, fixtures.Client{}, &pageError{http.StatusBadRequest, "The request is malformed: " + err.Error() + "."}, nil
+	return authcode.New(authcode.Deps{Deps: p.deps, Dir: p.dir, Life: p.life}, authcode.Policy{
+		Interactive:        p.cfg.Interactive,
+		DecisionURL:        p.url(PathAuthorizeDecision),
+		RequireRedirectURI: true,
+		CodeGrantEnabled:   true,
+		// prompt is accepted and ignored, as the real server is assumed to.
+		PKCE:    authcode.PKCERules{Honour: p.cfg.PKCE},
+		CodeTTL: p.cfg.CodeTTL.D(),
+		Scopes:  checkScopes,
+		Subject: func(u fixtures.User) string { return u.Subject },
+		// Trackmania apps always have a secret: the implicit grant, the
+		// public clients' flow, "won't be available".
+		AllowPublic: false,
+		VerifyPKCE:  p.verifyPKCE,
+		OffersRefresh: func(c fixtures.Client) bool {
+			return c.AllowsGrant(string(oauth.GrantRefreshToken))
+		},
+		Reuse:             reuse,
+		KeepRefreshTokens: !p.cfg.RefreshTokenRotation,
+		RevokePrevious:    p.revokePrevious,
+		Word:              wordProblem,
+		Pages: authcode.Words{
+			Noun:      "application",
+			Malformed: malformedPage,
+			Implicit:  "the implicit grant is not available; use response_type=code",
+			PageNote:  "The application sent an authorization request that authmock cannot return to safely (an unknown application or an unregistered redirect_uri), so it stops here instead of redirecting.",
+			Asks:      " your Trackmania account",
+			Always:    []string{"your account id and display name"},
+		},
+	}, flowTokens{p})
+}
+
+// malformedPage words an authorization request whose query cannot be read.
+func malformedPage(err error) (string, string) {
+	if errors.Is(err, authcode.ErrBadEncoding) {
+		return "Cannot continue", "The query string is not valid URL encoding."
 	}
-	clientID, redirectURI := q.Get("client_id"), q.Get("redirect_uri")
-	if clientID == "" {
-		return nil, fixtures.Client{}, &pageError{http.StatusBadRequest, "The request has no client_id."}, nil
-	}
-	client, ok := p.dir.LookupClient(ctx, clientID)
-	if !ok {
-		return nil, fixtures.Client{}, &pageError{http.StatusBadRequest, "Unknown client_id."}, nil
-	}
-	switch {
-	case redirectURI == "":
-		return nil, client, &pageError{http.StatusBadRequest, "The request has no redirect_uri."}, nil
-	case !oauth.MatchRedirectURI(client.RedirectURIs, redirectURI):
-		return nil, client, &pageError{http.StatusBadRequest, "The redirect_uri is not registered for this application."}, nil
-	}
-	req := &authRequest{ClientID: client.ID, RedirectURI: redirectURI, State: q.Get("state"), LoginHint: q.Get("login_hint")}
-	// From here on the client can be told what went wrong. prompt is
-	// accepted and ignored, as the real server is assumed to.
-	switch rt := q.Get("response_type"); {
-	case rt == "":
-		return req, client, nil, oauth.InvalidRequest("response_type is required")
-	case rt == oauth.ResponseTypeToken:
-		return req, client, nil, oauth.UnsupportedResponseType("the implicit grant is not available; use response_type=code")
-	case rt != oauth.ResponseTypeCode:
-		return req, client, nil, oauth.UnsupportedResponseType("only response_type=code is supported")
-	case !client.AllowsGrant(string(oauth.GrantAuthorizationCode)):
-		return req, client, nil, oauth.UnauthorizedClient("the application may not use the authorization code grant")
-	}
-	scopes, err := checkScopes(client, q.Get("scope"))
-	if err != nil {
-		return req, client, nil, err
-	}
-	req.Scopes = scopes
-	if p.cfg.PKCE {
-		method, err := oauth.CheckPKCERequest(q.Get("code_challenge"), q.Get("code_challenge_method"), client.RequirePKCE)
-		if err != nil {
-			return req, client, nil, err
-		}
-		req.CodeChallenge, req.CodeChallengeMethod = q.Get("code_challenge"), method
-	}
-	return req, client, nil, nil
+	return "Cannot continue", "The request is malformed: " + err.Error() + "."
 }
 
 // checkScopes parses a space-separated scope parameter: each item must be
@@ -127,97 +92,56 @@ func checkScopes(client fixtures.Client, param string) ([]string, error) {
 	return scopes, nil
 }
 
-// approvingUser picks the user a non-interactive authorization approves
-// as: login_hint (a username or an accountId), else the client's default
-// user, else the first user.
-func (p *Provider) approvingUser(client fixtures.Client, hint string) (fixtures.User, error) {
-	name := hint
-	if name == "" {
-		name = client.DefaultUser
+// wordProblem words the kit's token-endpoint problems as league 8 does
+// (AuthCodeGrant, RefreshTokenGrant).
+func wordProblem(pr authcode.Problem, detail string) error {
+	switch pr {
+	case authcode.MissingParam, authcode.RedirectURIMissing:
+		return invalidRequestParam(detail)
+	case authcode.CodeUnknown:
+		return invalidRequestHint(hintCodeUnknown)
+	case authcode.CodeExpired:
+		return invalidRequestHint(hintCodeExpired)
+	case authcode.CodeReplayed:
+		return invalidRequestHint(hintCodeRevoked)
+	case authcode.CodeOtherClient:
+		return invalidRequestHint(hintCodeOtherClient)
+	case authcode.RedirectURIMismatch:
+		return invalidRequestHint(hintRedirectURI)
+	case authcode.RefreshUnknown:
+		return invalidRefreshToken(hintRefreshUnknown)
+	case authcode.RefreshOtherClient:
+		return invalidRefreshToken(hintRefreshClient)
+	case authcode.RefreshExpired:
+		return invalidRefreshToken(hintRefreshExpired)
+	case authcode.ScopeNotGranted:
+		return invalidScopeHint(detail)
 	}
-	if name == "" {
-		users := p.dir.Users()
-		if len(users) == 0 {
-			return fixtures.User{}, oauth.AccessDenied("no user is configured to approve the request")
-		}
-		name = users[0].Username
-	}
-	u, ok := p.dir.User(name)
-	if !ok {
-		if u, ok = p.dir.UserBySubject(name); !ok {
-			return fixtures.User{}, oauth.AccessDenied("login_hint names no known user")
-		}
-	}
-	if u.Disabled {
-		return fixtures.User{}, oauth.AccessDenied("the user is disabled")
-	}
-	return u, nil
+	// Revoked, reused, or its user gone: league knows only revocation.
+	return invalidRefreshToken(hintRefreshRevoked)
 }
 
-// approve issues a code for user and redirects back with code and state.
-func (p *Provider) approve(w http.ResponseWriter, r *http.Request, req *authRequest, user fixtures.User) {
-	code, err := p.issueCode(r.Context(), req, user)
+// flowTokens issues the kit's tokens as this dialect does: an opaque or
+// league-JWT access token with an 80-character jti, and an opaque refresh
+// token linked to that access token.
+type flowTokens struct{ p *Provider }
+
+func (t flowTokens) Prepare(g store.Grant, c fixtures.Client) (authcode.Access, error) {
+	stamp := t.p.life.NewAccess(g.Username, c.ID, g.FamilyID, t.p.now().Add(t.p.accessTTL(c)))
+	jti, err := t.p.newTokenJTI(stamp.JTI, g.FamilyID)
 	if err != nil {
-		p.log.ErrorContext(r.Context(), "issuing an authorization code failed", "error", err)
-		p.redirectError(w, r, req, oauth.ServerError(err))
-		return
+		t.p.life.Discard(stamp)
+		return authcode.Access{}, err
 	}
-	params := url.Values{"code": {code}}
-	if req.State != "" {
-		params.Set("state", req.State)
-	}
-	http.Redirect(w, r, oauth.AppendQuery(req.RedirectURI, params), http.StatusFound)
+	return authcode.Access{Facts: stamp, JTI: jti, Extra: map[string]string{accessJTIKey: jti}}, nil
 }
 
-func (p *Provider) issueCode(ctx context.Context, req *authRequest, user fixtures.User) (string, error) {
-	code, err := p.deps.RandomToken()
-	if err != nil {
-		return "", err
+func (t flowTokens) RefreshTTL(c fixtures.Client) time.Duration { return t.p.refreshTTL(c) }
+
+func (t flowTokens) Issue(ctx context.Context, is authcode.Issue) (*oauth.TokenResponse, error) {
+	opt := issueOptions{refresh: is.Refresh, refreshToken: is.RefreshToken, accessScopes: is.Scopes}
+	if is.Access != nil {
+		opt.stamp, opt.jti = &is.Access.Facts, is.Access.JTI
 	}
-	family, err := p.deps.RandomHex(16)
-	if err != nil {
-		return "", err
-	}
-	now := p.now()
-	grant := store.Grant{
-		FamilyID:            family,
-		ClientID:            req.ClientID,
-		Subject:             user.Subject,
-		Username:            user.Username,
-		Scopes:              req.Scopes,
-		AuthTime:            now,
-		RedirectURI:         req.RedirectURI,
-		CodeChallenge:       req.CodeChallenge,
-		CodeChallengeMethod: req.CodeChallengeMethod,
-	}
-	return code, p.deps.Store.PutCode(ctx, code, grant, now.Add(p.cfg.CodeTTL.D()))
-}
-
-// redirectError sends an error back to the client; Trackmania adds no iss.
-func (p *Provider) redirectError(w http.ResponseWriter, r *http.Request, req *authRequest, err error) {
-	oauth.RedirectError(w, r, req.RedirectURI, req.State, err, nil)
-}
-
-// pendingLogins are the requests login pages are answering.
-var pendingLogins = store.Pending[authRequest]{Prefix: "pending:", TTL: 10 * time.Minute}
-
-// savePending stores the request under a random single-use id, the only
-// thing the page carries.
-func (p *Provider) savePending(ctx context.Context, req *authRequest) (string, error) {
-	id, err := p.deps.RandomToken()
-	if err != nil {
-		return "", err
-	}
-	return id, pendingLogins.Save(ctx, p.deps.Store, id, *req, p.now())
-}
-
-func (p *Provider) loadPending(ctx context.Context, id string) (*authRequest, error) {
-	req, err := pendingLogins.Load(ctx, p.deps.Store, id)
-	return &req, err
-}
-
-// takePending reports whether this call answered the pending request, so a
-// double submit cannot mint two codes.
-func (p *Provider) takePending(ctx context.Context, id string) bool {
-	return pendingLogins.Take(ctx, p.deps.Store, id)
+	return t.p.issueTokens(ctx, is.Grant, is.Client, opt)
 }

@@ -210,7 +210,7 @@ func TestConcurrentRefreshGrantLeague(t *testing.T) {
 		for i := range n {
 			wg.Go(func() {
 				<-start
-				out, err := refreshGrant{ts.p}.Handle(t.Context(), &oauth.TokenRequest{
+				out, err := ts.p.flow.RefreshGrant().Handle(t.Context(), &oauth.TokenRequest{
 					GrantType: oauth.GrantRefreshToken, Client: web,
 					Form: url.Values{"refresh_token": {tok.RefreshToken}},
 				})

@@ -54,8 +54,10 @@ func (p *Provider) Mint(ctx context.Context, req provider.MintRequest) (provider
 // back, and favourites changed at runtime are forgotten (the server also
 // resets the store namespace; this keeps Reset right on its own).
 func (p *Provider) Reset(ctx context.Context) error {
-	p.dir.Reset()
 	p.life.Reset()
+	if err := p.editor.Reset(ctx); err != nil {
+		return err
+	}
 	recs, err := p.deps.Store.ListRecords(ctx, "fav:")
 	if err != nil {
 		return err

@@ -2,13 +2,12 @@ package trackmania
 
 import (
 	"fmt"
-	"html/template"
 	"log/slog"
 	"net/http"
-	"sync"
 
 	"github.com/gorilla/mux"
 
+	"github.com/authmock/authmock/internal/authcode"
 	"github.com/authmock/authmock/internal/directory"
 	"github.com/authmock/authmock/internal/keyload"
 	"github.com/authmock/authmock/internal/lifecycle"
@@ -48,24 +47,17 @@ type Provider struct {
 	renderer oauth.RFC6749Renderer
 	bearer   oauth.BearerRenderer
 	token    *oauth.TokenEndpoint
-	pages    *template.Template
+	flow     *authcode.Flow
 	maps     map[string]Map // the catalogue, by uid
 	// life says whether each issued token still works, and revokes and
 	// expires them.
 	life *lifecycle.Lifecycle
 	// editor changes clients and users at runtime.
 	editor *directory.Editor
-	// refreshMu makes a league-mode refresh's lookup and rotation one
-	// step (grants.go).
-	refreshMu sync.Mutex
 }
 
 // New builds an instance.
 func New(deps provider.Deps, cfg Config) (*Provider, error) {
-	pages, err := parsePages()
-	if err != nil {
-		return nil, err
-	}
 	p := &Provider{
 		cfg:      cfg,
 		deps:     deps,
@@ -73,7 +65,6 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 		dir:      directory.New(cfg.Clients, cfg.Users),
 		renderer: oauth.RFC6749Renderer{Realm: deps.Issuer},
 		bearer:   oauth.BearerRenderer{Realm: deps.Issuer},
-		pages:    pages,
 		maps:     make(map[string]Map, len(cfg.Maps)),
 	}
 	if cfg.AccessTokenFormat == FormatJWT {
@@ -90,10 +81,19 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 		Dir: p.dir, CheckClient: checkClient, CheckUser: p.checkUser,
 		Revoke: directory.Revoking(p.life),
 	}
+	var err error
+	if p.editor.Keep, err = directory.Keep(deps.Store, deps.Logger, p.dir); err != nil {
+		return nil, fmt.Errorf("trackmania %s: %w", deps.Name, err)
+	}
 	for _, m := range cfg.Maps {
 		p.maps[m.UID] = m
 	}
-	p.token = oauth.NewTokenEndpoint(p.dir, leagueRenderer{}, p.log, deps.MaxBody, codeGrant{p}, refreshGrant{p}, clientCredentialsGrant{p})
+	flow, err := p.newFlow()
+	if err != nil {
+		return nil, err
+	}
+	p.flow = flow
+	p.token = oauth.NewTokenEndpoint(p.dir, leagueRenderer{}, p.log, deps.MaxBody, p.flow.CodeGrant(), p.flow.RefreshGrant(), clientCredentialsGrant{p})
 	return p, nil
 }
 

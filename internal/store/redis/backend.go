@@ -35,6 +35,7 @@ type config struct {
 	sweepEvery    int
 	sweepInterval time.Duration
 	dialTimeout   time.Duration
+	watchRecheck  time.Duration // see WithWatchRecheck
 	wall          clock.Clock
 }
 

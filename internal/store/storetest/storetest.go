@@ -38,6 +38,7 @@ func Run(t *testing.T, newBackend func(t *testing.T, clk clock.Clock) store.Back
 	t.Run("RefreshTokens", func(t *testing.T) { testRefresh(t, newBackend) })
 	t.Run("Liveness", func(t *testing.T) { testLiveness(t, newBackend) })
 	t.Run("Records", func(t *testing.T) { testRecords(t, newBackend) })
+	t.Run("Devices", func(t *testing.T) { testDevices(t, newBackend) })
 	t.Run("Namespaces", func(t *testing.T) { testNamespaces(t, newBackend) })
 	t.Run("Concurrency", func(t *testing.T) { testConcurrency(t, newBackend) })
 }
