@@ -2,7 +2,6 @@ package oidc
 
 import (
 	"context"
-	"net/http"
 	"slices"
 	"time"
 
@@ -14,16 +13,6 @@ import (
 
 // The authorization endpoint, its login page and the code and refresh
 // grants are internal/authcode's; this file is oidc's policy for them.
-
-// serveAuthorize is the authorization endpoint (OIDC Core §3.1.2).
-func (p *Provider) serveAuthorize(w http.ResponseWriter, r *http.Request) {
-	p.flow.ServeAuthorize(w, r)
-}
-
-// serveDecision receives the login page's form.
-func (p *Provider) serveDecision(w http.ResponseWriter, r *http.Request) {
-	p.flow.ServeDecision(w, r)
-}
 
 // newFlow builds the instance's authorization-code flow: RFC 9207's iss
 // in every redirect, PKCE required of public clients, plain only when

@@ -3,7 +3,6 @@ package trackmania
 import (
 	"context"
 	"errors"
-	"net/http"
 	"slices"
 	"time"
 
@@ -16,16 +15,6 @@ import (
 // The authorization endpoint, its login page and the code and refresh
 // grants are internal/authcode's; this file is Trackmania's policy for
 // them.
-
-// serveAuthorize is GET /oauth/authorize.
-func (p *Provider) serveAuthorize(w http.ResponseWriter, r *http.Request) {
-	p.flow.ServeAuthorize(w, r)
-}
-
-// serveDecision receives the login page's form.
-func (p *Provider) serveDecision(w http.ResponseWriter, r *http.Request) {
-	p.flow.ServeDecision(w, r)
-}
 
 // newFlow builds the instance's authorization-code flow as league runs
 // it: no iss in the redirect, redirect_uri always sent (and so demanded

@@ -112,8 +112,8 @@ func (p *Provider) Parts() []any { return []any{p.editor} }
 func (p *Provider) Mount(r *mux.Router) {
 	// The token endpoint answers wrong methods itself, in league's JSON.
 	r.Handle(PathToken, p.token)
-	r.Handle(PathAuthorize, oauth.Rendered(p.renderer, http.HandlerFunc(p.serveAuthorize))).Methods(http.MethodGet)
-	r.Handle(PathAuthorizeDecision, oauth.Rendered(p.renderer, http.HandlerFunc(p.serveDecision))).Methods(http.MethodPost)
+	r.Handle(PathAuthorize, oauth.Rendered(p.renderer, http.HandlerFunc(p.flow.ServeAuthorize))).Methods(http.MethodGet)
+	r.Handle(PathAuthorizeDecision, oauth.Rendered(p.renderer, http.HandlerFunc(p.flow.ServeDecision))).Methods(http.MethodPost)
 	r.Handle(PathUser, p.resource(p.serveUser)).Methods(http.MethodGet)
 	r.Handle(PathDisplayNames, p.resource(p.serveDisplayNames)).Methods(http.MethodGet)
 	r.Handle(PathAccountIDs, p.resource(p.serveAccountIDs)).Methods(http.MethodGet)
