@@ -15,9 +15,6 @@ import (
 // refused, short enough to leave little behind (it is swept on expiry).
 const claimLife = 10 * time.Minute
 
-// errClaimed says another replica is rotating, or has rotated, the token.
-var errClaimed = errors.New("the refresh token is being rotated by another replica")
-
 // claimRotation makes a ReuseRefuse rotation of presented this request's
 // alone across replicas. ReuseRefuse refuses a second use of a token and
 // revokes nothing; refreshMu gives that within one process (the second
@@ -40,13 +37,8 @@ func (f *Flow) claimRotation(ctx context.Context, presented string, rec store.Re
 	if !rec.ExpiresAt.IsZero() && rec.ExpiresAt.Before(until) {
 		until = rec.ExpiresAt
 	}
-	err = f.deps.Store.UpdateRecord(ctx, key, func(_ []byte, found bool) ([]byte, time.Time, error) {
-		if found {
-			return nil, time.Time{}, errClaimed
-		}
-		return []byte{1}, until, nil
-	})
-	if errors.Is(err, errClaimed) {
+	err = store.ClaimOnce(ctx, f.deps.Store, key, until)
+	if errors.Is(err, store.ErrClaimed) {
 		return nothing, store.ErrReused
 	}
 	if err != nil {

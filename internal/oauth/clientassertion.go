@@ -85,12 +85,11 @@ type StoreReplay struct {
 
 // Claim implements ReplayGuard in one atomic store call.
 func (g StoreReplay) Claim(ctx context.Context, key string, until time.Time) error {
-	return g.Records.UpdateRecord(ctx, g.Prefix+key, func(_ []byte, found bool) ([]byte, time.Time, error) {
-		if found {
-			return nil, time.Time{}, ErrReplayed
-		}
-		return []byte{1}, until, nil
-	})
+	err := store.ClaimOnce(ctx, g.Records, g.Prefix+key, until)
+	if errors.Is(err, store.ErrClaimed) {
+		return ErrReplayed
+	}
+	return err
 }
 
 // assertionPeek is what a client assertion says before it is verified:

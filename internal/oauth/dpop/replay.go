@@ -31,14 +31,13 @@ var ErrReplayed = errors.New("dpop: proof replayed")
 // window and swept like every other expired entry.
 type StoreReplay struct{ Records store.Records }
 
-// Claim implements Replay with one atomic UpdateRecord.
+// Claim implements Replay with store.ClaimOnce.
 func (s StoreReplay) Claim(ctx context.Context, key string, until time.Time) error {
-	return s.Records.UpdateRecord(ctx, recordKey(key), func(_ []byte, found bool) ([]byte, time.Time, error) {
-		if found {
-			return nil, time.Time{}, ErrReplayed
-		}
-		return []byte{1}, until, nil
-	})
+	err := store.ClaimOnce(ctx, s.Records, recordKey(key), until)
+	if errors.Is(err, store.ErrClaimed) {
+		return ErrReplayed
+	}
+	return err
 }
 
 // Release implements Replay.
