@@ -16,17 +16,13 @@
 //
 // Every check prints "ok - <name>" or "not ok - <name>" plus the error; the
 // last line is "N passed, M failed" and the exit status is 1 when M > 0.
-import { assert, assertEqual, check, fail, finish } from './harness.mjs';
+import { assert, assertEqual, baseURL, check, fail, finish } from './harness.mjs';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { chromium } from 'playwright-core';
 
-const base = (process.argv[2] || '').replace(/\/+$/, '');
-if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(base)) {
-  console.error('usage: node dashboard.mjs http://127.0.0.1:PORT');
-  process.exit(2);
-}
+const base = baseURL('dashboard.mjs');
 const ui = `${base}/_authmock/ui`;
 const admin = `${base}/_authmock`;
 const outDir = new URL('../out/', import.meta.url);

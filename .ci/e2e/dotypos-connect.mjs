@@ -10,16 +10,12 @@
 //
 // Every check prints "ok - <name>" or "not ok - <name>" plus the error; the
 // last line is "N passed, M failed" and the exit status is 1 when M > 0.
-import { assert, assertEqual, check, fail, finish } from './harness.mjs';
+import { assert, assertEqual, baseURL, check, fail, finish } from './harness.mjs';
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
-const base = (process.argv[2] || '').replace(/\/+$/, '');
-if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(base)) {
-  console.error('usage: node dotypos-connect.mjs http://127.0.0.1:PORT');
-  process.exit(2);
-}
+const base = baseURL('dotypos-connect.mjs');
 const root = `${base}/dotypos-connect`; // admin and API host alike
 
 const ciConfig = JSON.parse(readFileSync(new URL('./ci-config.json', import.meta.url), 'utf8'));

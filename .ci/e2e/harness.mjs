@@ -44,6 +44,17 @@ export function assertEqual(got, want, what) {
   if (got !== want) throw new Error(`${what}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
 }
 
+// baseURL reads the script's one argument, authmock's base URL on the
+// loopback, or exits 2 with the usage line.
+export function baseURL(script) {
+  const base = (process.argv[2] || '').replace(/\/+$/, '');
+  if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(base)) {
+    console.error(`usage: node ${script} http://127.0.0.1:PORT`);
+    process.exit(2);
+  }
+  return base;
+}
+
 export function finish() {
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(failed > 0 ? 1 : 0);

@@ -13,16 +13,13 @@
 //
 // Every check prints "ok - <name>" or "not ok - <name>" plus the error; the
 // last line is "N passed, M failed" and the exit status is 1 when M > 0.
-import { assert, assertEqual, check, fail, finish } from './harness.mjs';
+import { assert, assertEqual, baseURL, check, fail, finish } from './harness.mjs';
 import { mkdirSync, readFileSync } from 'node:fs';
 import * as client from 'openid-client';
+import { expectOAuthError } from './openid-helpers.mjs';
 import { chromium } from 'playwright-core';
 
-const base = (process.argv[2] || '').replace(/\/+$/, '');
-if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(base)) {
-  console.error('usage: node oidc-device.mjs http://127.0.0.1:PORT');
-  process.exit(2);
-}
+const base = baseURL('oidc-device.mjs');
 const issuer = `${base}/oidc`;
 const admin = `${base}/_authmock/providers/oidc/device`;
 
@@ -59,21 +56,6 @@ async function decide(userCode, action, body) {
     signal: AbortSignal.timeout(TIMEOUT_MS),
   });
   return { status: res.status, body: await res.json() };
-}
-
-// expectOAuthError requires promise to fail with the OAuth error code.
-async function expectOAuthError(promise, code, what) {
-  let result;
-  try {
-    result = await promise;
-  } catch (err) {
-    if (err instanceof client.ResponseBodyError) {
-      assertEqual(err.error, code, `${what}: error code`);
-      return;
-    }
-    throw new Error(`${what}: want OAuth error ${code}, got ${err?.name}: ${err?.message}`, { cause: err });
-  }
-  throw new Error(`${what}: want OAuth error ${code}, got success ${JSON.stringify(result)}`);
 }
 
 function checkStart(da) {

@@ -8,15 +8,12 @@
 // the use_dpop_nonce error, retries with the DPoP-Nonce it was given and
 // keeps that nonce for the next requests: a passing run means a stock
 // client gets through authmock's nonce flow, binding and checks.
-import { assert, assertEqual, check, finish } from './harness.mjs';
+import { assert, assertEqual, baseURL, check, finish } from './harness.mjs';
 import { createHash, webcrypto } from 'node:crypto';
 import * as client from 'openid-client';
+import { expectOAuthError } from './openid-helpers.mjs';
 
-const base = (process.argv[2] || '').replace(/\/+$/, '');
-if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(base)) {
-  console.error('usage: node oidc-dpop.mjs http://127.0.0.1:PORT');
-  process.exit(2);
-}
+const base = baseURL('oidc-dpop.mjs');
 const issuer = `${base}/oidc-dpop`;
 const SPA = { id: 'dpop-spa', redirect: 'http://127.0.0.1:9/callback' };
 const SERVICE = { id: 'dpop-service', secret: 'dpop-service-secret' };
@@ -52,19 +49,6 @@ async function thumbprint(publicKey) {
 
 function claimsOf(jwt) {
   return JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8'));
-}
-
-async function expectOAuthError(fn, code, what) {
-  try {
-    const result = await fn();
-    throw new Error(`${what}: want OAuth error ${code}, got success ${JSON.stringify(result)}`);
-  } catch (err) {
-    if (err instanceof client.ResponseBodyError) {
-      assertEqual(err.error, code, `${what}: error code`);
-      return err;
-    }
-    throw err;
-  }
 }
 
 let svc;

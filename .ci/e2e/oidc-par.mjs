@@ -9,15 +9,12 @@
 // openid-client pushes the request itself (client authentication, the 201
 // body's request_uri and expires_in), builds the /authorize URL from it and
 // validates the code response (iss, state) and the ID token (nonce).
-import { assert, assertEqual, check, finish } from './harness.mjs';
+import { assert, assertEqual, baseURL, check, finish } from './harness.mjs';
 import { readFileSync } from 'node:fs';
 import * as client from 'openid-client';
+import { expectOAuthError } from './openid-helpers.mjs';
 
-const base = (process.argv[2] || '').replace(/\/+$/, '');
-if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(base)) {
-  console.error('usage: node oidc-par.mjs http://127.0.0.1:PORT');
-  process.exit(2);
-}
+const base = baseURL('oidc-par.mjs');
 const issuer = `${base}/oidc`;
 
 const oidcDefaults = JSON.parse(readFileSync(new URL('../../fixtures/defaults/oidc.json', import.meta.url), 'utf8')).config;
@@ -29,22 +26,6 @@ const SPA = { id: 'demo-spa', redirect: 'http://localhost:5173/callback' };
 const TIMEOUT_MS = 10_000;
 const insecure = { execute: [client.allowInsecureRequests], timeout: TIMEOUT_MS / 1000 };
 const discover = (id, secret, auth) => client.discovery(new URL(issuer), id, secret, auth, insecure);
-
-// expectOAuthError runs fn and requires it to fail with the given OAuth
-// error code from the server's JSON body.
-async function expectOAuthError(fn, code, what) {
-  let result;
-  try {
-    result = await fn();
-  } catch (err) {
-    if (err instanceof client.ResponseBodyError) {
-      assertEqual(err.error, code, `${what}: error code`);
-      return err;
-    }
-    throw new Error(`${what}: want OAuth error ${code}, got ${err?.name}: ${err?.message}`, { cause: err });
-  }
-  throw new Error(`${what}: want OAuth error ${code}, got success ${JSON.stringify(result)}`);
-}
 
 // get fetches url without following redirects.
 const get = (url) => fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(TIMEOUT_MS) });

@@ -12,16 +12,13 @@
 // every request, so a passing run also shows that one assertion per
 // request is accepted and that authmock's discovery advertises what the
 // client needs.
-import { assert, assertEqual, check, finish } from './harness.mjs';
+import { assert, assertEqual, baseURL, check, finish } from './harness.mjs';
 import { readFileSync } from 'node:fs';
 import { webcrypto } from 'node:crypto';
 import * as client from 'openid-client';
+import { expectOAuthError } from './openid-helpers.mjs';
 
-const base = (process.argv[2] || '').replace(/\/+$/, '');
-if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(base)) {
-  console.error('usage: node oidc-private-key-jwt.mjs http://127.0.0.1:PORT');
-  process.exit(2);
-}
+const base = baseURL('oidc-private-key-jwt.mjs');
 const issuer = `${base}/oidc-jwt`;
 const CLIENT = { id: 'e2e-private-key-jwt', kid: 'e2e-pkjwt-1' };
 const HS = { id: 'demo-jwt-hs', secret: 'demo-jwt-hs-secret' };
@@ -34,20 +31,6 @@ async function importPEM(path) {
   const pem = readFileSync(new URL(path, import.meta.url), 'utf8');
   const der = Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
   return webcrypto.subtle.importKey('pkcs8', der, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
-}
-
-async function expectOAuthError(fn, code, what) {
-  let result;
-  try {
-    result = await fn();
-  } catch (err) {
-    if (err instanceof client.ResponseBodyError) {
-      assertEqual(err.error, code, `${what}: error code`);
-      return err;
-    }
-    throw new Error(`${what}: want OAuth error ${code}, got ${err?.name}: ${err?.message}`, { cause: err });
-  }
-  throw new Error(`${what}: want OAuth error ${code}, got success ${JSON.stringify(result)}`);
 }
 
 const key = await importPEM('./private-key-jwt.pem');

@@ -8,15 +8,12 @@
 // openid-client does the protocol validation itself (ID token signature via
 // the JWKS, iss, aud, nonce, at_hash, the RFC 9207 iss parameter, state and
 // PKCE), so a passing check means a stock client accepts authmock.
-import { assert, assertEqual, check, finish } from './harness.mjs';
+import { assert, assertEqual, baseURL, check, finish } from './harness.mjs';
 import { readFileSync } from 'node:fs';
 import * as client from 'openid-client';
+import { expectOAuthError } from './openid-helpers.mjs';
 
-const base = (process.argv[2] || '').replace(/\/+$/, '');
-if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(base)) {
-  console.error('usage: node openid-client.mjs http://127.0.0.1:PORT');
-  process.exit(2);
-}
+const base = baseURL('openid-client.mjs');
 const issuer = `${base}/oidc`;
 
 // The demo clients and users are the embedded defaults; read alice's
@@ -31,22 +28,6 @@ const SERVICE = { id: 'demo-service', secret: 'demo-service-secret' };
 // Every HTTP call made here goes to 127.0.0.1 and must not hang CI.
 const TIMEOUT_MS = 10_000;
 const insecure = { execute: [client.allowInsecureRequests], timeout: TIMEOUT_MS / 1000 };
-
-// expectOAuthError runs fn and requires it to fail with the given OAuth
-// error code from the server's JSON body.
-async function expectOAuthError(fn, code, what) {
-  let result;
-  try {
-    result = await fn();
-  } catch (err) {
-    if (err instanceof client.ResponseBodyError) {
-      assertEqual(err.error, code, `${what}: error code`);
-      return err;
-    }
-    throw new Error(`${what}: want OAuth error ${code}, got ${err?.name}: ${err?.message}`, { cause: err });
-  }
-  throw new Error(`${what}: want OAuth error ${code}, got success ${JSON.stringify(result)}`);
-}
 
 // codeFlow runs one authorization code flow with PKCE, state and nonce. The
 // oidc instance is non-interactive, so /authorize answers at once with a
