@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"time"
 
@@ -44,31 +42,15 @@ func (p *Provider) newClientRegistry() clientRegistry {
 		MaxLifetime: maxAssertionLifetime,
 		Replay:      oauth.StoreReplay{Records: p.deps.Store, Prefix: "client_assertion_jti/"},
 		PublicKeys: func(_ context.Context, c fixtures.Client) ([]*jwtutil.Key, error) {
-			return clientKeys(c, p.deps.BaseDir)
+			return p.keySets.load(c.JWKS, c.JWKSFile)
 		},
 	}}
 }
 
-// clientKeys reads a client's registered public keys: its inline jwks, or
-// its jwks_file read afresh each time, so editing the file rotates keys
-// without a restart.
+// clientKeys reads a client's registered public keys, its inline jwks or
+// its jwks_file, without the instance's cache: the start-up check.
 func clientKeys(c fixtures.Client, baseDir string) ([]*jwtutil.Key, error) {
-	raw := []byte(c.JWKS)
-	if c.JWKSFile != "" {
-		path := c.JWKSFile
-		if !filepath.IsAbs(path) {
-			path = filepath.Join(baseDir, path)
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return nil, err
-		}
-		raw = b
-	}
-	if len(raw) == 0 {
-		return nil, nil
-	}
-	return oauth.ParseClientJWKS(raw)
+	return (&publicKeySets{baseDir: baseDir}).load(c.JWKS, c.JWKSFile)
 }
 
 // authMethods are the token_endpoint_auth_method values a client may pin.

@@ -54,6 +54,7 @@ type Provider struct {
 	bearer    oauth.BearerRenderer
 	token     *oauth.TokenEndpoint
 	clients   clientRegistry // dir, accepting RFC 7523 client assertions
+	keySets   *publicKeySets // clients' and trusted issuers' JWK Sets, parsed once
 	flow      *authcode.Flow
 	discovery []byte         // pre-rendered metadata documents
 	dpop      *dpop.Verifier // nil when DPoP is off
@@ -81,6 +82,7 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 	life.RefreshRevokesGrant = true
 	p.life = lifecycle.New(life)
 	p.editor = p.newEditor()
+	p.keySets = &publicKeySets{baseDir: deps.BaseDir}
 	p.clients = p.newClientRegistry()
 	flow, err := p.newFlow()
 	if err != nil {

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -108,19 +106,11 @@ func (p *Provider) trustedKeys(iss string) ([]*jwtutil.Key, error) {
 		if t.Issuer != iss {
 			continue
 		}
-		raw := []byte(t.JWKS)
-		if t.JWKSFile != "" {
-			path := t.JWKSFile
-			if !filepath.IsAbs(path) {
-				path = filepath.Join(p.deps.BaseDir, path)
-			}
-			b, err := os.ReadFile(path)
-			if err != nil {
-				return nil, fmt.Errorf("trusted issuer %q: %w", iss, err)
-			}
-			raw = b
+		keys, err := p.keySets.load(t.JWKS, t.JWKSFile)
+		if err != nil && t.JWKSFile != "" {
+			return nil, fmt.Errorf("trusted issuer %q: %w", iss, err)
 		}
-		return oauth.ParseClientJWKS(raw)
+		return keys, err
 	}
 	return nil, errUntrusted
 }
