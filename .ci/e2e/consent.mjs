@@ -11,7 +11,7 @@
 //
 // Every check prints "ok - <name>" or "not ok - <name>" plus the error; the
 // last line is "N passed, M failed" and the exit status is 1 when M > 0.
-import { assert, assertEqual, baseURL, check, fail, finish } from './harness.mjs';
+import { assert, assertEqual, baseURL, check, closeSoon, fail, finish } from './harness.mjs';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
@@ -57,6 +57,7 @@ const browser = await chromium.launch({
   args: [
     '--headless',
     '--no-sandbox',
+    '--disable-dev-shm-usage',
     '--disable-gpu',
     '--disable-quic',
     '--no-first-run',
@@ -100,7 +101,7 @@ try {
 
   let page = await context.newPage();
   const freshPage = async () => {
-    await page.close().catch(() => {});
+    await closeSoon(page);
     page = await context.newPage();
     return page;
   };
@@ -242,7 +243,7 @@ try {
 } catch (err) {
   fail('browser session', err);
 } finally {
-  await browser.close().catch(() => {});
+  await closeSoon(browser);
 }
 
 finish();

@@ -10,7 +10,7 @@
 //
 // Every check prints "ok - <name>" or "not ok - <name>" plus the error; the
 // last line is "N passed, M failed" and the exit status is 1 when M > 0.
-import { assert, assertEqual, baseURL, check, fail, finish } from './harness.mjs';
+import { assert, assertEqual, baseURL, check, closeSoon, fail, finish } from './harness.mjs';
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
@@ -62,6 +62,7 @@ const browser = await chromium.launch({
   args: [
     '--headless',
     '--no-sandbox',
+    '--disable-dev-shm-usage',
     '--disable-gpu',
     '--disable-quic',
     '--no-first-run',
@@ -94,7 +95,7 @@ try {
   };
   let page = await context.newPage();
   const freshPage = async () => {
-    await page.close().catch(() => {});
+    await closeSoon(page);
     page = await context.newPage();
     return page;
   };
@@ -221,7 +222,7 @@ try {
 } catch (err) {
   fail('browser session', err);
 } finally {
-  await browser.close().catch(() => {});
+  await closeSoon(browser);
 }
 
 finish();

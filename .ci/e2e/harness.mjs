@@ -59,3 +59,16 @@ export function finish() {
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(failed > 0 ? 1 : 0);
 }
+
+// closeSoon closes a Playwright page or browser but waits at most 5 s:
+// Chromium under Docker's 64 MiB /dev/shm was seen to leave close() pending
+// for minutes, which only the CI watchdog ended. A page that will not close
+// is dropped with the browser at the end of the script.
+export async function closeSoon(target) {
+  let timer;
+  const late = new Promise((resolve) => { timer = setTimeout(() => resolve('late'), 5000); });
+  const closing = target.close().then(() => 'closed', (err) => `failed: ${err.message}`);
+  const outcome = await Promise.race([closing, late]);
+  clearTimeout(timer);
+  if (outcome !== 'closed') console.error(`# close: ${outcome}; going on`);
+}

@@ -13,7 +13,7 @@
 //
 // Every check prints "ok - <name>" or "not ok - <name>" plus the error; the
 // last line is "N passed, M failed" and the exit status is 1 when M > 0.
-import { assert, assertEqual, baseURL, check, fail, finish } from './harness.mjs';
+import { assert, assertEqual, baseURL, check, closeSoon, fail, finish } from './harness.mjs';
 import { mkdirSync, readFileSync } from 'node:fs';
 import * as client from 'openid-client';
 import { expectOAuthError } from './openid-helpers.mjs';
@@ -109,7 +109,7 @@ await check('openid-client: denied through the admin API -> access_denied; unkno
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  args: ['--headless', '--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   timeout: TIMEOUT_MS,
 });
 try {
@@ -156,7 +156,7 @@ try {
     const claims = tokens.claims();
     assertEqual(claims.sub, alice.subject, 'id_token sub');
     assertEqual(claims.email, alice.claims.email, 'id_token email');
-    await page.close();
+    await closeSoon(page);
   });
 
   await check('Chromium: verification_uri_complete prefills the code; Deny -> the device hears access_denied', async () => {
@@ -182,12 +182,12 @@ try {
     await Promise.all([page.waitForURL(`${issuer}/device`), page.click('#continue')]);
     const err = await page.locator('#error').innerText();
     assert(/already used/i.test(err), `#error says already used: ${JSON.stringify(err)}`);
-    await page.close();
+    await closeSoon(page);
   });
 } catch (err) {
   fail('browser session', err);
 } finally {
-  await browser.close().catch(() => {});
+  await closeSoon(browser);
 }
 
 finish();
