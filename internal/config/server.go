@@ -185,8 +185,13 @@ func checkHostName(h string) string {
 
 // checkStore checks the form of server.store; whether a Redis answers is
 // found at start-up.
+// The fixed parts of checkStore's messages, apart from what the user wrote.
+const (
+	storeKinds   = "must be memory, file:PATH or redis://HOST:PORT/DB (with an optional ?prefix=P)"
+	redisExample = "redis://127.0.0.1:6379/0"
+)
+
 func checkStore(s Server) string {
-	const want = "must be memory, file:PATH or redis://HOST:PORT/DB (with an optional ?prefix=P)"
 	kind, target := s.StoreKind()
 	switch kind {
 	case "memory":
@@ -197,7 +202,7 @@ func checkStore(s Server) string {
 	case "redis":
 		u, err := url.Parse(target)
 		if err != nil || u.Host == "" {
-			return fmt.Sprintf("%q is not a Redis URL: it needs a host, as in redis://127.0.0.1:6379/0", redactURL(target))
+			return fmt.Sprintf("%q is not a Redis URL: it needs a host, as in %s", redactURL(target), redisExample)
 		}
 		if db := strings.Trim(u.Path, "/"); db != "" {
 			if _, err := strconv.Atoi(db); err != nil {
@@ -205,7 +210,7 @@ func checkStore(s Server) string {
 			}
 		}
 	default:
-		return fmt.Sprintf("%q %s", redactURL(target), want)
+		return fmt.Sprintf("%q %s", redactURL(target), storeKinds)
 	}
 	return ""
 }

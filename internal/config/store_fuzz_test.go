@@ -17,9 +17,11 @@ func FuzzStoreSetting(f *testing.F) {
 		kind, target := s.StoreKind()
 		msg := checkStore(s)
 		if msg != "" {
-			// A Redis URL's password never reaches the message.
+			// A Redis URL's password never reaches the message. The fixed
+			// example is left out: a password ":637" is in "127.0.0.1:6379".
+			quoted := strings.NewReplacer(redisExample, "", storeKinds, "").Replace(msg)
 			if u, err := url.Parse(target); kind == "redis" && err == nil && u.User != nil {
-				if pw, ok := u.User.Password(); ok && len(pw) > 3 && strings.Contains(msg, pw) && !strings.Contains(u.Redacted(), pw) {
+				if pw, ok := u.User.Password(); ok && len(pw) > 3 && strings.Contains(quoted, pw) && !strings.Contains(u.Redacted(), pw) {
 					t.Fatalf("message %q repeats the password of %q", msg, store)
 				}
 			}
