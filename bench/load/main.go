@@ -6,6 +6,7 @@
 //	go run ./bench/load [-duration 10s] [-concurrency 16] [-algs RS256,ES256,EdDSA,HS256] [-authmock BINARY]
 //	                    [-signers go,openssl] [-loader go|wrk] [-oauth2-mock-server node_modules/.bin/oauth2-mock-server]
 //	go run ./bench/load -mode soak|revoke|refresh|state [-soak 60s] [-idle 15s] [-refresh-tokens 1000000] [-loader wrk]
+//	go run ./bench/load -mode stores [-stores memory,file,redis] [-duration 10s] [-concurrency 16]
 //
 // For each algorithm it writes a configuration in which the "oidc" instance
 // signs with that algorithm's demo key, starts authmock on 127.0.0.1:0 and
@@ -37,7 +38,11 @@
 // RSS at each quarter, times expire and revoke by username, moves the admin
 // clock by -advance past their expiry and watches RSS for -settle; -mode
 // state does revoke, then refresh, each on a fresh server. Each prints
-// its figures against the issue's bars.
+// its figures against the issue's bars. -mode stores (issue 13) measures
+// the refresh grant, which rotates a token in the store on every call, on
+// the memory, file and Redis backends (a real redis-server from PATH on a
+// free loopback port), and counts the Redis commands client_credentials
+// grants cost.
 //
 // Every phase has a deadline and every child process is killed when the
 // program ends, whether normally, on a signal or on a panic. The load
@@ -94,6 +99,8 @@ type options struct {
 	refreshLimit  time.Duration
 	advance       string
 	settle        time.Duration
+
+	stores []string // -mode stores (stores.go)
 }
 
 func main() {
@@ -132,7 +139,11 @@ func mainCode() (code int) {
 	defer cancel()
 
 	runMode := run
-	if opts.mode != modeCompare {
+	switch opts.mode {
+	case modeCompare:
+	case modeStores:
+		runMode = runStores
+	default:
 		runMode = runState
 	}
 	if err := runMode(ctx, opts, procs, os.Stdout); err != nil {
@@ -147,7 +158,7 @@ func mainCode() (code int) {
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
-	var algs, signers string
+	var algs, signers, stores string
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "measured load `time` per server and algorithm")
@@ -161,7 +172,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&signers, "signers", "go,openssl", "comma-separated RS256 signers to measure (go, openssl, auto), each for authmock and the bare baseline")
 	fs.StringVar(&o.loader, "loader", "go", "load generator: go (workers in this process) or wrk (the wrk binary on PATH)")
 	fs.StringVar(&o.peer, "oauth2-mock-server", "", "also measure oauth2-mock-server's RS256 token endpoint: its CLI `binary` (node_modules/.bin/oauth2-mock-server)")
-	fs.StringVar(&o.mode, "mode", modeCompare, "compare (token endpoint vs bare handler), or the token state: soak, revoke (soak, then revoke/expire by client and user), refresh (1M refresh tokens, then expiry), state (revoke and refresh)")
+	fs.StringVar(&o.mode, "mode", modeCompare, "compare (token endpoint vs bare handler); the token state: soak, revoke (soak, then revoke/expire by client and user), refresh (1M refresh tokens, then expiry), state (revoke and refresh); or stores (refresh grants per store backend)")
+	fs.StringVar(&stores, "stores", strings.Join(storeKinds, ","), "stores mode: comma-separated backends whose refresh grant to measure")
 	fs.DurationVar(&o.soak, "soak", time.Minute, "state modes: `time` of full client_credentials load (HS256)")
 	fs.DurationVar(&o.idle, "idle", 15*time.Second, "state modes: idle `time` after the soak before the last RSS reading")
 	fs.IntVar(&o.adminCalls, "admin-calls", 3, "state modes: calls of each revoke/expire selector (the median is reported; 0 skips the by-user calls of refresh)")
@@ -195,7 +207,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	concurrencySet := false
 	fs.Visit(func(f *flag.Flag) { concurrencySet = concurrencySet || f.Name == "concurrency" })
-	if o.mode != modeCompare && !concurrencySet {
+	if o.mode != modeCompare && o.mode != modeStores && !concurrencySet {
 		o.concurrency = stateConcurrency
 	}
 	for _, a := range strings.Split(algs, ",") {
@@ -218,7 +230,19 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 			return o, errors.New("usage")
 		}
 	}
+	for _, st := range strings.Split(stores, ",") {
+		switch st = strings.TrimSpace(st); {
+		case st == "":
+		case slices.Contains(storeKinds, st):
+			o.stores = append(o.stores, st)
+		default:
+			fmt.Fprintf(stderr, "load: unknown store %q (have %s)\n", st, strings.Join(storeKinds, ", "))
+			return o, errors.New("usage")
+		}
+	}
 	switch {
+	case o.mode == modeStores && len(o.stores) == 0:
+		fmt.Fprintln(stderr, "load: -stores names no store")
 	case len(o.signers) == 0:
 		fmt.Fprintln(stderr, "load: -signers names no signer")
 	case o.loader != "go" && o.loader != "wrk":
@@ -229,8 +253,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		fmt.Fprintln(stderr, "load: -duration must be between 100ms and 10m")
 	case o.concurrency < 1 || o.concurrency > 1024:
 		fmt.Fprintln(stderr, "load: -concurrency must be between 1 and 1024")
-	case o.mode != modeCompare && o.mode != modeSoak && o.mode != modeRevoke && o.mode != modeRefresh && o.mode != modeState:
-		fmt.Fprintf(stderr, "load: unknown -mode %q (have compare, soak, revoke, refresh, state)\n", o.mode)
+	case !slices.Contains([]string{modeCompare, modeSoak, modeRevoke, modeRefresh, modeState, modeStores}, o.mode):
+		fmt.Fprintf(stderr, "load: unknown -mode %q (have compare, soak, revoke, refresh, state, stores)\n", o.mode)
 	case o.soak < time.Second || o.soak > 10*time.Minute || o.idle < time.Second || o.idle > 10*time.Minute:
 		fmt.Fprintln(stderr, "load: -soak and -idle must be between 1s and 10m")
 	case o.adminCalls < 0 || o.adminCalls > 20:
@@ -254,7 +278,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 // budget is the deadline for the whole program: every phase's own deadline
 // added up, so that a wedged phase ends the run instead of hanging it.
 func (o options) budget() time.Duration {
-	if o.mode != modeCompare {
+	switch o.mode {
+	case modeCompare:
+	case modeStores:
+		perStore := startTimeout + warmup + o.duration + drainTimeout + 2*time.Second + 10*time.Second
+		return buildTimeout + time.Duration(len(o.stores))*perStore
+	default:
 		return o.stateBudget()
 	}
 	perServer := startTimeout + warmup + o.duration + drainTimeout + 5*time.Second

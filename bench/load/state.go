@@ -19,6 +19,7 @@ const (
 	modeRevoke  = "revoke"  // soak, then revoke and expire by client and user
 	modeRefresh = "refresh" // 1M refresh tokens, by-user calls, expiry
 	modeState   = "state"   // revoke, then refresh, on fresh servers
+	modeStores  = "stores"  // refresh grants per store backend (stores.go)
 )
 
 // revokeBar is issue 11's bar for revoke and expire by user or client.
