@@ -46,7 +46,18 @@ func (g CodeGrant) Redeem(ctx context.Context, req *oauth.TokenRequest, in Token
 		case gr.RedirectURI != "" && in.RedirectURI != gr.RedirectURI:
 			return word(RedirectURIMismatch, "redirect_uri")
 		}
-		return f.pol.VerifyPKCE(gr, in.CodeVerifier)
+		if err := f.pol.VerifyPKCE(gr, in.CodeVerifier); err != nil {
+			return err
+		}
+		// The user signed in on the page, but may have been disabled or
+		// deleted through the admin API since: as for a refresh, the code
+		// then yields nothing (and stays unconsumed until it expires).
+		if gr.Subject != "" {
+			if u, ok := f.deps.Dir.UserBySubject(gr.Subject); !ok || u.Disabled {
+				return word(CodeUserGone, "")
+			}
+		}
+		return nil
 	})
 	switch {
 	case errors.Is(err, store.ErrConsumed):

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/authmock/authmock/internal/directory"
 	"github.com/authmock/authmock/internal/lifecycle"
 	"github.com/authmock/authmock/internal/oauth"
 	"github.com/authmock/authmock/internal/store"
@@ -53,6 +54,37 @@ func TestCodeGrantProblems(t *testing.T) {
 					assert.NoError(t, err, "the code survives a refused redemption")
 				}
 			}
+		})
+	}
+}
+
+// TestCodeUserGone: a user disabled or deleted between signing in and the
+// code's redemption gets no tokens. The code is not spent: with the user
+// back before it expires, it redeems.
+func TestCodeUserGone(t *testing.T) {
+	t.Parallel()
+	alice := testUsers[0]
+	disabled := alice
+	disabled.Disabled = true
+	tests := []struct {
+		name   string
+		remove func(d *directory.Directory)
+	}{
+		{"disabled", func(d *directory.Directory) { require.Empty(t, d.PutUser(disabled)) }},
+		{"deleted", func(d *directory.Directory) { require.True(t, d.DeleteUser("alice")) }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			k := newKit(t, nil)
+			code := k.code(webQuery())
+			tc.remove(k.f.deps.Dir)
+			_, err := k.token(k.f.CodeGrant(), "web", codeForm(code))
+			assert.Equal(t, problem{CodeUserGone, ""}, err)
+
+			require.Empty(t, k.f.deps.Dir.PutUser(alice))
+			_, err = k.token(k.f.CodeGrant(), "web", codeForm(code))
+			assert.NoError(t, err, "the code was not spent")
 		})
 	}
 }

@@ -134,6 +134,9 @@ const (
 	RedirectURIMissing
 	// RedirectURIMismatch: the token request's redirect_uri differs.
 	RedirectURIMismatch
+	// CodeUserGone: the code's user was deleted or disabled after signing
+	// in.
+	CodeUserGone
 	// RefreshUnknown: no such refresh token.
 	RefreshUnknown
 	// RefreshExpired: the refresh token expired.

@@ -203,6 +203,25 @@ func TestRefreshConcurrent(t *testing.T) {
 	}
 }
 
+// TestCodeUserGone: a code whose user was disabled after signing in
+// yields nothing, in the token endpoint's exact words, and is not spent.
+func TestCodeUserGone(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, nil)
+	code := ts.code(nil)
+	u, ok := ts.p.dir.User("alice")
+	require.True(t, ok)
+	u.Disabled = true
+	require.Empty(t, ts.p.dir.PutUser(u))
+	resp := ts.redeem(code, nil)
+	assert.Equal(t, http.StatusBadRequest, resp.status)
+	assert.JSONEq(t, errJSON("invalid_grant", "the user of the authorization code no longer exists or is disabled"), resp.String())
+
+	u.Disabled = false
+	require.Empty(t, ts.p.dir.PutUser(u))
+	assertTokenBody(t, ts.redeem(code, nil), fullTokenKeys...)
+}
+
 // TestRefreshUserGone: a refresh token stops working when its user is
 // disabled or removed, and works again, unchanged, when the user is back.
 func TestRefreshUserGone(t *testing.T) {

@@ -91,7 +91,9 @@ func wordProblem(pr authcode.Problem, detail string) error {
 		return invalidRequestHint(hintCodeUnknown)
 	case authcode.CodeExpired:
 		return invalidRequestHint(hintCodeExpired)
-	case authcode.CodeReplayed:
+	case authcode.CodeReplayed, authcode.CodeUserGone:
+		// league knows no disabled users; a code that cannot be
+		// redeemed is a revoked one.
 		return invalidRequestHint(hintCodeRevoked)
 	case authcode.CodeOtherClient:
 		return invalidRequestHint(hintCodeOtherClient)

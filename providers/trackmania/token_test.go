@@ -277,6 +277,26 @@ func TestTokenRefreshLifetime(t *testing.T) {
 	assert.JSONEq(t, tmRefresh("Token has expired"), resp.String())
 }
 
+// TestTokenCodeDisabledUser: league has no disabled users; a code whose
+// user was disabled after signing in is refused as a revoked code, and is
+// not spent.
+func TestTokenCodeDisabledUser(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, nil)
+	code := ts.code(nil)
+	alice, ok := ts.p.dir.User("alice")
+	require.True(t, ok)
+	alice.Disabled = true
+	require.Empty(t, ts.p.dir.PutUser(alice))
+	resp := ts.redeem(code, nil)
+	assert.Equal(t, http.StatusBadRequest, resp.status)
+	assert.JSONEq(t, tmRequest("Authorization code has been revoked"), resp.String())
+
+	alice.Disabled = false
+	require.Empty(t, ts.p.dir.PutUser(alice))
+	ts.tokens(ts.redeem(code, nil), true)
+}
+
 func TestTokenRefreshDisabledUser(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, nil)
