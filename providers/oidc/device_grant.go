@@ -32,12 +32,20 @@ func (g deviceGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oaut
 	// client changes nothing.
 	// Polls are timed to the nanosecond, not the whole second tokens use,
 	// so the leeway means what it says.
-	auth, err := p.deviceStore().Poll(ctx, p.deps.Store, userCode, p.deps.Clock.Now(), func(a store.DeviceAuth) error {
+	now := p.deps.Clock.Now()
+	auth, err := p.deviceStore().Poll(ctx, p.deps.Store, userCode, now, func(a store.DeviceAuth) error {
 		if subtle.ConstantTimeCompare([]byte(a.DeviceHash), []byte(hash)) != 1 {
 			return errDeviceCodeInvalid()
 		}
 		if a.ClientID != req.Client.ID {
 			return oauth.InvalidGrant("the device code was issued to another client")
+		}
+		// As for a code: a user disabled or deleted since approving gets
+		// no tokens, and the approval stays unspent until it expires.
+		if a.Status == store.DeviceApproved && now.Before(a.ExpiresAt) && a.Grant.Subject != "" {
+			if u, ok := p.dir.UserBySubject(a.Grant.Subject); !ok || u.Disabled {
+				return oauth.InvalidGrant("the user of the device code no longer exists or is disabled")
+			}
 		}
 		return nil
 	})

@@ -361,6 +361,26 @@ func TestDeviceTokensOnce(t *testing.T) {
 	ts.assertRefreshDead(next.RefreshToken)
 }
 
+// TestDeviceUserGone: a user disabled after approving gets no tokens at
+// the next poll, and the approval is not spent.
+func TestDeviceUserGone(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, nil)
+	d := ts.startDevice("openid")
+	ts.approveDevice(d.UserCode, "alice")
+	u, ok := ts.p.dir.User("alice")
+	require.True(t, ok)
+	u.Disabled = true
+	require.Empty(t, ts.p.dir.PutUser(u))
+	resp := ts.pollDevice(d.DeviceCode)
+	assert.Equal(t, http.StatusBadRequest, resp.status)
+	assert.JSONEq(t, errJSON("invalid_grant", "the user of the device code no longer exists or is disabled"), resp.String())
+
+	u.Disabled = false
+	require.Empty(t, ts.p.dir.PutUser(u))
+	ts.tokens(ts.pollDevice(d.DeviceCode))
+}
+
 // TestDeviceDecisions is the admin API's half: user codes in any spelling,
 // narrowing, and the errors it turns into 404, 409 and 400.
 func TestDeviceDecisions(t *testing.T) {
