@@ -104,21 +104,7 @@ func runLoad(ctx context.Context, url string, workers int, warm, window time.Dur
 		latencies        []time.Duration
 	}
 	per := make([]workerStats, workers)
-	var serverCPU time.Duration
-	sampled := make(chan struct{})
-	go func() {
-		defer close(sampled)
-		if !sleepUntil(lctx, measureFrom) {
-			return
-		}
-		c0, err := processCPU(pid)
-		if err != nil || !sleepUntil(lctx, measureTo) {
-			return
-		}
-		if c1, err := processCPU(pid); err == nil {
-			serverCPU = c1 - c0
-		}
-	}()
+	serverCPU := sampleCPU(lctx, pid, measureFrom, measureTo)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Add(1)
@@ -153,8 +139,7 @@ func runLoad(ctx context.Context, url string, workers int, warm, window time.Dur
 	}
 	var s stats
 	s.elapsed = window
-	<-sampled // it ends at measureTo, before the workers do, or with lctx
-	s.serverCPU = serverCPU
+	s.serverCPU = <-serverCPU // ready at measureTo, before the workers end, or with lctx
 	for _, ws := range per {
 		s.requests += ws.requests
 		s.errors += ws.errors
@@ -165,6 +150,27 @@ func runLoad(ctx context.Context, url string, workers int, warm, window time.Dur
 	}
 	slices.Sort(s.latencies)
 	return s, nil
+}
+
+// sampleCPU yields the CPU time process pid uses between from and to (0
+// when unknown or when ctx ends first).
+func sampleCPU(ctx context.Context, pid int, from, to time.Time) <-chan time.Duration {
+	out := make(chan time.Duration, 1)
+	go func() {
+		var used time.Duration
+		defer func() { out <- used }()
+		if !sleepUntil(ctx, from) {
+			return
+		}
+		c0, err := processCPU(pid)
+		if err != nil || !sleepUntil(ctx, to) {
+			return
+		}
+		if c1, err := processCPU(pid); err == nil {
+			used = c1 - c0
+		}
+	}()
+	return out
 }
 
 // sleepUntil waits for t or for ctx to end, reporting which came first.

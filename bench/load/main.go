@@ -324,19 +324,11 @@ func (o options) signersFor(alg string) []string {
 }
 
 func run(ctx context.Context, o options, procs *children, out io.Writer) error {
-	tmp, err := os.MkdirTemp("", "authmock-load-")
+	tmp, bin, err := prepare(ctx, o, "authmock-load-", out)
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-
-	bin := o.authmock
-	if bin == "" {
-		fmt.Fprintln(out, "building authmock ...")
-		if bin, err = buildAuthmock(ctx, tmp); err != nil {
-			return err
-		}
-	}
 	self, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("finding this program for the bare baseline: %w", err)

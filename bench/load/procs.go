@@ -209,6 +209,23 @@ func writeAlgConfig(dir, alg string) (string, error) {
 	return path, os.WriteFile(path, b, 0o600)
 }
 
+// prepare makes the run's temporary directory (the caller removes it) and
+// builds authmock into it unless -authmock names a binary.
+func prepare(ctx context.Context, o options, prefix string, out io.Writer) (tmp, bin string, err error) {
+	if tmp, err = os.MkdirTemp("", prefix); err != nil {
+		return "", "", err
+	}
+	bin = o.authmock
+	if bin == "" {
+		fmt.Fprintln(out, "building authmock ...")
+		if bin, err = buildAuthmock(ctx, tmp); err != nil {
+			os.RemoveAll(tmp)
+			return "", "", err
+		}
+	}
+	return tmp, bin, nil
+}
+
 func authmockArgs(config, addr string) []string {
 	args := []string{"--addr", addr, "--log-level", "warn"}
 	if config != "" {

@@ -44,18 +44,11 @@ func (o options) stateBudget() time.Duration {
 }
 
 func runState(ctx context.Context, o options, procs *children, out io.Writer) error {
-	tmp, err := os.MkdirTemp("", "authmock-load-")
+	tmp, bin, err := prepare(ctx, o, "authmock-load-", out)
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	bin := o.authmock
-	if bin == "" {
-		fmt.Fprintln(out, "building authmock ...")
-		if bin, err = buildAuthmock(ctx, tmp); err != nil {
-			return err
-		}
-	}
 	cfg, err := writeAlgConfig(tmp, "HS256")
 	if err != nil {
 		return err

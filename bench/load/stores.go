@@ -45,18 +45,11 @@ type storeResult struct {
 }
 
 func runStores(ctx context.Context, o options, procs *children, out io.Writer) error {
-	tmp, err := os.MkdirTemp("", "authmock-stores-")
+	tmp, bin, err := prepare(ctx, o, "authmock-stores-", out)
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	bin := o.authmock
-	if bin == "" {
-		fmt.Fprintln(out, "building authmock ...")
-		if bin, err = buildAuthmock(ctx, tmp); err != nil {
-			return err
-		}
-	}
 	cfg, err := writeAlgConfig(tmp, "HS256")
 	if err != nil {
 		return err
@@ -176,21 +169,7 @@ func refreshLoad(ctx context.Context, url string, workers int, warm, window time
 	measureTo := measureFrom.Add(window)
 	lctx, cancel := context.WithDeadline(ctx, measureTo.Add(drainTimeout))
 	defer cancel()
-	var serverCPU time.Duration
-	sampled := make(chan struct{})
-	go func() {
-		defer close(sampled)
-		if !sleepUntil(lctx, measureFrom) {
-			return
-		}
-		c0, err := processCPU(pid)
-		if err != nil || !sleepUntil(lctx, measureTo) {
-			return
-		}
-		if c1, err := processCPU(pid); err == nil {
-			serverCPU = c1 - c0
-		}
-	}()
+	serverCPU := sampleCPU(lctx, pid, measureFrom, measureTo)
 
 	per := make([]stats, workers)
 	var wg sync.WaitGroup
@@ -230,8 +209,7 @@ func refreshLoad(ctx context.Context, url string, workers int, warm, window time
 	if err := ctx.Err(); err != nil {
 		return stats{}, err
 	}
-	<-sampled
-	s := stats{elapsed: window, serverCPU: serverCPU}
+	s := stats{elapsed: window, serverCPU: <-serverCPU}
 	for _, ws := range per {
 		s.requests += ws.requests
 		s.errors += ws.errors
