@@ -279,7 +279,7 @@ func (p *Provider) readExchangeToken(ctx context.Context, token, typ, param stri
 	if typ != oauth.TokenTypeIDToken {
 		claims, err := p.verifyAccessToken(ctx, token)
 		if err == nil {
-			return p.ownAccessToken(token, claims), nil
+			return p.ownAccessToken(token, claims, param)
 		}
 		var oe *oauth.Error
 		wrongType := errors.As(err, &oe) && oe.Description == "the token is not an access token"
@@ -290,10 +290,16 @@ func (p *Provider) readExchangeToken(ctx context.Context, token, typ, param stri
 	return p.ownIDToken(token, param)
 }
 
-func (p *Provider) ownAccessToken(token string, c *accessClaims) exchangeToken {
+// ownAccessToken reads a verified access token of this instance. A token
+// of a disabled user is refused: an exchange mints new tokens, which the
+// user could no longer get by signing in or refreshing.
+func (p *Provider) ownAccessToken(token string, c *accessClaims, param string) (exchangeToken, error) {
 	out := exchangeToken{sub: c.Subject, issuer: p.deps.Issuer, scopes: oauth.ParseScope(c.Scope), hasScope: true, family: c.SID}
 	if c.Subject != c.ClientID {
 		if u, ok := p.dir.UserBySubject(c.Subject); ok {
+			if u.Disabled {
+				return exchangeToken{}, errExchangeUserGone(param)
+			}
 			out.username = u.Username
 		}
 	}
@@ -302,7 +308,13 @@ func (p *Provider) ownAccessToken(token string, c *accessClaims) exchangeToken {
 		out.act = mc.Claims.(jwt.MapClaims)["act"]
 		out.mayAct = mc.Claims.(jwt.MapClaims)["may_act"]
 	}
-	return out
+	return out, nil
+}
+
+// errExchangeUserGone refuses a subject or actor token about a user of
+// this instance who no longer exists or is disabled.
+func errExchangeUserGone(param string) *oauth.Error {
+	return oauth.InvalidRequest("the %s's user no longer exists or is disabled", param)
 }
 
 // ownIDToken verifies an ID token of this instance; its user must still
@@ -319,14 +331,15 @@ func (p *Provider) ownIDToken(token, param string) (exchangeToken, error) {
 	sub := claimString(claims, "sub")
 	u, ok := p.dir.UserBySubject(sub)
 	if !ok || u.Disabled {
-		return exchangeToken{}, oauth.InvalidRequest("the %s's user no longer exists or is disabled", param)
+		return exchangeToken{}, errExchangeUserGone(param)
 	}
 	return exchangeToken{sub: sub, issuer: p.deps.Issuer, username: u.Username, family: claimString(claims, "sid"), act: claims["act"], mayAct: claims["may_act"]}, nil
 }
 
 // readTrustedToken verifies a trusted issuer's JWT. Its sub names a user
 // of this instance when one has that subject (so revoking the user reaches
-// the exchanged token); otherwise the sub is carried as it is.
+// the exchanged token, and a disabled one is refused); otherwise the sub
+// is carried as it is.
 func (p *Provider) readTrustedToken(token, typ, param string) (exchangeToken, error) {
 	t, err := p.verifyTrusted(token, "")
 	switch {
@@ -345,7 +358,10 @@ func (p *Provider) readTrustedToken(token, typ, param string) (exchangeToken, er
 	if s, ok := t.claims["scope"].(string); ok && typ != oauth.TokenTypeIDToken {
 		out.scopes, out.hasScope = oauth.ParseScope(s), true
 	}
-	if u, ok := p.dir.UserBySubject(sub); ok && !u.Disabled {
+	if u, ok := p.dir.UserBySubject(sub); ok {
+		if u.Disabled {
+			return exchangeToken{}, errExchangeUserGone(param)
+		}
 		out.username = u.Username
 	}
 	return out, nil

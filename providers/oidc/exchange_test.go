@@ -240,6 +240,57 @@ func TestTokenExchangeErrors(t *testing.T) {
 	})
 }
 
+// TestTokenExchangeDisabledUser: an exchange mints new tokens, so, like
+// signing in, the refresh grant and the jwt-bearer grant, it refuses a user
+// who is disabled, whichever kind of token names them and whichever side
+// (subject or actor) they are on. Otherwise a client could keep a disabled
+// user's access alive for ever, exchanging each token for a fresh one, or
+// get an ID token about them. Enabled again, the same token is accepted.
+func TestTokenExchangeDisabledUser(t *testing.T) {
+	t.Parallel()
+	es := newExchangeServer(t)
+	alice := es.passwordTokens("alice", alicePassword, "openid profile api:read")
+	service := es.tokens(es.postForm(PathToken, url.Values{"grant_type": {"client_credentials"}}, serviceID, serviceSecret))
+	setDisabled := func(disabled bool) {
+		u, ok := es.p.dir.User("alice")
+		require.True(t, ok)
+		u.Disabled = disabled
+		require.Empty(t, es.p.dir.PutUser(u))
+	}
+	subjectGone := `{"error":"invalid_request","error_description":"the subject_token's user no longer exists or is disabled"}`
+	tests := []struct {
+		name string
+		form url.Values
+		body string
+	}{
+		{"her access token", url.Values{"subject_token": {alice.AccessToken}, "subject_token_type": {oauth.TokenTypeAccessToken}}, subjectGone},
+		{"her access token as a jwt", url.Values{"subject_token": {alice.AccessToken}, "subject_token_type": {oauth.TokenTypeJWT}}, subjectGone},
+		{"her access token, an ID token requested", url.Values{
+			"subject_token": {alice.AccessToken}, "subject_token_type": {oauth.TokenTypeAccessToken},
+			"requested_token_type": {oauth.TokenTypeIDToken}, "scope": {"openid profile"},
+		}, subjectGone},
+		{"her ID token", url.Values{"subject_token": {alice.IDToken}, "subject_token_type": {oauth.TokenTypeIDToken}}, subjectGone},
+		{"a trusted issuer's token about her", url.Values{
+			"subject_token": {es.idpToken(jwt.MapClaims{"sub": aliceSubject, "scope": "api:read"})}, "subject_token_type": {oauth.TokenTypeJWT},
+		}, subjectGone},
+		{"her access token as the actor", url.Values{
+			"subject_token": {service.AccessToken}, "subject_token_type": {oauth.TokenTypeAccessToken},
+			"actor_token": {alice.AccessToken}, "actor_token_type": {oauth.TokenTypeAccessToken},
+		}, `{"error":"invalid_request","error_description":"the actor_token's user no longer exists or is disabled"}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			setDisabled(true)
+			resp := es.exchange(tc.form)
+			assert.Equal(t, http.StatusBadRequest, resp.status)
+			assert.JSONEq(t, tc.body, resp.String())
+
+			setDisabled(false)
+			assert.Equal(t, http.StatusOK, es.exchange(tc.form).status, "enabled again, the same request succeeds")
+		})
+	}
+}
+
 // Exchanged tokens are access tokens like any other: the admin API's
 // revoke by user or client, and revoking the subject token's grant, reach
 // them.
