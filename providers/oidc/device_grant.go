@@ -29,15 +29,23 @@ func (g deviceGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oaut
 	}
 	hash := hashDeviceCode(deviceCode)
 	// The checks run before the poll is recorded: a wrong device code or
-	// client changes nothing.
+	// client changes nothing, and neither does an approval whose user has
+	// since been disabled or deleted (signing in and refreshing refuse
+	// them too), so the code works again if the user comes back.
 	// Polls are timed to the nanosecond, not the whole second tokens use,
 	// so the leeway means what it says.
-	auth, err := p.deviceStore().Poll(ctx, p.deps.Store, userCode, p.deps.Clock.Now(), func(a store.DeviceAuth) error {
+	now := p.deps.Clock.Now()
+	auth, err := p.deviceStore().Poll(ctx, p.deps.Store, userCode, now, func(a store.DeviceAuth) error {
 		if subtle.ConstantTimeCompare([]byte(a.DeviceHash), []byte(hash)) != 1 {
 			return errDeviceCodeInvalid()
 		}
 		if a.ClientID != req.Client.ID {
 			return oauth.InvalidGrant("the device code was issued to another client")
+		}
+		if a.Status == store.DeviceApproved && now.Before(a.ExpiresAt) {
+			if u, ok := p.dir.UserBySubject(a.Grant.Subject); !ok || u.Disabled {
+				return oauth.InvalidGrant("the user who approved the device no longer exists or is disabled")
+			}
 		}
 		return nil
 	})

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/authmock/authmock/fixtures"
 	"github.com/authmock/authmock/internal/provider"
 )
 
@@ -280,6 +281,47 @@ func TestDeviceFailedPollsKeepTheCode(t *testing.T) {
 	ts.clk.Advance(5 * time.Second)
 	ts.approveDevice(d.UserCode, "alice")
 	assert.Equal(t, http.StatusOK, ts.pollDevice(d.DeviceCode).status)
+}
+
+// TestDeviceUserGoneAfterApproval: the user who approved a device is
+// disabled or deleted before the device polls. The poll must not hand the
+// device tokens for that user (signing in and refreshing refuse them);
+// it changes nothing either, so when the user is back the same code is
+// redeemed.
+func TestDeviceUserGoneAfterApproval(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		remove func(ts *testServer, u fixtures.User)
+	}{
+		{"disabled", func(ts *testServer, u fixtures.User) {
+			u.Disabled = true
+			require.Empty(ts.tb, ts.p.dir.PutUser(u))
+		}},
+		{"deleted", func(ts *testServer, _ fixtures.User) { require.True(ts.tb, ts.p.dir.DeleteUser("alice")) }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ts := newTestServer(t, nil)
+			d := ts.startDevice("openid profile")
+			ts.approveDevice(d.UserCode, "alice")
+			alice, ok := ts.p.dir.User("alice")
+			require.True(t, ok)
+			tc.remove(ts, alice)
+
+			for range 2 {
+				resp := ts.pollDevice(d.DeviceCode)
+				assert.Equal(t, http.StatusBadRequest, resp.status)
+				assert.JSONEq(t, errJSON("invalid_grant", "the user who approved the device no longer exists or is disabled"), resp.String())
+			}
+
+			require.Empty(t, ts.p.dir.PutUser(alice))
+			resp := ts.pollDevice(d.DeviceCode)
+			require.Equal(t, http.StatusOK, resp.status, "the user is back: %s", resp.body)
+			assert.Equal(t, aliceSubject, ts.verifyJWT(resp.json(t)["access_token"].(string))["sub"])
+		})
+	}
 }
 
 // TestDeviceSlowDownGrows: each too-early poll adds 5 s, for this and all
