@@ -224,6 +224,17 @@ func (l *Lifecycle) Check(ctx context.Context, f Facts) (State, error) {
 	return l.judge(ctx, f)
 }
 
+// GrantRevoked reports whether the grant (refresh family) family has been
+// revoked, for a token that names its grant but carries no stamp of its
+// own to Check (an ID token's sid). An empty family names no grant.
+func (l *Lifecycle) GrantRevoked(ctx context.Context, family string) (bool, error) {
+	if family == "" {
+		return false, nil
+	}
+	level, err := l.cfg.Store.ReadLiveness(ctx, []string{grantMark(family)}, nil, nil)
+	return level >= store.MarkRevoked, err
+}
+
 // Judge is Check without the clock: what revocations and the admin API
 // made of a token, for a dialect that accepts a token past its exp (a
 // FastAPI refresh pairing with an expired access token).

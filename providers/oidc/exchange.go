@@ -199,8 +199,9 @@ func (p *Provider) exchangeAccessToken(ctx context.Context, c fixtures.Client, s
 }
 
 // exchangeIDToken issues an ID token about a user of this instance, for
-// the requested audiences. It is not an access token: token_type is N_A
-// (RFC 8693 §2.2.1), and like every ID token it is not tracked.
+// the requested audiences, carrying the subject token's grant as sid. It
+// is not an access token: token_type is N_A (RFC 8693 §2.2.1), and like
+// every ID token it is not tracked.
 func (p *Provider) exchangeIDToken(c fixtures.Client, subject exchangeToken, aud jwt.ClaimStrings, scopes []string, act map[string]any) (*oauth.TokenResponse, error) {
 	u, ok := p.dir.UserBySubject(subject.sub)
 	if !ok || subject.username == "" {
@@ -212,6 +213,12 @@ func (p *Provider) exchangeIDToken(c fixtures.Client, subject exchangeToken, aud
 	maps.Copy(claims, userClaims(u, scopes))
 	claims["iss"], claims["sub"], claims["aud"], claims["azp"] = p.deps.Issuer, subject.sub, []string(aud), c.ID
 	claims["exp"], claims["iat"] = now.Add(ttl).Unix(), now.Unix()
+	// The subject's grant goes along, as it does into an exchanged access
+	// token: revoking the grant must reach this ID token when it is
+	// exchanged in turn.
+	if subject.family != "" {
+		claims["sid"] = subject.family
+	}
 	if act != nil {
 		claims["act"] = act
 	}
@@ -287,7 +294,7 @@ func (p *Provider) readExchangeToken(ctx context.Context, token, typ, param stri
 			return exchangeToken{}, oauth.InvalidRequest("the %s is not acceptable: %s", param, errorText(err)).WithCause(err)
 		}
 	}
-	return p.ownIDToken(token, param)
+	return p.ownIDToken(ctx, token, param)
 }
 
 // ownAccessToken reads a verified access token of this instance. A token
@@ -318,8 +325,8 @@ func errExchangeUserGone(param string) *oauth.Error {
 }
 
 // ownIDToken verifies an ID token of this instance; its user must still
-// exist and may sign in.
-func (p *Provider) ownIDToken(token, param string) (exchangeToken, error) {
+// exist and may sign in, and its grant (sid) must not have been revoked.
+func (p *Provider) ownIDToken(ctx context.Context, token, param string) (exchangeToken, error) {
 	claims := jwt.MapClaims{}
 	_, err := p.keys.Verify(token, claims, jwtutil.VerifyOptions{Now: p.deps.Clock.Now, Issuer: p.deps.Issuer, Type: idTokenType})
 	switch {
@@ -328,12 +335,18 @@ func (p *Provider) ownIDToken(token, param string) (exchangeToken, error) {
 	case err != nil:
 		return exchangeToken{}, oauth.InvalidRequest("the %s is not a valid ID token of this issuer", param).WithCause(err)
 	}
-	sub := claimString(claims, "sub")
+	sub, family := claimString(claims, "sub"), claimString(claims, "sid")
 	u, ok := p.dir.UserBySubject(sub)
 	if !ok || u.Disabled {
 		return exchangeToken{}, errExchangeUserGone(param)
 	}
-	return exchangeToken{sub: sub, issuer: p.deps.Issuer, username: u.Username, family: claimString(claims, "sid"), act: claims["act"], mayAct: claims["may_act"]}, nil
+	switch revoked, err := p.life.GrantRevoked(ctx, family); {
+	case err != nil:
+		return exchangeToken{}, err
+	case revoked:
+		return exchangeToken{}, oauth.InvalidRequest("the %s has been revoked", param)
+	}
+	return exchangeToken{sub: sub, issuer: p.deps.Issuer, username: u.Username, family: family, act: claims["act"], mayAct: claims["may_act"]}, nil
 }
 
 // readTrustedToken verifies a trusted issuer's JWT. Its sub names a user

@@ -291,6 +291,54 @@ func TestTokenExchangeDisabledUser(t *testing.T) {
 	}
 }
 
+// TestTokenExchangeRevokedGrantIDToken: an ID token names its grant (sid).
+// Once the grant is revoked (its refresh token revoked, logout, a replayed
+// code) the ID token is refused as a subject, as a revoked access token
+// is; and an ID token an exchange issued keeps the subject's sid, so it
+// cannot launder a grant's ID token into one whose revocation nothing
+// checks (revoked grant's ID token -> new ID token -> live access token).
+func TestTokenExchangeRevokedGrantIDToken(t *testing.T) {
+	t.Parallel()
+	revoked := `{"error":"invalid_request","error_description":"the subject_token has been revoked"}`
+	tests := []struct {
+		name string
+		// subject returns the ID token to exchange once alice's grant is
+		// revoked; it runs before the revocation.
+		subject   func(es *exchangeServer, alice tokenSet) string
+		requested string
+	}{
+		{"her ID token, for an access token", func(_ *exchangeServer, alice tokenSet) string { return alice.IDToken }, oauth.TokenTypeAccessToken},
+		{"her ID token, for an ID token", func(_ *exchangeServer, alice tokenSet) string { return alice.IDToken }, oauth.TokenTypeIDToken},
+		{"an ID token exchanged from hers", func(es *exchangeServer, alice tokenSet) string {
+			resp := es.exchange(url.Values{
+				"subject_token": {alice.IDToken}, "subject_token_type": {oauth.TokenTypeIDToken},
+				"requested_token_type": {oauth.TokenTypeIDToken}, "scope": {"openid profile"},
+			})
+			require.Equal(t, http.StatusOK, resp.status, "before the revocation: %s", resp.body)
+			return resp.json(t)["access_token"].(string)
+		}, oauth.TokenTypeAccessToken},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			es := newExchangeServer(t)
+			alice := es.passwordTokens("alice", alicePassword, "openid profile api:read")
+			subject := tc.subject(es, alice)
+			form := url.Values{
+				"subject_token": {subject}, "subject_token_type": {oauth.TokenTypeIDToken},
+				"requested_token_type": {tc.requested}, "scope": {"openid profile"},
+			}
+			require.Equal(t, http.StatusOK, es.exchange(form).status, "the grant is live")
+
+			resp := es.postForm(PathRevoke, url.Values{"token": {alice.RefreshToken}}, webID, webSecret)
+			require.Equal(t, http.StatusOK, resp.status)
+			resp = es.exchange(form)
+			assert.Equal(t, http.StatusBadRequest, resp.status)
+			assert.JSONEq(t, revoked, resp.String())
+		})
+	}
+}
+
 // Exchanged tokens are access tokens like any other: the admin API's
 // revoke by user or client, and revoking the subject token's grant, reach
 // them.
