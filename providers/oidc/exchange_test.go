@@ -339,6 +339,57 @@ func TestTokenExchangeRevokedGrantIDToken(t *testing.T) {
 	}
 }
 
+// TestTokenExchangeIDTokenOfARevokedUser: the admin API's revoke by user
+// or client revokes every grant of theirs, so an ID token of such a grant
+// (judged by its refresh family, which the revocation reaches) is refused
+// as a subject, as the grant's access tokens are; otherwise an ID token
+// kept from before "revoke everything alice holds" would exchange into a
+// working access token. Expiring (access tokens only) leaves it alone, and
+// an ID token issued after the revocation is accepted.
+func TestTokenExchangeIDTokenOfARevokedUser(t *testing.T) {
+	t.Parallel()
+	revoked := `{"error":"invalid_request","error_description":"the subject_token has been revoked"}`
+	tests := []struct {
+		name   string
+		act    func(es *exchangeServer) error
+		status int
+		body   string
+	}{
+		{"revoked by user", func(es *exchangeServer) error {
+			_, err := es.p.life.Revoke(es.tb.Context(), provider.TokenSelector{Username: "alice"})
+			return err
+		}, http.StatusBadRequest, revoked},
+		{"revoked by client", func(es *exchangeServer) error {
+			_, err := es.p.life.Revoke(es.tb.Context(), provider.TokenSelector{ClientID: webID})
+			return err
+		}, http.StatusBadRequest, revoked},
+		{"expired by user", func(es *exchangeServer) error {
+			_, err := es.p.life.Expire(es.tb.Context(), provider.TokenSelector{Username: "alice"})
+			return err
+		}, http.StatusOK, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			es := newExchangeServer(t)
+			exchange := func(idToken string) response {
+				return es.exchange(url.Values{"subject_token": {idToken}, "subject_token_type": {oauth.TokenTypeIDToken}, "scope": {"openid profile"}})
+			}
+			alice := es.passwordTokens("alice", alicePassword, "openid profile api:read")
+			require.NoError(t, tc.act(es))
+			resp := exchange(alice.IDToken)
+			assert.Equal(t, tc.status, resp.status)
+			if tc.body != "" {
+				assert.JSONEq(t, tc.body, resp.String())
+			} else {
+				es.assertActive(es.tokens(resp).AccessToken, true)
+			}
+			after := es.passwordTokens("alice", alicePassword, "openid profile api:read")
+			assert.Equal(t, http.StatusOK, exchange(after.IDToken).status, "an ID token issued after the revocation")
+		})
+	}
+}
+
 // Exchanged tokens are access tokens like any other: the admin API's
 // revoke by user or client, and revoking the subject token's grant, reach
 // them.
