@@ -26,6 +26,9 @@ func init() {
 		"code", "code_verifier", "token", "access_token", "refresh_token",
 		"id_token", "id_token_hint", "logout_token", "assertion", "client_assertion",
 		"subject_token", "actor_token", "device_code", "user_code",
+		// A login page's pending sign-in (/authorize, /device): whoever
+		// holds a live one can answer the page.
+		"request_id",
 		"api_key", "authorization",
 	} {
 		secretFields[normalise(f)] = true

@@ -41,3 +41,32 @@ func TestMiddlewareRedactsAssertionsAndExchangedTokens(t *testing.T) {
 		assert.NotContains(t, string(raw), secret)
 	}
 }
+
+// The login and consent forms of /authorize and of the device flow carry
+// the pending sign-in's request_id: while it is live (a wrong password
+// shows the page again with the same one) whoever holds it can answer the
+// page, Deny without any password, or Allow as themselves, which is why
+// the journal fingerprints user codes. It is a credential too.
+func TestMiddlewareRedactsPendingSignIns(t *testing.T) {
+	tests := []struct {
+		name, path, form string
+		want             map[string][]string
+	}{
+		{"device decision", "/p/device/decision", "request_id=rid-secret-1&action=allow&username=alice&password=pw-secret",
+			map[string][]string{"request_id": {Fingerprint("rid-secret-1")}, "action": {"allow"}, "username": {"alice"}, "password": {Fingerprint("pw-secret")}}},
+		{"authorize decision", "/p/authorize/decision", "request_id=rid-secret-2&action=deny",
+			map[string][]string{"request_id": {Fingerprint("rid-secret-2")}, "action": {"deny"}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodPost, tc.path, strings.NewReader(tc.form))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			e, _ := serve(t, req, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusUnauthorized) })
+			assert.Equal(t, http.StatusUnauthorized, e.Status)
+			assert.Equal(t, tc.want, e.Form)
+			raw, err := json.Marshal(e)
+			require.NoError(t, err)
+			assert.NotContains(t, string(raw), "rid-secret")
+		})
+	}
+}

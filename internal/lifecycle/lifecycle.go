@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -222,6 +223,33 @@ func (l *Lifecycle) Check(ctx context.Context, f Facts) (State, error) {
 		return Expired, nil
 	}
 	return l.judge(ctx, f)
+}
+
+// GrantRevoked reports whether the grant (refresh family) family has been
+// revoked, for a token that names its grant but carries no stamp of its
+// own to Check (an ID token's sid). While the grant has a live refresh
+// family (Config.Families finds it) the family is judged as its refresh
+// token would be, so that a revocation of its user or client counts too;
+// otherwise only a revocation of the grant itself is known. An empty
+// family names no grant.
+func (l *Lifecycle) GrantRevoked(ctx context.Context, family string) (bool, error) {
+	if family == "" {
+		return false, nil
+	}
+	if l.cfg.Families != nil {
+		rec, err := l.cfg.Families.LookupFamily(ctx, family)
+		switch {
+		case err == nil:
+			st, err := l.judge(ctx, RefreshFacts(rec))
+			return st == Revoked, err
+		case errors.Is(err, store.ErrRevoked):
+			return true, nil
+		case !errors.Is(err, store.ErrNotFound):
+			return false, err
+		}
+	}
+	level, err := l.cfg.Store.ReadLiveness(ctx, []string{grantMark(family)}, nil, nil)
+	return level >= store.MarkRevoked, err
 }
 
 // Judge is Check without the clock: what revocations and the admin API

@@ -29,7 +29,9 @@ func (g deviceGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oaut
 	}
 	hash := hashDeviceCode(deviceCode)
 	// The checks run before the poll is recorded: a wrong device code or
-	// client changes nothing.
+	// client changes nothing, and neither does an approval whose user has
+	// since been disabled or deleted (signing in and refreshing refuse
+	// them too), so the code works again if the user comes back.
 	// Polls are timed to the nanosecond, not the whole second tokens use,
 	// so the leeway means what it says.
 	now := p.deps.Clock.Now()
@@ -40,11 +42,9 @@ func (g deviceGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oaut
 		if a.ClientID != req.Client.ID {
 			return oauth.InvalidGrant("the device code was issued to another client")
 		}
-		// As for a code: a user disabled or deleted since approving gets
-		// no tokens, and the approval stays unspent until it expires.
-		if a.Status == store.DeviceApproved && now.Before(a.ExpiresAt) && a.Grant.Subject != "" {
+		if a.Status == store.DeviceApproved && now.Before(a.ExpiresAt) {
 			if u, ok := p.dir.UserBySubject(a.Grant.Subject); !ok || u.Disabled {
-				return oauth.InvalidGrant("the user of the device code no longer exists or is disabled")
+				return oauth.InvalidGrant("the user who approved the device no longer exists or is disabled")
 			}
 		}
 		return nil

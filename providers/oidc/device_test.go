@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/authmock/authmock/fixtures"
 	"github.com/authmock/authmock/internal/provider"
 )
 
@@ -282,6 +283,47 @@ func TestDeviceFailedPollsKeepTheCode(t *testing.T) {
 	assert.Equal(t, http.StatusOK, ts.pollDevice(d.DeviceCode).status)
 }
 
+// TestDeviceUserGoneAfterApproval: the user who approved a device is
+// disabled or deleted before the device polls. The poll must not hand the
+// device tokens for that user (signing in and refreshing refuse them);
+// it changes nothing either, so when the user is back the same code is
+// redeemed.
+func TestDeviceUserGoneAfterApproval(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		remove func(ts *testServer, u fixtures.User)
+	}{
+		{"disabled", func(ts *testServer, u fixtures.User) {
+			u.Disabled = true
+			require.Empty(ts.tb, ts.p.dir.PutUser(u))
+		}},
+		{"deleted", func(ts *testServer, _ fixtures.User) { require.True(ts.tb, ts.p.dir.DeleteUser("alice")) }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ts := newTestServer(t, nil)
+			d := ts.startDevice("openid profile")
+			ts.approveDevice(d.UserCode, "alice")
+			alice, ok := ts.p.dir.User("alice")
+			require.True(t, ok)
+			tc.remove(ts, alice)
+
+			for range 2 {
+				resp := ts.pollDevice(d.DeviceCode)
+				assert.Equal(t, http.StatusBadRequest, resp.status)
+				assert.JSONEq(t, errJSON("invalid_grant", "the user who approved the device no longer exists or is disabled"), resp.String())
+			}
+
+			require.Empty(t, ts.p.dir.PutUser(alice))
+			resp := ts.pollDevice(d.DeviceCode)
+			require.Equal(t, http.StatusOK, resp.status, "the user is back: %s", resp.body)
+			assert.Equal(t, aliceSubject, ts.verifyJWT(resp.json(t)["access_token"].(string))["sub"])
+		})
+	}
+}
+
 // TestDeviceSlowDownGrows: each too-early poll adds 5 s, for this and all
 // later polls (RFC 8628 §3.5), counted from the last poll.
 func TestDeviceSlowDownGrows(t *testing.T) {
@@ -359,26 +401,6 @@ func TestDeviceTokensOnce(t *testing.T) {
 	ts.assertAccessDead(tok.AccessToken)
 	ts.assertAccessDead(next.AccessToken)
 	ts.assertRefreshDead(next.RefreshToken)
-}
-
-// TestDeviceUserGone: a user disabled after approving gets no tokens at
-// the next poll, and the approval is not spent.
-func TestDeviceUserGone(t *testing.T) {
-	t.Parallel()
-	ts := newTestServer(t, nil)
-	d := ts.startDevice("openid")
-	ts.approveDevice(d.UserCode, "alice")
-	u, ok := ts.p.dir.User("alice")
-	require.True(t, ok)
-	u.Disabled = true
-	require.Empty(t, ts.p.dir.PutUser(u))
-	resp := ts.pollDevice(d.DeviceCode)
-	assert.Equal(t, http.StatusBadRequest, resp.status)
-	assert.JSONEq(t, errJSON("invalid_grant", "the user of the device code no longer exists or is disabled"), resp.String())
-
-	u.Disabled = false
-	require.Empty(t, ts.p.dir.PutUser(u))
-	ts.tokens(ts.pollDevice(d.DeviceCode))
 }
 
 // TestDeviceDecisions is the admin API's half: user codes in any spelling,

@@ -104,6 +104,43 @@ func TestDPoPRequiredByClient(t *testing.T) {
 	assert.Equal(t, "DPoP", ts.tokens(ts.postToken(serviceForm, serviceID, serviceSecret, k.tokenProof(t, ts))).TokenType)
 }
 
+// TestDPoPReplayAtTheWindowsEdge: a spent proof stays refused for as long
+// as its iat is accepted, up to and including the last instant of the
+// window. The jti record expires when the window ends, so a proof accepted
+// at that very instant (a frozen admin clock stays there) could be
+// replayed any number of times.
+func TestDPoPReplayAtTheWindowsEdge(t *testing.T) {
+	t.Parallel()
+	const replayed = "the DPoP proof has already been used (jti replay)"
+	const outside = "the DPoP proof's iat is outside the accepted window of 5m0s"
+	cases := []struct {
+		name  string
+		iat   time.Duration // from the clock when the proof is spent
+		later time.Duration // when it is replayed
+		want  string
+	}{
+		{"a second before the edge", 0, 5 * time.Minute, replayed},
+		{"at the edge", 0, 5*time.Minute + time.Second, outside},
+		{"a proof from the future, at its edge", 5 * time.Minute, 10*time.Minute + time.Second, outside},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ts := newTestServer(t, nil)
+			k := newDPoPKey(t)
+			start := ts.clk.Now()
+			proof := k.proof(t, ts, http.MethodPost, ts.url(PathToken), "", map[string]any{"iat": start.Add(tc.iat).Unix()})
+			require.Equal(t, "DPoP", ts.tokens(ts.postToken(serviceForm, serviceID, serviceSecret, proof)).TokenType)
+			ts.clk.Set(start.Add(tc.later))
+			for range 2 {
+				resp := ts.postToken(serviceForm, serviceID, serviceSecret, proof)
+				assert.Equal(t, http.StatusBadRequest, resp.status)
+				assert.JSONEq(t, errJSON("invalid_dpop_proof", tc.want), resp.String())
+			}
+		})
+	}
+}
+
 // TestDPoPBadInputChangesNoState: a bad proof consumes no code, and a good
 // proof whose request fails is not spent.
 func TestDPoPBadInputChangesNoState(t *testing.T) {

@@ -199,8 +199,9 @@ func (p *Provider) exchangeAccessToken(ctx context.Context, c fixtures.Client, s
 }
 
 // exchangeIDToken issues an ID token about a user of this instance, for
-// the requested audiences. It is not an access token: token_type is N_A
-// (RFC 8693 §2.2.1), and like every ID token it is not tracked.
+// the requested audiences, carrying the subject token's grant as sid. It
+// is not an access token: token_type is N_A (RFC 8693 §2.2.1), and like
+// every ID token it is not tracked.
 func (p *Provider) exchangeIDToken(c fixtures.Client, subject exchangeToken, aud jwt.ClaimStrings, scopes []string, act map[string]any) (*oauth.TokenResponse, error) {
 	u, ok := p.dir.UserBySubject(subject.sub)
 	if !ok || subject.username == "" {
@@ -212,6 +213,12 @@ func (p *Provider) exchangeIDToken(c fixtures.Client, subject exchangeToken, aud
 	maps.Copy(claims, userClaims(u, scopes))
 	claims["iss"], claims["sub"], claims["aud"], claims["azp"] = p.deps.Issuer, subject.sub, []string(aud), c.ID
 	claims["exp"], claims["iat"] = now.Add(ttl).Unix(), now.Unix()
+	// The subject's grant goes along, as it does into an exchanged access
+	// token: revoking the grant must reach this ID token when it is
+	// exchanged in turn.
+	if subject.family != "" {
+		claims["sid"] = subject.family
+	}
 	if act != nil {
 		claims["act"] = act
 	}
@@ -279,7 +286,7 @@ func (p *Provider) readExchangeToken(ctx context.Context, token, typ, param stri
 	if typ != oauth.TokenTypeIDToken {
 		claims, err := p.verifyAccessToken(ctx, token)
 		if err == nil {
-			return p.ownAccessToken(token, claims), nil
+			return p.ownAccessToken(token, claims, param)
 		}
 		var oe *oauth.Error
 		wrongType := errors.As(err, &oe) && oe.Description == "the token is not an access token"
@@ -287,13 +294,19 @@ func (p *Provider) readExchangeToken(ctx context.Context, token, typ, param stri
 			return exchangeToken{}, oauth.InvalidRequest("the %s is not acceptable: %s", param, errorText(err)).WithCause(err)
 		}
 	}
-	return p.ownIDToken(token, param)
+	return p.ownIDToken(ctx, token, param)
 }
 
-func (p *Provider) ownAccessToken(token string, c *accessClaims) exchangeToken {
+// ownAccessToken reads a verified access token of this instance. A token
+// of a disabled user is refused: an exchange mints new tokens, which the
+// user could no longer get by signing in or refreshing.
+func (p *Provider) ownAccessToken(token string, c *accessClaims, param string) (exchangeToken, error) {
 	out := exchangeToken{sub: c.Subject, issuer: p.deps.Issuer, scopes: oauth.ParseScope(c.Scope), hasScope: true, family: c.SID}
 	if c.Subject != c.ClientID {
 		if u, ok := p.dir.UserBySubject(c.Subject); ok {
+			if u.Disabled {
+				return exchangeToken{}, errExchangeUserGone(param)
+			}
 			out.username = u.Username
 		}
 	}
@@ -302,12 +315,18 @@ func (p *Provider) ownAccessToken(token string, c *accessClaims) exchangeToken {
 		out.act = mc.Claims.(jwt.MapClaims)["act"]
 		out.mayAct = mc.Claims.(jwt.MapClaims)["may_act"]
 	}
-	return out
+	return out, nil
+}
+
+// errExchangeUserGone refuses a subject or actor token about a user of
+// this instance who no longer exists or is disabled.
+func errExchangeUserGone(param string) *oauth.Error {
+	return oauth.InvalidRequest("the %s's user no longer exists or is disabled", param)
 }
 
 // ownIDToken verifies an ID token of this instance; its user must still
-// exist and may sign in.
-func (p *Provider) ownIDToken(token, param string) (exchangeToken, error) {
+// exist and may sign in, and its grant (sid) must not have been revoked.
+func (p *Provider) ownIDToken(ctx context.Context, token, param string) (exchangeToken, error) {
 	claims := jwt.MapClaims{}
 	_, err := p.keys.Verify(token, claims, jwtutil.VerifyOptions{Now: p.deps.Clock.Now, Issuer: p.deps.Issuer, Type: idTokenType})
 	switch {
@@ -316,17 +335,24 @@ func (p *Provider) ownIDToken(token, param string) (exchangeToken, error) {
 	case err != nil:
 		return exchangeToken{}, oauth.InvalidRequest("the %s is not a valid ID token of this issuer", param).WithCause(err)
 	}
-	sub := claimString(claims, "sub")
+	sub, family := claimString(claims, "sub"), claimString(claims, "sid")
 	u, ok := p.dir.UserBySubject(sub)
 	if !ok || u.Disabled {
-		return exchangeToken{}, oauth.InvalidRequest("the %s's user no longer exists or is disabled", param)
+		return exchangeToken{}, errExchangeUserGone(param)
 	}
-	return exchangeToken{sub: sub, issuer: p.deps.Issuer, username: u.Username, family: claimString(claims, "sid"), act: claims["act"], mayAct: claims["may_act"]}, nil
+	switch revoked, err := p.life.GrantRevoked(ctx, family); {
+	case err != nil:
+		return exchangeToken{}, err
+	case revoked:
+		return exchangeToken{}, oauth.InvalidRequest("the %s has been revoked", param)
+	}
+	return exchangeToken{sub: sub, issuer: p.deps.Issuer, username: u.Username, family: family, act: claims["act"], mayAct: claims["may_act"]}, nil
 }
 
 // readTrustedToken verifies a trusted issuer's JWT. Its sub names a user
 // of this instance when one has that subject (so revoking the user reaches
-// the exchanged token); otherwise the sub is carried as it is.
+// the exchanged token, and a disabled one is refused); otherwise the sub
+// is carried as it is.
 func (p *Provider) readTrustedToken(token, typ, param string) (exchangeToken, error) {
 	t, err := p.verifyTrusted(token, "")
 	switch {
@@ -345,7 +371,10 @@ func (p *Provider) readTrustedToken(token, typ, param string) (exchangeToken, er
 	if s, ok := t.claims["scope"].(string); ok && typ != oauth.TokenTypeIDToken {
 		out.scopes, out.hasScope = oauth.ParseScope(s), true
 	}
-	if u, ok := p.dir.UserBySubject(sub); ok && !u.Disabled {
+	if u, ok := p.dir.UserBySubject(sub); ok {
+		if u.Disabled {
+			return exchangeToken{}, errExchangeUserGone(param)
+		}
 		out.username = u.Username
 	}
 	return out, nil

@@ -240,6 +240,156 @@ func TestTokenExchangeErrors(t *testing.T) {
 	})
 }
 
+// TestTokenExchangeDisabledUser: an exchange mints new tokens, so, like
+// signing in, the refresh grant and the jwt-bearer grant, it refuses a user
+// who is disabled, whichever kind of token names them and whichever side
+// (subject or actor) they are on. Otherwise a client could keep a disabled
+// user's access alive for ever, exchanging each token for a fresh one, or
+// get an ID token about them. Enabled again, the same token is accepted.
+func TestTokenExchangeDisabledUser(t *testing.T) {
+	t.Parallel()
+	es := newExchangeServer(t)
+	alice := es.passwordTokens("alice", alicePassword, "openid profile api:read")
+	service := es.tokens(es.postForm(PathToken, url.Values{"grant_type": {"client_credentials"}}, serviceID, serviceSecret))
+	setDisabled := func(disabled bool) {
+		u, ok := es.p.dir.User("alice")
+		require.True(t, ok)
+		u.Disabled = disabled
+		require.Empty(t, es.p.dir.PutUser(u))
+	}
+	subjectGone := `{"error":"invalid_request","error_description":"the subject_token's user no longer exists or is disabled"}`
+	tests := []struct {
+		name string
+		form url.Values
+		body string
+	}{
+		{"her access token", url.Values{"subject_token": {alice.AccessToken}, "subject_token_type": {oauth.TokenTypeAccessToken}}, subjectGone},
+		{"her access token as a jwt", url.Values{"subject_token": {alice.AccessToken}, "subject_token_type": {oauth.TokenTypeJWT}}, subjectGone},
+		{"her access token, an ID token requested", url.Values{
+			"subject_token": {alice.AccessToken}, "subject_token_type": {oauth.TokenTypeAccessToken},
+			"requested_token_type": {oauth.TokenTypeIDToken}, "scope": {"openid profile"},
+		}, subjectGone},
+		{"her ID token", url.Values{"subject_token": {alice.IDToken}, "subject_token_type": {oauth.TokenTypeIDToken}}, subjectGone},
+		{"a trusted issuer's token about her", url.Values{
+			"subject_token": {es.idpToken(jwt.MapClaims{"sub": aliceSubject, "scope": "api:read"})}, "subject_token_type": {oauth.TokenTypeJWT},
+		}, subjectGone},
+		{"her access token as the actor", url.Values{
+			"subject_token": {service.AccessToken}, "subject_token_type": {oauth.TokenTypeAccessToken},
+			"actor_token": {alice.AccessToken}, "actor_token_type": {oauth.TokenTypeAccessToken},
+		}, `{"error":"invalid_request","error_description":"the actor_token's user no longer exists or is disabled"}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			setDisabled(true)
+			resp := es.exchange(tc.form)
+			assert.Equal(t, http.StatusBadRequest, resp.status)
+			assert.JSONEq(t, tc.body, resp.String())
+
+			setDisabled(false)
+			assert.Equal(t, http.StatusOK, es.exchange(tc.form).status, "enabled again, the same request succeeds")
+		})
+	}
+}
+
+// TestTokenExchangeRevokedGrantIDToken: an ID token names its grant (sid).
+// Once the grant is revoked (its refresh token revoked, logout, a replayed
+// code) the ID token is refused as a subject, as a revoked access token
+// is; and an ID token an exchange issued keeps the subject's sid, so it
+// cannot launder a grant's ID token into one whose revocation nothing
+// checks (revoked grant's ID token -> new ID token -> live access token).
+func TestTokenExchangeRevokedGrantIDToken(t *testing.T) {
+	t.Parallel()
+	revoked := `{"error":"invalid_request","error_description":"the subject_token has been revoked"}`
+	tests := []struct {
+		name string
+		// subject returns the ID token to exchange once alice's grant is
+		// revoked; it runs before the revocation.
+		subject   func(es *exchangeServer, alice tokenSet) string
+		requested string
+	}{
+		{"her ID token, for an access token", func(_ *exchangeServer, alice tokenSet) string { return alice.IDToken }, oauth.TokenTypeAccessToken},
+		{"her ID token, for an ID token", func(_ *exchangeServer, alice tokenSet) string { return alice.IDToken }, oauth.TokenTypeIDToken},
+		{"an ID token exchanged from hers", func(es *exchangeServer, alice tokenSet) string {
+			resp := es.exchange(url.Values{
+				"subject_token": {alice.IDToken}, "subject_token_type": {oauth.TokenTypeIDToken},
+				"requested_token_type": {oauth.TokenTypeIDToken}, "scope": {"openid profile"},
+			})
+			require.Equal(t, http.StatusOK, resp.status, "before the revocation: %s", resp.body)
+			return resp.json(t)["access_token"].(string)
+		}, oauth.TokenTypeAccessToken},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			es := newExchangeServer(t)
+			alice := es.passwordTokens("alice", alicePassword, "openid profile api:read")
+			subject := tc.subject(es, alice)
+			form := url.Values{
+				"subject_token": {subject}, "subject_token_type": {oauth.TokenTypeIDToken},
+				"requested_token_type": {tc.requested}, "scope": {"openid profile"},
+			}
+			require.Equal(t, http.StatusOK, es.exchange(form).status, "the grant is live")
+
+			resp := es.postForm(PathRevoke, url.Values{"token": {alice.RefreshToken}}, webID, webSecret)
+			require.Equal(t, http.StatusOK, resp.status)
+			resp = es.exchange(form)
+			assert.Equal(t, http.StatusBadRequest, resp.status)
+			assert.JSONEq(t, revoked, resp.String())
+		})
+	}
+}
+
+// TestTokenExchangeIDTokenOfARevokedUser: the admin API's revoke by user
+// or client revokes every grant of theirs, so an ID token of such a grant
+// (judged by its refresh family, which the revocation reaches) is refused
+// as a subject, as the grant's access tokens are; otherwise an ID token
+// kept from before "revoke everything alice holds" would exchange into a
+// working access token. Expiring (access tokens only) leaves it alone, and
+// an ID token issued after the revocation is accepted.
+func TestTokenExchangeIDTokenOfARevokedUser(t *testing.T) {
+	t.Parallel()
+	revoked := `{"error":"invalid_request","error_description":"the subject_token has been revoked"}`
+	tests := []struct {
+		name   string
+		act    func(es *exchangeServer) error
+		status int
+		body   string
+	}{
+		{"revoked by user", func(es *exchangeServer) error {
+			_, err := es.p.life.Revoke(es.tb.Context(), provider.TokenSelector{Username: "alice"})
+			return err
+		}, http.StatusBadRequest, revoked},
+		{"revoked by client", func(es *exchangeServer) error {
+			_, err := es.p.life.Revoke(es.tb.Context(), provider.TokenSelector{ClientID: webID})
+			return err
+		}, http.StatusBadRequest, revoked},
+		{"expired by user", func(es *exchangeServer) error {
+			_, err := es.p.life.Expire(es.tb.Context(), provider.TokenSelector{Username: "alice"})
+			return err
+		}, http.StatusOK, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			es := newExchangeServer(t)
+			exchange := func(idToken string) response {
+				return es.exchange(url.Values{"subject_token": {idToken}, "subject_token_type": {oauth.TokenTypeIDToken}, "scope": {"openid profile"}})
+			}
+			alice := es.passwordTokens("alice", alicePassword, "openid profile api:read")
+			require.NoError(t, tc.act(es))
+			resp := exchange(alice.IDToken)
+			assert.Equal(t, tc.status, resp.status)
+			if tc.body != "" {
+				assert.JSONEq(t, tc.body, resp.String())
+			} else {
+				es.assertActive(es.tokens(resp).AccessToken, true)
+			}
+			after := es.passwordTokens("alice", alicePassword, "openid profile api:read")
+			assert.Equal(t, http.StatusOK, exchange(after.IDToken).status, "an ID token issued after the revocation")
+		})
+	}
+}
+
 // Exchanged tokens are access tokens like any other: the admin API's
 // revoke by user or client, and revoking the subject token's grant, reach
 // them.

@@ -78,8 +78,12 @@ func (v *Verifier) Verify(ctx context.Context, req Request) (*Proof, error) {
 	}
 	// iat is in whole seconds, so a fresh proof's can be up to a second
 	// behind the clock: the past gets that second on top of the window.
+	// The proof is refused from the instant its jti record expires on
+	// (the store forgets a record once the clock reads its expiry): were
+	// it accepted at that instant, it could be replayed there at will.
 	now := v.Clock.Now()
-	if d := now.Sub(p.IAT); d > v.Window+time.Second || -d > v.Window {
+	stale := p.IAT.Add(v.Window + time.Second)
+	if !now.Before(stale) || p.IAT.Sub(now) > v.Window {
 		return nil, invalid("the DPoP proof's iat is outside the accepted window of %s", v.Window)
 	}
 	if req.AccessToken != "" {
@@ -94,7 +98,7 @@ func (v *Verifier) Verify(ctx context.Context, req Request) (*Proof, error) {
 		return nil, invalid("the DPoP proof's key is not the key the access token is bound to")
 	}
 	// Last: a proof accepted is spent until its iat leaves the window.
-	if err := v.Replay.Claim(ctx, replayKey(p), p.IAT.Add(v.Window+time.Second)); err != nil {
+	if err := v.Replay.Claim(ctx, replayKey(p), stale); err != nil {
 		if errors.Is(err, ErrReplayed) {
 			return nil, invalid("the DPoP proof has already been used (jti replay)")
 		}
