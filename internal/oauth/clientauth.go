@@ -98,8 +98,10 @@ func decodeBasic(raw string) (id, secret string, err error) {
 	if id, err = url.QueryUnescape(rawID); err != nil {
 		return "", "", err
 	}
+	// url.EscapeError quotes the bad escape, which is part of the secret
+	// and would reach the logs as this error's cause.
 	if secret, err = url.QueryUnescape(rawSecret); err != nil {
-		return "", "", err
+		return "", "", errSecretEscape
 	}
 	if id == "" {
 		return "", "", errMissingColon
@@ -111,7 +113,10 @@ type basicError string
 
 func (e basicError) Error() string { return string(e) }
 
-const errMissingColon = basicError("basic credentials are not id:secret")
+const (
+	errMissingColon = basicError("basic credentials are not id:secret")
+	errSecretEscape = basicError("the basic credentials' secret is not form-urlencoded")
+)
 
 // AuthenticateClient checks credentials against the registered clients. A
 // confidential client must present its secret; a public client must not

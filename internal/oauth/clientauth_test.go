@@ -3,6 +3,7 @@ package oauth_test
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -185,6 +186,12 @@ func TestExtractCredentials(t *testing.T) {
 			wantDesc: "malformed HTTP Basic credentials",
 		},
 		{
+			name:     "Basic with a bad percent escape inside the secret",
+			auth:     rawBasic("web:se%zzcret"),
+			wantCode: oauth.CodeInvalidClient,
+			wantDesc: "malformed HTTP Basic credentials",
+		},
+		{
 			name:     "no credentials",
 			wantCode: oauth.CodeInvalidClient,
 			wantDesc: "client authentication is required (HTTP Basic, or client_id and client_secret in the body)",
@@ -204,6 +211,12 @@ func TestExtractCredentials(t *testing.T) {
 				form = url.Values{}
 			}
 			got, err := oauth.ExtractCredentials(tokenRequest(tc.auth, form), form)
+			if err != nil {
+				// The error and its cause reach the logs: no piece of a secret.
+				for cause := err; cause != nil; cause = errors.Unwrap(cause) {
+					assert.NotContains(t, cause.Error(), "%zz", "the secret's text in %q", cause.Error())
+				}
+			}
 			if tc.wantCode != "" {
 				requireOAuthError(t, err, tc.wantCode, tc.wantDesc)
 				assert.Zero(t, got)
