@@ -38,6 +38,11 @@ type Config struct {
 	RefreshRevokesGrant bool
 	// Resolve reads a token the admin API names by value (see Resolver).
 	Resolve Resolver
+	// MarkFloor is the shortest time a grant's revocation mark lasts: the
+	// longest configured lifetime of the tokens that die by it, so that a
+	// mark set after a restart (this process has issued nothing yet, see
+	// NoteLifetime) still outlives the tokens issued before it.
+	MarkFloor time.Duration
 	// WithdrawRefresh, when set, also withdraws a revoked refresh token in
 	// the dialect's own state (its store family, say), so that state agrees
 	// with Check. Check does not depend on it. It runs with the lifecycle's
@@ -83,7 +88,7 @@ type Lifecycle struct {
 	// an admin call holds mu, never waits for mu.
 	tagsMu sync.RWMutex
 	tags   map[uint32][]*pair
-	maxTTL time.Duration // the longest access-token lifetime issued
+	maxTTL time.Duration // the longest lifetime issued of a token a grant mark kills; at least MarkFloor
 }
 
 // New returns a Lifecycle.
@@ -91,7 +96,7 @@ func New(cfg Config) *Lifecycle {
 	if cfg.Sequence == nil {
 		cfg.Sequence = clock.NewHybridSequence(clock.System{})
 	}
-	l := &Lifecycle{cfg: cfg}
+	l := &Lifecycle{cfg: cfg, maxTTL: cfg.MarkFloor}
 	l.Reset()
 	return l
 }
@@ -143,6 +148,15 @@ func (l *Lifecycle) NewAccess(username, clientID, family string, exp time.Time) 
 	}
 	l.mu.Unlock()
 	return Facts{Kind: Access, Seq: seq, JTI: newJTI(seq, exp, p.tag), Family: family, Username: username, ClientID: clientID, ExpiresAt: exp}
+}
+
+// NoteLifetime records the issuance of a token that carries no stamp and
+// dies only by its grant's mark (an ID token, by its sid), for ttl: the
+// marks of revoked grants then last at least that long.
+func (l *Lifecycle) NoteLifetime(ttl time.Duration) {
+	l.mu.Lock()
+	l.maxTTL = max(l.maxTTL, ttl)
+	l.mu.Unlock()
 }
 
 // NewFamily stamps a new refresh family (a grant's first refresh token)

@@ -360,3 +360,47 @@ func TestResolverMayReadFacts(t *testing.T) {
 		t.Fatal("revoking by token waited for itself")
 	}
 }
+
+// TestGrantMarkOutlivesIDTokens: the mark of a grant without a refresh
+// family lasts as long as the longest token that dies by it, an ID token
+// included (NoteLifetime), and as MarkFloor after a restart, when this
+// process has issued nothing; past both clocks the mark is gone.
+func TestGrantMarkOutlivesIDTokens(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		setup func(l *lifecycle.Lifecycle)
+		floor time.Duration
+	}{
+		{"an ID token noted at issuance", func(l *lifecycle.Lifecycle) {
+			l.NewAccess("alice", "web", "g", t0.Add(5*time.Minute))
+			l.NoteLifetime(2 * time.Hour)
+		}, 0},
+		{"the floor, nothing issued since a restart", func(*lifecycle.Lifecycle) {}, 2 * time.Hour},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clk, wall := clock.NewFrozen(t0), clock.NewFrozen(t0)
+			be := memory.New(clk, memory.WithSweepInterval(0), memory.WithSweepEvery(1), memory.WithWallClock(wall))
+			t.Cleanup(func() { _ = be.Close() })
+			st := be.Namespace("n")
+			l := lifecycle.New(lifecycle.Config{Store: st, Clock: clk, Sequence: clock.NewCounterSequence(), MarkFloor: tc.floor})
+			tc.setup(l)
+			require.NoError(t, l.RevokeGrant(t.Context(), "g"))
+
+			sweep := func(d time.Duration) {
+				clk.Advance(d)
+				wall.Advance(d)
+				// A write runs the sweep (every write, WithSweepEvery(1)).
+				require.NoError(t, st.PutCode(t.Context(), "c"+d.String(), store.Grant{ClientID: "web"}, clk.Now().Add(time.Minute)))
+			}
+			sweep(time.Hour) // past the access token's 5 minutes
+			revoked, err := l.GrantRevoked(t.Context(), "g")
+			require.NoError(t, err)
+			assert.True(t, revoked, "an ID token of 2 h is still out")
+
+			sweep(2 * time.Hour)
+			revoked, err = l.GrantRevoked(t.Context(), "g")
+			require.NoError(t, err)
+			assert.False(t, revoked, "the mark is returned once nothing it kills can verify")
+		})
+	}
+}

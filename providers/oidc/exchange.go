@@ -209,6 +209,7 @@ func (p *Provider) exchangeIDToken(c fixtures.Client, subject exchangeToken, aud
 	}
 	now := p.now()
 	ttl := p.idTokenTTL(c)
+	p.life.NoteLifetime(ttl)
 	claims := jwt.MapClaims{}
 	maps.Copy(claims, userClaims(u, scopes))
 	claims["iss"], claims["sub"], claims["aud"], claims["azp"] = p.deps.Issuer, subject.sub, []string(aud), c.ID

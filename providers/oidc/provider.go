@@ -80,6 +80,8 @@ func New(deps provider.Deps, cfg Config) (*Provider, error) {
 	// endpoint does (RFC 7009 §2.1).
 	life := lifecycle.ForInstance(deps, keys, p.resolveToken)
 	life.RefreshRevokesGrant = true
+	// ID tokens die only by their grant's mark (their sid).
+	life.MarkFloor = max(cfg.AccessTokenTTL.D(), cfg.IDTokenTTL.D())
 	p.life = lifecycle.New(life)
 	p.editor = p.newEditor()
 	p.keySets = &publicKeySets{baseDir: deps.BaseDir}

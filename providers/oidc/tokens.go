@@ -180,6 +180,7 @@ func (p *Provider) signAccessToken(g store.Grant, c fixtures.Client, jti string,
 
 func (p *Provider) signIDToken(g store.Grant, c fixtures.Client, accessToken string, now time.Time) (string, error) {
 	ttl := p.idTokenTTL(c)
+	p.life.NoteLifetime(ttl)
 	claims := jwt.MapClaims{}
 	if u, ok := p.dir.UserBySubject(g.Subject); ok {
 		maps.Copy(claims, userClaims(u, g.Scopes))
