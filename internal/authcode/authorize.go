@@ -226,6 +226,9 @@ func (f *Flow) issueCode(ctx context.Context, req *Request, user fixtures.User) 
 		CodeChallenge:       req.CodeChallenge,
 		CodeChallengeMethod: req.CodeChallengeMethod,
 		Nonce:               req.Nonce,
+		// Revoking the user, client or grant before redemption reaches the
+		// code (CodeGrant.Redeem).
+		Seq: f.deps.Life.StampApproval(),
 	}
 	return code, f.deps.Store.PutCode(ctx, code, grant, now.Add(f.pol.CodeTTL))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/authmock/authmock/internal/lifecycle"
 	"github.com/authmock/authmock/internal/oauth"
 	"github.com/authmock/authmock/internal/store"
 )
@@ -78,6 +79,16 @@ func (g CodeGrant) Redeem(ctx context.Context, req *oauth.TokenRequest, in Token
 	case err != nil:
 		return nil, err
 	}
+	// A revocation of the code's user, client or grant since it was issued
+	// kills it; it is spent now either way. (Judged after consuming: the
+	// store's callback may not call back into the store.)
+	switch st, err := f.deps.Life.ApprovalState(ctx, grant); {
+	case err != nil:
+		return nil, err
+	case st == lifecycle.Revoked:
+		return nil, word(CodeRevoked, "")
+	}
+	grant.Seq = 0 // from here on Seq names the refresh family
 	out, err := f.tokens.Issue(ctx, Issue{Request: req, Grant: grant, Client: req.Client, Refresh: f.pol.OffersRefresh(req.Client)})
 	if errors.Is(err, store.ErrRevoked) {
 		// A replay of this code, racing this redemption, revoked the grant

@@ -13,6 +13,7 @@ import (
 	"github.com/authmock/authmock/internal/directory"
 	"github.com/authmock/authmock/internal/lifecycle"
 	"github.com/authmock/authmock/internal/oauth"
+	"github.com/authmock/authmock/internal/provider"
 	"github.com/authmock/authmock/internal/store"
 )
 
@@ -87,6 +88,48 @@ func TestCodeUserGone(t *testing.T) {
 			assert.NoError(t, err, "the code was not spent")
 		})
 	}
+}
+
+// TestCodeRevokedBeforeRedemption: revoking the code's user, client or
+// grant between /authorize and the token request kills the code; a code
+// issued after the call, on the same frozen clock, redeems.
+func TestCodeRevokedBeforeRedemption(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		revoke func(k *kit) error
+	}{
+		{"user", func(k *kit) error {
+			_, err := k.life.Revoke(k.t.Context(), provider.TokenSelector{Username: "alice"})
+			return err
+		}},
+		{"client", func(k *kit) error {
+			_, err := k.life.Revoke(k.t.Context(), provider.TokenSelector{ClientID: "web"})
+			return err
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			k := newKit(t, nil)
+			code := k.code(webQuery())
+			require.NoError(t, tc.revoke(k))
+			_, err := k.token(k.f.CodeGrant(), "web", codeForm(code))
+			assert.Equal(t, problem{CodeRevoked, ""}, err)
+
+			later := k.code(webQuery())
+			out, err := k.token(k.f.CodeGrant(), "web", codeForm(later))
+			require.NoError(t, err)
+			assert.Equal(t, lifecycle.Live, k.state(out.AccessToken), "a code issued after the call works")
+		})
+	}
+	// Expiring a user ends her tokens, not her codes.
+	k := newKit(t, nil)
+	code := k.code(webQuery())
+	_, err := k.life.Expire(t.Context(), provider.TokenSelector{Username: "alice"})
+	require.NoError(t, err)
+	_, err = k.token(k.f.CodeGrant(), "web", codeForm(code))
+	assert.NoError(t, err)
 }
 
 func TestCodeExpires(t *testing.T) {

@@ -137,6 +137,9 @@ const (
 	// CodeUserGone: the code's user was deleted or disabled after signing
 	// in.
 	CodeUserGone
+	// CodeRevoked: the code's user, client or grant was revoked (the
+	// admin API) after it was issued.
+	CodeRevoked
 	// RefreshUnknown: no such refresh token.
 	RefreshUnknown
 	// RefreshExpired: the refresh token expired.

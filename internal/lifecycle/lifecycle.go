@@ -150,6 +150,23 @@ func (l *Lifecycle) NewAccess(username, clientID, family string, exp time.Time) 
 	return Facts{Kind: Access, Seq: seq, JTI: newJTI(seq, exp, p.tag), Family: family, Username: username, ClientID: clientID, ExpiresAt: exp}
 }
 
+// StampApproval stamps an approval that is not a token yet (an
+// authorization code, an approved device code). Keep it in the approval's
+// store.Grant.Seq and judge it with ApprovalState before redeeming; clear
+// Seq then, since for a token's grant it names the refresh family.
+func (l *Lifecycle) StampApproval() uint64 { return l.cfg.Sequence.Next() }
+
+// ApprovalState judges an approval stamped by StampApproval: Revoked once
+// its user or client was revoked after the stamp, or its grant was. Only
+// tokens expire by the admin API's "expire now". An unstamped approval
+// (Seq 0: kept by an older version in a persistent store) is Live.
+func (l *Lifecycle) ApprovalState(ctx context.Context, g store.Grant) (State, error) {
+	if g.Seq == 0 {
+		return Live, nil
+	}
+	return l.judge(ctx, Facts{Seq: g.Seq, Username: g.Username, ClientID: g.ClientID, Family: g.FamilyID})
+}
+
 // NoteLifetime records the issuance of a token that carries no stamp and
 // dies only by its grant's mark (an ID token, by its sid), for ttl: the
 // marks of revoked grants then last at least that long.

@@ -67,6 +67,8 @@ func wordProblem(pr authcode.Problem, detail string) error {
 		return oauth.InvalidGrant("the refresh token has already been used")
 	case authcode.RefreshOtherClient:
 		return oauth.InvalidGrant("the refresh token was issued to another client")
+	case authcode.CodeRevoked:
+		return oauth.InvalidGrant("the authorization code has been revoked")
 	case authcode.CodeUserGone:
 		return oauth.InvalidGrant("the user of the authorization code no longer exists or is disabled")
 	case authcode.RefreshUserGone:

@@ -59,6 +59,9 @@ func (p *Provider) decideDevice(ctx context.Context, code string, user *fixtures
 			Username: user.Username,
 			Scopes:   granted,
 			AuthTime: now,
+			// Revoking the user, client or grant before the device
+			// polls reaches the approval (deviceGrant).
+			Seq: p.life.StampApproval(),
 		}
 	}
 	auth, err := ds.Decide(ctx, p.deps.Store, code, now, user != nil, grant)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/authmock/authmock/internal/lifecycle"
 	"github.com/authmock/authmock/internal/oauth"
 	"github.com/authmock/authmock/internal/store"
 )
@@ -65,6 +66,14 @@ func (g deviceGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oaut
 	case err != nil:
 		return nil, err
 	}
+	// A revocation since the approval kills it; the code is spent now.
+	switch st, err := p.life.ApprovalState(ctx, auth.Grant); {
+	case err != nil:
+		return nil, err
+	case st == lifecycle.Revoked:
+		return nil, oauth.InvalidGrant("the device authorization has been revoked")
+	}
+	auth.Grant.Seq = 0 // from here on Seq names the refresh family
 	out, err := p.issueTokens(ctx, auth.Grant, req.Client, issueOptions{refresh: p.offersRefresh(req.Client), idToken: true})
 	if err != nil {
 		return nil, err

@@ -403,6 +403,28 @@ func TestDeviceTokensOnce(t *testing.T) {
 	ts.assertRefreshDead(next.RefreshToken)
 }
 
+// TestDeviceRevokedBeforePoll: revoking the approving user (or the client)
+// between approval and the poll kills the approval; the device hears
+// invalid_grant, and a flow approved after the call works.
+func TestDeviceRevokedBeforePoll(t *testing.T) {
+	t.Parallel()
+	for _, sel := range []provider.TokenSelector{{Username: "alice"}, {ClientID: spaID}} {
+		ts := newTestServer(t, nil)
+		d := ts.startDevice("openid")
+		ts.approveDevice(d.UserCode, "alice")
+		_, err := ts.p.life.Revoke(t.Context(), sel)
+		require.NoError(t, err)
+		resp := ts.pollDevice(d.DeviceCode)
+		assert.Equal(t, http.StatusBadRequest, resp.status, "%+v", sel)
+		assert.JSONEq(t, errJSON("invalid_grant", "the device authorization has been revoked"), resp.String())
+
+		next := ts.startDevice("openid")
+		ts.approveDevice(next.UserCode, "alice")
+		tok := ts.tokens(ts.pollDevice(next.DeviceCode))
+		assert.Equal(t, http.StatusOK, ts.userinfo(tok.AccessToken).status, "approved after the call")
+	}
+}
+
 // TestDeviceDecisions is the admin API's half: user codes in any spelling,
 // narrowing, and the errors it turns into 404, 409 and 400.
 func TestDeviceDecisions(t *testing.T) {

@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/authmock/authmock/internal/provider"
 )
 
 const refreshGone = "the refresh token is invalid, expired or revoked"
@@ -220,6 +222,20 @@ func TestCodeUserGone(t *testing.T) {
 	u.Disabled = false
 	require.Empty(t, ts.p.dir.PutUser(u))
 	assertTokenBody(t, ts.redeem(code, nil), fullTokenKeys...)
+}
+
+// TestCodeRevokedBeforeRedemption: revoking the user between /authorize
+// and the token request kills the code, in the token endpoint's words.
+func TestCodeRevokedBeforeRedemption(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, nil)
+	code := ts.code(nil)
+	_, err := ts.p.life.Revoke(t.Context(), provider.TokenSelector{Username: "alice"})
+	require.NoError(t, err)
+	resp := ts.redeem(code, nil)
+	assert.Equal(t, http.StatusBadRequest, resp.status)
+	assert.JSONEq(t, errJSON("invalid_grant", "the authorization code has been revoked"), resp.String())
+	assertTokenBody(t, ts.redeem(ts.code(nil), nil), fullTokenKeys...)
 }
 
 // TestRefreshUserGone: a refresh token stops working when its user is

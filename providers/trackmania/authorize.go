@@ -91,7 +91,7 @@ func wordProblem(pr authcode.Problem, detail string) error {
 		return invalidRequestHint(hintCodeUnknown)
 	case authcode.CodeExpired:
 		return invalidRequestHint(hintCodeExpired)
-	case authcode.CodeReplayed, authcode.CodeUserGone:
+	case authcode.CodeReplayed, authcode.CodeUserGone, authcode.CodeRevoked:
 		// league knows no disabled users; a code that cannot be
 		// redeemed is a revoked one.
 		return invalidRequestHint(hintCodeRevoked)

@@ -138,7 +138,14 @@ func TestConcurrentRevokeAndIssue(t *testing.T) {
 				wg.Go(func() {
 					<-start
 					for range 4 {
-						tok := ts.codeFlow(nil)
+						// A revoke of alice between the code and its
+						// redemption kills the code.
+						redeemed := ts.redeem(ts.code(nil), nil)
+						if redeemed.status != http.StatusOK {
+							assert.JSONEq(t, tmRequest("Authorization code has been revoked"), redeemed.String())
+							continue
+						}
+						tok := ts.tokens(redeemed, true)
 						keep(tok)
 						if resp := ts.refresh(tok.RefreshToken); resp.status == http.StatusOK {
 							keep(ts.tokens(resp, true))
