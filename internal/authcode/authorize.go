@@ -112,6 +112,11 @@ func (f *Flow) Parse(ctx context.Context, q url.Values) (*Request, fixtures.Clie
 		return req, client, nil, err
 	}
 	req.Scopes = scopes
+	if f.pol.DPoP.Enabled && q.Has("dpop_jkt") {
+		if req.DPoPJKT = q.Get("dpop_jkt"); !isThumbprint(req.DPoPJKT) {
+			return req, client, nil, oauth.InvalidRequest("dpop_jkt must be the base64url SHA-256 JWK thumbprint of the DPoP key (RFC 9449 §10)")
+		}
+	}
 	if !f.pol.PKCE.Honour {
 		return req, client, nil, nil
 	}
@@ -230,7 +235,28 @@ func (f *Flow) issueCode(ctx context.Context, req *Request, user fixtures.User) 
 		// code (CodeGrant.Redeem).
 		Seq: f.deps.Life.StampApproval(),
 	}
+	if req.DPoPJKT != "" {
+		grant.Extra = map[string]string{ExtraCodeDPoPKey: req.DPoPJKT}
+	}
 	return code, f.deps.Store.PutCode(ctx, code, grant, now.Add(f.pol.CodeTTL))
+}
+
+// ExtraCodeDPoPKey is the code grant's Extra entry holding its dpop_jkt;
+// the code grant takes it out before issuing.
+const ExtraCodeDPoPKey = "code_dpop_jkt"
+
+// isThumbprint reports whether s looks like a base64url (unpadded) SHA-256
+// JWK thumbprint (RFC 7638): 43 characters.
+func isThumbprint(s string) bool {
+	if len(s) != 43 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // redirectExtra is what every redirect to the client carries beside its

@@ -50,6 +50,15 @@ func (g CodeGrant) Redeem(ctx context.Context, req *oauth.TokenRequest, in Token
 		if err := f.pol.VerifyPKCE(gr, in.CodeVerifier); err != nil {
 			return err
 		}
+		// RFC 9449 §10: a code bound to a DPoP key needs a proof by it.
+		if want := gr.Extra[ExtraCodeDPoPKey]; want != "" {
+			switch got := f.pol.DPoP.tokenKey(ctx); {
+			case got == "":
+				return word(CodeDPoPKey, "")
+			case got != want:
+				return word(CodeDPoPKey, "other")
+			}
+		}
 		// The user signed in on the page, but may have been disabled or
 		// deleted through the admin API since: as for a refresh, the code
 		// then yields nothing (and stays unconsumed until it expires).
@@ -89,6 +98,10 @@ func (g CodeGrant) Redeem(ctx context.Context, req *oauth.TokenRequest, in Token
 		return nil, word(CodeRevoked, "")
 	}
 	grant.Seq = 0 // from here on Seq names the refresh family
+	if _, ok := grant.Extra[ExtraCodeDPoPKey]; ok {
+		grant = grant.Clone()
+		delete(grant.Extra, ExtraCodeDPoPKey)
+	}
 	out, err := f.tokens.Issue(ctx, Issue{Request: req, Grant: grant, Client: req.Client, Refresh: f.pol.OffersRefresh(req.Client)})
 	if errors.Is(err, store.ErrRevoked) {
 		// A replay of this code, racing this redemption, revoked the grant

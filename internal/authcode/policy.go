@@ -3,6 +3,7 @@ package authcode
 import (
 	"context"
 	"io/fs"
+	"net/http"
 	"time"
 
 	"github.com/authmock/authmock/fixtures"
@@ -41,6 +42,9 @@ type Policy struct {
 	// Pushed are RFC 9126 pushed authorization requests (ServePush); the
 	// zero value turns them off.
 	Pushed PushedRules
+	// DPoP binds codes to a DPoP key (RFC 9449 §10); the zero value
+	// ignores dpop_jkt.
+	DPoP DPoPBinding
 	// CodeTTL is how long an authorization code stays redeemable.
 	CodeTTL time.Duration
 	// Scopes parses and checks the scope parameter for a client.
@@ -85,6 +89,20 @@ type Policy struct {
 	// ExtraPages adds the dialect's own templates (templates/*.html in the
 	// FS) beside the kit's layout, login and error pages; nil adds none.
 	ExtraPages fs.FS
+}
+
+// DPoPBinding is RFC 9449 §10: an authorization request names the key the
+// code's token request must prove (dpop_jkt), or a pushed request carries
+// a DPoP proof whose key it binds (§10.1).
+type DPoPBinding struct {
+	// Enabled reads dpop_jkt at /authorize and /par.
+	Enabled bool
+	// PushedKey verifies the DPoP proof sent with a pushed authorization
+	// request and returns its key's thumbprint, "" without a proof.
+	PushedKey func(r *http.Request) (string, error)
+	// TokenKey is the thumbprint of the key of the token request's checked
+	// DPoP proof (read from ctx), "" without one.
+	TokenKey func(ctx context.Context) string
 }
 
 // PKCERules are a dialect's RFC 7636 rules at the authorization endpoint.
@@ -140,6 +158,9 @@ const (
 	// CodeRevoked: the code's user, client or grant was revoked (the
 	// admin API) after it was issued.
 	CodeRevoked
+	// CodeDPoPKey: the code is bound to a DPoP key (dpop_jkt) and the
+	// token request proves none (detail "") or another (detail "other").
+	CodeDPoPKey
 	// RefreshUnknown: no such refresh token.
 	RefreshUnknown
 	// RefreshExpired: the refresh token expired.
@@ -177,4 +198,11 @@ type Words struct {
 	Asks     string
 	Always   []string
 	Fallback string
+}
+
+func (b DPoPBinding) tokenKey(ctx context.Context) string {
+	if b.TokenKey == nil {
+		return ""
+	}
+	return b.TokenKey(ctx)
 }

@@ -67,6 +67,19 @@ func (f *Flow) ServePush(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return err
 	}
+	// RFC 9449 §10.1: a DPoP proof sent with the pushed request binds the
+	// code to its key, as dpop_jkt does; both must name the same key.
+	if f.pol.DPoP.Enabled && f.pol.DPoP.PushedKey != nil {
+		jkt, err := f.pol.DPoP.PushedKey(r)
+		switch {
+		case err != nil:
+			return err
+		case jkt != "" && req.DPoPJKT != "" && jkt != req.DPoPJKT:
+			return oauth.InvalidRequest("dpop_jkt does not match the key of the DPoP proof (RFC 9449 §10.1)")
+		case jkt != "":
+			req.DPoPJKT = jkt
+		}
+	}
 	id, err := f.deps.RandomToken()
 	if err != nil {
 		return err

@@ -21,6 +21,9 @@ type Request struct {
 	CodeChallengeMethod string   `json:"code_challenge_method,omitempty"`
 	LoginHint           string   `json:"login_hint,omitempty"`
 	Prompt              []string `json:"prompt,omitempty"`
+	// DPoPJKT is the thumbprint of the DPoP key the code is bound to (RFC
+	// 9449 §10): the dpop_jkt parameter, or a pushed request's proof.
+	DPoPJKT string `json:"dpop_jkt,omitempty"`
 }
 
 // ErrBadEncoding is a query string that is not valid URL encoding.

@@ -8,6 +8,7 @@ import (
 	"github.com/authmock/authmock/fixtures"
 	"github.com/authmock/authmock/internal/authcode"
 	"github.com/authmock/authmock/internal/oauth"
+	"github.com/authmock/authmock/internal/oauth/dpop"
 	"github.com/authmock/authmock/internal/store"
 )
 
@@ -28,6 +29,7 @@ func (p *Provider) newFlow() (*authcode.Flow, error) {
 		CodeGrantEnabled: slices.Contains(p.cfg.GrantTypes, string(oauth.GrantAuthorizationCode)),
 		PKCE:             authcode.PKCERules{Honour: true, PublicClients: true, RefusePlain: !p.cfg.AllowPlainPKCE},
 		CodeTTL:          p.cfg.CodeTTL.D(),
+		DPoP:             authcode.DPoPBinding{Enabled: p.cfg.DPoP.Enabled, PushedKey: p.pushedDPoPKey, TokenKey: tokenDPoPKey},
 		Pushed: authcode.PushedRules{TTL: p.cfg.PushedRequestTTL.D(), Required: func(c fixtures.Client) bool {
 			return p.cfg.RequirePushedAuthorizationRequests || c.RequirePushedAuthorizationRequests
 		}},
@@ -67,6 +69,11 @@ func wordProblem(pr authcode.Problem, detail string) error {
 		return oauth.InvalidGrant("the refresh token has already been used")
 	case authcode.RefreshOtherClient:
 		return oauth.InvalidGrant("the refresh token was issued to another client")
+	case authcode.CodeDPoPKey:
+		if detail == "" {
+			return dpop.InvalidProof("the authorization code is bound to a DPoP key (dpop_jkt); send a DPoP proof signed with it")
+		}
+		return dpop.InvalidProof("the DPoP proof's key is not the one the authorization request bound the code to (dpop_jkt)")
 	case authcode.CodeRevoked:
 		return oauth.InvalidGrant("the authorization code has been revoked")
 	case authcode.CodeUserGone:

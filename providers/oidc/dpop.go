@@ -163,6 +163,31 @@ func (g dpopGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oauth.
 	return resp, nil
 }
 
+// pushedDPoPKey checks the DPoP proof of a pushed authorization request
+// (RFC 9449 §10.1) and returns its key's thumbprint, "" without a proof.
+// The proof's jti stays spent: a pushed request is not undone.
+func (p *Provider) pushedDPoPKey(r *http.Request) (string, error) {
+	if p.dpop == nil {
+		return "", nil
+	}
+	proof, err := p.dpop.Verify(r.Context(), dpop.Request{Proofs: r.Header.Values("DPoP"), Method: r.Method, URLs: p.targetURLs(r, PathPAR)})
+	switch {
+	case errors.Is(err, dpop.ErrNoProof):
+		return "", nil
+	case err != nil:
+		return "", err
+	}
+	return proof.JKT, nil
+}
+
+// tokenDPoPKey is the thumbprint of the token request's checked proof.
+func tokenDPoPKey(ctx context.Context) string {
+	if pr := proofFrom(ctx); pr != nil {
+		return pr.JKT
+	}
+	return ""
+}
+
 type proofKey struct{}
 
 // proofFrom returns the checked proof of the token request being handled.

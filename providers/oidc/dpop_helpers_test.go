@@ -68,7 +68,13 @@ func (k dpopKey) tokenProof(tb testing.TB, ts *testServer) string {
 // Basic client authentication when id is not empty.
 func (ts *testServer) postToken(form url.Values, id, secret string, proofs ...string) response {
 	ts.tb.Helper()
-	req, err := http.NewRequest(http.MethodPost, ts.url(PathToken), strings.NewReader(form.Encode()))
+	return ts.postWithProofs(PathToken, form, id, secret, proofs...)
+}
+
+// postWithProofs is postToken for any endpoint (/par).
+func (ts *testServer) postWithProofs(path string, form url.Values, id, secret string, proofs ...string) response {
+	ts.tb.Helper()
+	req, err := http.NewRequest(http.MethodPost, ts.url(path), strings.NewReader(form.Encode()))
 	require.NoError(ts.tb, err)
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if id != "" {

@@ -384,3 +384,92 @@ func TestDPoPMintedWithCnf(t *testing.T) {
 	ok := ts.dpopUserinfo("DPoP", res.AccessToken, k.proof(t, ts, "GET", ts.url(PathUserinfo), res.AccessToken, nil))
 	assert.Equal(t, http.StatusOK, ok.status, ok.String())
 }
+
+// TestDPoPCodeBinding is RFC 9449 §10: dpop_jkt at /authorize binds the
+// code to a key. Its token request needs a proof by that key; a request
+// without one, or with another key's, is refused and spends nothing.
+func TestDPoPCodeBinding(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, nil)
+	k, other := newDPoPKey(t), newDPoPKey(t)
+	code := ts.code(url.Values{"dpop_jkt": {k.jkt}})
+	redeem := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {webRedirect}}
+
+	resp := ts.postToken(redeem, webID, webSecret)
+	assert.Equal(t, http.StatusBadRequest, resp.status)
+	assert.JSONEq(t, errJSON("invalid_dpop_proof", "the authorization code is bound to a DPoP key (dpop_jkt); send a DPoP proof signed with it"), resp.String())
+	otherProof := other.tokenProof(t, ts)
+	resp = ts.postToken(redeem, webID, webSecret, otherProof)
+	assert.Equal(t, http.StatusBadRequest, resp.status)
+	assert.JSONEq(t, errJSON("invalid_dpop_proof", "the DPoP proof's key is not the one the authorization request bound the code to (dpop_jkt)"), resp.String())
+
+	tok := ts.tokens(ts.postToken(redeem, webID, webSecret, k.tokenProof(t, ts)))
+	assert.Equal(t, "DPoP", tok.TokenType, "the code survived the refused requests")
+	assert.Equal(t, map[string]any{"jkt": k.jkt}, ts.verifyJWT(tok.AccessToken)["cnf"])
+	assert.Equal(t, "Bearer", ts.tokens(ts.refresh(tok.RefreshToken, nil)).TokenType,
+		"a confidential client's refresh tokens stay bound by its authentication alone")
+	// The refused request's proof was released, not spent.
+	assert.Equal(t, "DPoP", ts.tokens(ts.postToken(serviceForm, serviceID, serviceSecret, otherProof)).TokenType)
+
+	// A dpop_jkt that is no thumbprint is redirected as invalid_request.
+	loc := ts.authorize(merge(webAuthParams(), url.Values{"dpop_jkt": {"not-a-thumbprint"}}))
+	assert.Equal(t, "invalid_request", loc.Query().Get("error"))
+	assert.Equal(t, "dpop_jkt must be the base64url SHA-256 JWK thumbprint of the DPoP key (RFC 9449 §10)", loc.Query().Get("error_description"))
+	assert.Equal(t, testStateValue, loc.Query().Get("state"))
+}
+
+// TestDPoPPushedRequestBinding is RFC 9449 §10.1: a DPoP proof sent with a
+// pushed authorization request binds the code as dpop_jkt does, and the two
+// must agree.
+func TestDPoPPushedRequestBinding(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, nil)
+	k, other := newDPoPKey(t), newDPoPKey(t)
+	parProof := func(key dpopKey) string { return key.proof(t, ts, http.MethodPost, ts.url(PathPAR), "", nil) }
+
+	resp := ts.postWithProofs(PathPAR, parForm(), webID, webSecret, parProof(k))
+	require.Equal(t, http.StatusCreated, resp.status, "%s", resp.body)
+	uri := resp.json(t)["request_uri"].(string)
+	loc := ts.authorize(url.Values{"client_id": {webID}, "request_uri": {uri}})
+	code := loc.Query().Get("code")
+	require.NotEmpty(t, code, "%s", loc)
+	redeem := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {webRedirect}, "code_verifier": {parVerifier}}
+	resp = ts.postToken(redeem, webID, webSecret, other.tokenProof(t, ts))
+	assert.JSONEq(t, errJSON("invalid_dpop_proof", "the DPoP proof's key is not the one the authorization request bound the code to (dpop_jkt)"), resp.String())
+	assert.Equal(t, "DPoP", ts.tokens(ts.postToken(redeem, webID, webSecret, k.tokenProof(t, ts))).TokenType)
+
+	cases := []struct {
+		name   string
+		form   url.Values
+		proofs []string
+		status int
+		want   string
+	}{
+		{"dpop_jkt names another key than the proof", merge(parForm(), url.Values{"dpop_jkt": {other.jkt}}), []string{parProof(k)}, http.StatusBadRequest,
+			errJSON("invalid_request", "dpop_jkt does not match the key of the DPoP proof (RFC 9449 §10.1)")},
+		{"a proof for the token endpoint", parForm(), []string{k.tokenProof(t, ts)}, http.StatusBadRequest,
+			errJSON("invalid_dpop_proof", "the DPoP proof's htu does not match the request URI")},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := ts.postWithProofs(PathPAR, tc.form, webID, webSecret, tc.proofs...)
+			assert.Equal(t, tc.status, resp.status)
+			assert.JSONEq(t, tc.want, resp.String())
+		})
+	}
+	// dpop_jkt and a proof by that key agree.
+	resp = ts.postWithProofs(PathPAR, merge(parForm(), url.Values{"dpop_jkt": {k.jkt}}), webID, webSecret, parProof(k))
+	assert.Equal(t, http.StatusCreated, resp.status, "%s", resp.body)
+
+	// With server nonces, /par asks for one as the token endpoint does
+	// (RFC 9449 §8), and hands the current one out with its answer.
+	ns := newTestServer(t, func(c *Config) { c.DPoP.UseNonce = true })
+	resp = ns.postWithProofs(PathPAR, parForm(), webID, webSecret, k.proof(t, ns, http.MethodPost, ns.url(PathPAR), "", nil))
+	assert.Equal(t, http.StatusBadRequest, resp.status)
+	assert.JSONEq(t, errJSON("use_dpop_nonce", "the authorization server requires a nonce in the DPoP proof"), resp.String())
+	nonce := resp.header.Get("DPoP-Nonce")
+	require.NotEmpty(t, nonce)
+	resp = ns.postWithProofs(PathPAR, parForm(), webID, webSecret, k.proof(t, ns, http.MethodPost, ns.url(PathPAR), "", map[string]any{"nonce": nonce}))
+	assert.Equal(t, http.StatusCreated, resp.status, "%s", resp.body)
+	assert.Equal(t, nonce, resp.header.Get("DPoP-Nonce"))
+}

@@ -127,7 +127,7 @@ func (p *Provider) Mount(r *mux.Router) {
 	r.Handle(PathUserinfo, oauth.Wrap(oauth.Handle(p.log, p.bearer, p.serveUserinfo), p.dpopNonces)).Methods(http.MethodGet, http.MethodPost)
 	r.Handle(PathIntrospect, p.handle(p.serveIntrospect))
 	r.Handle(PathRevoke, p.handle(p.serveRevoke))
-	r.Handle(PathPAR, p.handle(p.flow.ServePush))
+	r.Handle(PathPAR, oauth.Wrap(oauth.Handle(p.log, p.renderer, p.flow.ServePush), p.dpopNonces))
 	r.Handle(PathEndSession, p.page(p.serveEndSession)).Methods(http.MethodGet, http.MethodPost)
 	if p.deviceEnabled() {
 		r.Handle(PathDeviceAuthorization, p.handle(p.serveDeviceAuthorization))
