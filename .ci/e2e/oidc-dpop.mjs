@@ -147,4 +147,31 @@ await check('refresh: bound to the key, so another key is refused and the same k
   assertEqual(info.sub, ALICE_SUB, 'userinfo with the refreshed token');
 });
 
+await check('PAR with DPoP (RFC 9449 §10.1): the proof at /par binds the code to the key', async () => {
+  const keys = await client.randomDPoPKeyPair('ES256');
+  const dpop = client.getDPoPHandle(spa, keys);
+  const pkceCodeVerifier = client.randomPKCECodeVerifier();
+  const expectedState = client.randomState();
+  const before = seen.length;
+  const url = await client.buildAuthorizationUrlWithPAR(spa, {
+    redirect_uri: SPA.redirect,
+    scope: 'openid',
+    code_challenge: await client.calculatePKCECodeChallenge(pkceCodeVerifier),
+    code_challenge_method: 'S256',
+    state: expectedState,
+  }, { DPoP: dpop });
+  const pushed = seen.slice(before).filter((c) => c.url.endsWith('/par'));
+  assert(pushed.length >= 1 && pushed.every((c) => c.dpop), 'openid-client sent its proof to /par');
+  assertEqual(pushed.at(-1).status, 201, '/par answer');
+  const res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(TIMEOUT_MS) });
+  const location = res.headers.get('location');
+  assert(res.status === 302 && location, `GET /authorize -> ${res.status} ${location}`);
+  const callback = new URL(location);
+  await expectOAuthError(
+    () => client.authorizationCodeGrant(spa, callback, { pkceCodeVerifier, expectedState }, undefined, { DPoP: client.getDPoPHandle(spa, spaKeys) }),
+    'invalid_dpop_proof', 'the code redeemed with another key');
+  const tokens = await client.authorizationCodeGrant(spa, callback, { pkceCodeVerifier, expectedState }, undefined, { DPoP: dpop });
+  assertEqual(claimsOf(tokens.access_token).cnf?.jkt, await thumbprint(keys.publicKey), 'cnf.jkt: the key the code was bound to');
+});
+
 finish();
