@@ -221,3 +221,39 @@ func between(s, from, to string) string {
 	v, _, _ := strings.Cut(rest, to)
 	return v
 }
+
+// TestParseDPoPJKT: dpop_jkt (RFC 9449 §10) is kept when it is a base64url
+// SHA-256 thumbprint and the policy binds codes, refused when malformed,
+// and ignored by a policy that does not.
+func TestParseDPoPJKT(t *testing.T) {
+	t.Parallel()
+	const good = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"
+	bad := oauth.InvalidRequest("dpop_jkt must be the base64url SHA-256 JWK thumbprint of the DPoP key (RFC 9449 §10)")
+	tests := []struct {
+		name, jkt string
+		policy    func(*Policy)
+		want      string
+		err       error
+	}{
+		{"a thumbprint", good, oidcLike, good, nil},
+		{"padded", good + "=", oidcLike, "", bad},
+		{"standard base64", "0ZcOCORZNYy+DWpqq30jZyJGHTN0d2HglBV3uiguA4I", oidcLike, "", bad},
+		{"too short", good[:42], oidcLike, "", bad},
+		{"empty", "", oidcLike, "", bad},
+		{"not read without the binding", "anything", leagueLike, "", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			k := newKit(t, tc.policy)
+			q := webQuery()
+			q.Set("dpop_jkt", tc.jkt)
+			req, _, perr, err := k.f.Parse(t.Context(), q)
+			require.Nil(t, perr)
+			assert.Equal(t, tc.err, err)
+			if tc.err == nil {
+				assert.Equal(t, tc.want, req.DPoPJKT)
+			}
+		})
+	}
+}

@@ -26,6 +26,8 @@ func FuzzParseAuthorize(f *testing.F) {
 		"response_type=code&client_id=strict&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&request_uri=urn%3Ax",
 		"client_id=web&client_id=web",
 		"client_id=web&redirect_uri=%zz",
+		webQuery().Encode() + "&dpop_jkt=0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I",
+		webQuery().Encode() + "&dpop_jkt=0ZcOCORZNYy+DWpqq30jZyJGHTN0d2HglBV3uiguA4I=",
 		"",
 	} {
 		f.Add(seed, false, false)
@@ -64,6 +66,9 @@ func FuzzParseAuthorize(f *testing.F) {
 				t.Fatalf("a redirected error that is not an oauth.Error: %v", err)
 			}
 			return
+		}
+		if req.DPoPJKT != "" && (!k.f.pol.DPoP.Enabled || !isThumbprint(req.DPoPJKT)) {
+			t.Fatalf("dpop_jkt %q kept against the policy", req.DPoPJKT)
 		}
 		switch m := req.CodeChallengeMethod; {
 		case !k.f.pol.PKCE.Honour && (m != "" || req.CodeChallenge != ""):

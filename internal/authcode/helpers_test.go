@@ -65,6 +65,7 @@ var testUsers = []fixtures.User{
 // to what the kit decides.
 func oidcLike(p *Policy) {
 	p.AcceptPOST, p.OpenID, p.IssuerInRedirect = true, true, true
+	p.DPoP.Enabled = true
 	p.PKCE = PKCERules{Honour: true, PublicClients: true, RefusePlain: true}
 	p.AllowPublic, p.Reuse, p.RefreshRevokesGrant = true, ReuseRevoke, true
 	p.Subject = fixtures.User.SubjectOrUsername
