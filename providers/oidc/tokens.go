@@ -169,7 +169,7 @@ func (p *Provider) signAccessToken(g store.Grant, c fixtures.Client, jti string,
 		claims.AuthTime = jwt.NewNumericDate(g.AuthTime)
 	}
 	if len(extra) == 0 {
-		return p.keys.SignWithType(accessTokenType, claims)
+		return p.keys.SignWithType(accessTokenType, accessPayload(claims))
 	}
 	merged, err := jwtutil.MergeClaims(claims, extra)
 	if err != nil {
