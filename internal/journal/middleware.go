@@ -59,7 +59,7 @@ func (j *Journal) Middleware(now func() time.Time, classify Classify) httpx.Midd
 				// request line, which would keep a long query alive whole.
 				Method: strings.Clone(r.Method), Path: cutValue(r.URL.EscapedPath()),
 				Query: cutValues(redactValues(query)), QueryNote: queryNote,
-				Headers: cutValues(redactHeaders(r.Header)),
+				Headers: recordHeaders(r.Header),
 			}
 			body, counter := capture(r)
 
@@ -100,29 +100,41 @@ func capture(r *http.Request) ([]byte, *countingReader) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
 	}
-	buf, _ := io.ReadAll(io.LimitReader(r.Body, captureLimit+1))
-	c := &countingReader{r: io.MultiReader(bytes.NewReader(buf), r.Body)}
-	r.Body = struct {
-		io.Reader
-		io.Closer
-	}{c, r.Body}
+	// One allocation besides the buffer: the reader the handler gets
+	// holds the limit used here, the kept start and the rest.
+	c := &countingReader{rest: r.Body}
+	c.limited = io.LimitedReader{R: r.Body, N: captureLimit + 1}
+	buf, _ := io.ReadAll(&c.limited)
+	c.head = buf
+	r.Body = c
 	return buf, c
 }
 
+// countingReader reads the captured start of a body, then the rest of it,
+// counting what the handler reads; Close closes the body.
 type countingReader struct {
-	r   io.Reader
-	n   int
-	eof bool
+	head    []byte
+	rest    io.ReadCloser
+	limited io.LimitedReader // capture's reader, kept here to spare an allocation
+	n       int
+	eof     bool
 }
 
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
+func (c *countingReader) Read(p []byte) (n int, err error) {
+	if len(c.head) > 0 {
+		n = copy(p, c.head)
+		c.head = c.head[n:]
+	} else {
+		n, err = c.rest.Read(p)
+	}
 	c.n += n
 	if err == io.EOF {
 		c.eof = true
 	}
 	return n, err
 }
+
+func (c *countingReader) Close() error { return c.rest.Close() }
 
 func describeRequestBody(e *Entry, contentType string, buf []byte, read int, eof bool) {
 	if len(buf) == 0 {
@@ -223,16 +235,30 @@ func (rec *recorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
 
 func (rec *recorder) snapshotHeaders() {
 	h := rec.ResponseWriter.Header()
-	kept := http.Header{}
+	kept := make(map[string][]string, 4)
 	for _, name := range responseHeaders {
 		if vs := h.Values(name); len(vs) > 0 {
-			kept[name] = vs
+			cp := make([]string, len(vs))
+			for i, v := range vs {
+				cp[i], _ = redactHeaderValue(name, v)
+			}
+			kept[name] = cp
 		}
 	}
-	rec.headers = redactHeaders(kept)
+	rec.headers = kept
 	rec.location = h.Get("Location")
-	media, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
-	rec.json = isJSON(media)
+	rec.json = isJSON(responseMediaType(h.Get("Content-Type")))
+}
+
+// responseMediaType is mime.ParseMediaType's media type, without its
+// parameter map for the Content-Type httpx.WriteJSONBytes sends on
+// every JSON answer.
+func responseMediaType(contentType string) string {
+	if contentType == "application/json;charset=UTF-8" {
+		return "application/json"
+	}
+	media, _, _ := mime.ParseMediaType(contentType)
+	return media
 }
 
 // summary is the response as the entry shows it, but for its JSON body,

@@ -11,8 +11,21 @@ import (
 // Fingerprint is what the journal shows instead of a secret: the first four
 // bytes of its SHA-256, enough to tell tokens apart, too little to replay.
 func Fingerprint(secret string) string {
+	var b strings.Builder // one allocation, for the string itself
+	b.Grow(fingerprintLen)
+	writeFingerprint(&b, secret)
+	return b.String()
+}
+
+const fingerprintLen = len("[redacted sha256:") + 8 + len("]")
+
+func writeFingerprint(b *strings.Builder, secret string) {
 	sum := sha256.Sum256([]byte(secret))
-	return "[redacted sha256:" + hex.EncodeToString(sum[:4]) + "]"
+	var hx [8]byte
+	hex.Encode(hx[:], sum[:4])
+	b.WriteString("[redacted sha256:")
+	b.Write(hx[:])
+	b.WriteByte(']')
 }
 
 // secretFields are form, query and JSON names whose values are credentials,
@@ -61,20 +74,49 @@ func redactHeaders(h http.Header) map[string][]string {
 	for name, values := range h {
 		vs := make([]string, len(values))
 		for i, v := range values {
-			switch {
-			case name == "Authorization" || name == "Proxy-Authorization":
-				vs[i] = redactAuthorization(v)
-			case secretHeaders[name]:
-				vs[i] = Fingerprint(v)
-			case name == "Location" || name == "Referer":
-				vs[i] = redactURL(v)
-			default:
-				vs[i] = v
-			}
+			vs[i], _ = redactHeaderValue(name, v)
 		}
 		out[name] = vs
 	}
 	return out
+}
+
+// recordHeaders is cutValues(redactHeaders(h)) in one copy, for the
+// request headers recorded on every exchange: a redacted value is a new
+// string already and is copied only if it must be cut, and a name is
+// copied only if it must be cut (net/http's header names are strings of
+// their own, never substrings of the request).
+func recordHeaders(h http.Header) map[string][]string {
+	out := make(map[string][]string, len(h))
+	for name, values := range h {
+		vs := make([]string, len(values))
+		for i, v := range values {
+			r, redacted := redactHeaderValue(name, v)
+			if !redacted || len(r) > maxValueBytes {
+				r = cutValue(r)
+			}
+			vs[i] = r
+		}
+		if len(name) > maxValueBytes {
+			name = cutValue(name)
+		}
+		out[name] = vs
+	}
+	return out
+}
+
+// redactHeaderValue is v as the journal shows it in header name, and
+// whether that is a new string rather than v.
+func redactHeaderValue(name, v string) (string, bool) {
+	switch {
+	case name == "Authorization" || name == "Proxy-Authorization":
+		return redactAuthorization(v), true
+	case secretHeaders[name]:
+		return Fingerprint(v), true
+	case name == "Location" || name == "Referer":
+		return redactURL(v), true
+	}
+	return v, false
 }
 
 // redactAuthorization keeps the scheme ("Basic", "Bearer", "User") so the
@@ -84,7 +126,12 @@ func redactAuthorization(v string) string {
 	if !ok {
 		return Fingerprint(v)
 	}
-	return scheme + " " + Fingerprint(strings.TrimSpace(cred))
+	var b strings.Builder
+	b.Grow(len(scheme) + 1 + fingerprintLen)
+	b.WriteString(scheme)
+	b.WriteByte(' ')
+	writeFingerprint(&b, strings.TrimSpace(cred))
+	return b.String()
 }
 
 // redactValues copies form or query values with secret fields
