@@ -2,7 +2,6 @@ package journal
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -28,13 +27,22 @@ var responseHeaders = []string{"Content-Type", "Location", "WWW-Authenticate", "
 // to and whether to record it at all (the admin API's own calls are not).
 type Classify func(r *http.Request) (provider string, record bool)
 
-type noteKey struct{}
-
-// Annotate marks the exchange being recorded as answered by a fault rule.
-// It does nothing outside the middleware.
-func Annotate(ctx context.Context, fault string) {
-	if n, ok := ctx.Value(noteKey{}).(*string); ok {
-		*n = fault
+// Annotate marks the exchange being recorded as answered by a fault rule;
+// w is the writer the handler was given, which wraps (through Unwrap) the
+// middleware's own. It does nothing outside the middleware. The writer
+// carries the note rather than the request's context, which would cost a
+// copy of the request on every exchange.
+func Annotate(w http.ResponseWriter, fault string) {
+	for w != nil {
+		if rec, ok := w.(*recorder); ok {
+			rec.fault = fault
+			return
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return
+		}
+		w = u.Unwrap()
 	}
 }
 
@@ -57,15 +65,15 @@ func (j *Journal) Middleware(now func() time.Time, classify Classify) httpx.Midd
 				Time: now(), Provider: provider, RequestID: httpx.RequestIDFrom(r.Context()),
 				// Copies: net/http's Method and path are substrings of the
 				// request line, which would keep a long query alive whole.
-				Method: strings.Clone(r.Method), Path: cutValue(r.URL.EscapedPath()),
+				Method: methodCopy(r.Method), Path: cutValue(r.URL.EscapedPath()),
 				Query: cutValues(redactValues(query)), QueryNote: queryNote,
 				Headers: recordHeaders(r.Header),
 			}
 			body, counter := capture(r)
 
-			var fault string
 			rec := &recorder{ResponseWriter: w}
-			next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), noteKey{}, &fault)))
+			next.ServeHTTP(rec, r)
+			fault := rec.fault
 
 			e.Status = rec.status
 			if e.Status == 0 && fault == "" && !httpx.ClientGone(r.Context()) {
@@ -89,6 +97,18 @@ func (j *Journal) Middleware(now func() time.Time, classify Classify) httpx.Midd
 			j.Record(e)
 		})
 	}
+}
+
+// methodCopy is strings.Clone(m) without the allocation for the methods
+// net/http's constants spell.
+func methodCopy(m string) string {
+	for _, c := range [...]string{http.MethodGet, http.MethodPost, http.MethodHead, http.MethodOptions,
+		http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if m == c {
+			return c
+		}
+	}
+	return strings.Clone(m)
 }
 
 // capture reads up to captureLimit bytes of the body and puts them back in
@@ -203,6 +223,7 @@ type recorder struct {
 	status   int
 	headers  map[string][]string
 	location string // as sent, for the tokens a redirect carries
+	fault    string // set by Annotate
 	body     bytes.Buffer
 	json     bool
 	bytes    int
