@@ -120,12 +120,10 @@ func capture(r *http.Request) ([]byte, *countingReader) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
 	}
-	// One allocation besides the buffer: the reader the handler gets
-	// holds the limit used here, the kept start and the rest.
-	c := &countingReader{rest: r.Body}
-	c.limited = io.LimitedReader{R: r.Body, N: captureLimit + 1}
-	buf, _ := io.ReadAll(&c.limited)
-	c.head = buf
+	// One allocation besides the buffer, sized by the Content-Length: the
+	// reader the handler gets, holding the kept start and the rest.
+	buf, _ := httpx.ReadAtMost(r.Body, captureLimit+1, r.ContentLength)
+	c := &countingReader{head: buf, rest: r.Body}
 	r.Body = c
 	return buf, c
 }
@@ -133,11 +131,10 @@ func capture(r *http.Request) ([]byte, *countingReader) {
 // countingReader reads the captured start of a body, then the rest of it,
 // counting what the handler reads; Close closes the body.
 type countingReader struct {
-	head    []byte
-	rest    io.ReadCloser
-	limited io.LimitedReader // capture's reader, kept here to spare an allocation
-	n       int
-	eof     bool
+	head []byte
+	rest io.ReadCloser
+	n    int
+	eof  bool
 }
 
 func (c *countingReader) Read(p []byte) (n int, err error) {
