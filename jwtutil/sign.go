@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -23,6 +24,13 @@ func (s *KeySet) SignWithType(typ string, claims jwt.Claims) (string, error) {
 	return k.sign(k.header(typ), claims)
 }
 
+// payloadBufs holds the buffers ClaimsAppender claims are written into;
+// one larger than maxPooledPayload (a token with big extra claims) is left
+// to the collector rather than kept.
+var payloadBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+const maxPooledPayload = 16 << 10
+
 // ClaimsAppender is implemented by claims that write their own JSON, the
 // bytes encoding/json would write for them, without its reflection and
 // per-member allocations: the claims of a token issued on every request.
@@ -40,7 +48,16 @@ func (k *Key) sign(hdr string, claims jwt.Claims) (string, error) {
 	var payload []byte
 	var err error
 	if a, ok := claims.(ClaimsAppender); ok {
-		payload, err = a.AppendClaimsJSON(make([]byte, 0, 512)) // one allocation for a typical token
+		// The JSON is only read here, into the token's base64: its buffer
+		// goes back to the pool.
+		bp := payloadBufs.Get().(*[]byte)
+		payload, err = a.AppendClaimsJSON((*bp)[:0])
+		defer func() {
+			if cap(payload) <= maxPooledPayload {
+				*bp = payload[:0]
+				payloadBufs.Put(bp)
+			}
+		}()
 	} else {
 		payload, err = json.Marshal(claims)
 	}

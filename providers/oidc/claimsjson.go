@@ -4,9 +4,10 @@ import (
 	"encoding/json"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/authmock/authmock/internal/httpx"
 )
 
 // accessPayload is what signAccessToken signs: accessClaims with its own
@@ -32,14 +33,14 @@ func (c accessPayload) AppendClaimsJSON(dst []byte) ([]byte, error) {
 	if len(c.Audience) > 0 {
 		b = appendKey(b, "aud")
 		if len(c.Audience) == 1 && !jwt.MarshalSingleStringAsArray {
-			b = appendJSONString(b, c.Audience[0])
+			b = httpx.AppendJSONString(b, c.Audience[0])
 		} else {
 			b = append(b, '[')
 			for i, a := range c.Audience {
 				if i > 0 {
 					b = append(b, ',')
 				}
-				b = appendJSONString(b, a)
+				b = httpx.AppendJSONString(b, a)
 			}
 			b = append(b, ']')
 		}
@@ -49,7 +50,7 @@ func (c accessPayload) AppendClaimsJSON(dst []byte) ([]byte, error) {
 	b = appendDateMember(b, "iat", c.IssuedAt)
 	b = appendStringMember(b, "jti", c.ID)
 	b = appendKey(b, "client_id") // no omitempty
-	b = appendJSONString(b, c.ClientID)
+	b = httpx.AppendJSONString(b, c.ClientID)
 	b = appendStringMember(b, "scope", c.Scope)
 	b = appendStringMember(b, "sid", c.SID)
 	b = appendDateMember(b, "auth_time", c.AuthTime)
@@ -71,7 +72,7 @@ func appendStringMember(b []byte, key, v string) []byte {
 	if v == "" {
 		return b
 	}
-	return appendJSONString(appendKey(b, key), v)
+	return httpx.AppendJSONString(appendKey(b, key), v)
 }
 
 // appendDateMember writes an omitempty *jwt.NumericDate member as
@@ -81,20 +82,4 @@ func appendDateMember(b []byte, key string, d *jwt.NumericDate) []byte {
 		return b
 	}
 	return strconv.AppendInt(appendKey(b, key), d.Truncate(time.Second).Unix(), 10)
-}
-
-// appendJSONString writes s quoted. Printable ASCII that encoding/json
-// writes as is is copied; anything else (escapes, HTML characters, other
-// UTF-8) is left to encoding/json so the bytes stay exactly its own.
-func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c >= utf8.RuneSelf || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			q, _ := json.Marshal(s) // a string always encodes
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
 }
