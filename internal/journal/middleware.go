@@ -23,6 +23,17 @@ const captureLimit = 16 << 10
 // act on.
 var responseHeaders = []string{"Content-Type", "Location", "WWW-Authenticate", "Retry-After", "ETag", "Cache-Control", "Allow"}
 
+// responseHeaderKeys are responseHeaders as http.Header keys them,
+// canonicalised once: Header.Values canonicalises its argument on every
+// call, allocating for "WWW-Authenticate" and "ETag".
+var responseHeaderKeys = func() []string {
+	keys := make([]string, len(responseHeaders))
+	for i, name := range responseHeaders {
+		keys[i] = http.CanonicalHeaderKey(name)
+	}
+	return keys
+}()
+
 // Classify tells the middleware which provider instance a request belongs
 // to and whether to record it at all (the admin API's own calls are not).
 type Classify func(r *http.Request) (provider string, record bool)
@@ -254,8 +265,8 @@ func (rec *recorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
 func (rec *recorder) snapshotHeaders() {
 	h := rec.ResponseWriter.Header()
 	kept := make(map[string][]string, 4)
-	for _, name := range responseHeaders {
-		if vs := h.Values(name); len(vs) > 0 {
+	for i, name := range responseHeaders {
+		if vs := h[responseHeaderKeys[i]]; len(vs) > 0 {
 			cp := make([]string, len(vs))
 			for i, v := range vs {
 				cp[i], _ = redactHeaderValue(name, v)
