@@ -78,8 +78,8 @@ func (j *Journal) Middleware(now func() time.Time, classify Classify) httpx.Midd
 				// request line, which would keep a long query alive whole.
 				Method: methodCopy(r.Method), Path: cutValue(r.URL.EscapedPath()),
 				Query: cutValues(redactValues(query)), QueryNote: queryNote,
-				Headers: recordHeaders(r.Header),
 			}
+			reqHeaders := recordHeaders(r.Header)
 			body, counter := capture(r)
 
 			rec := &recorder{ResponseWriter: w}
@@ -93,11 +93,15 @@ func (j *Journal) Middleware(now func() time.Time, classify Classify) httpx.Midd
 				e.Status = http.StatusOK
 			}
 			e.Fault = fault
-			e.Response = rec.summary()
+			e.Response.Bytes = rec.bytes
+			if rec.headers == nil {
+				rec.snapshotHeaders() // a handler that wrote nothing at all
+			}
 			// Bodies are kept as sent and parsed, redacted and searched for
 			// tokens only when the entry is listed: decoding JSON on every
 			// request cost more than the rest of the request.
-			e.raw = &rawExchange{reqBody: body, reqType: r.Header.Get("Content-Type"), respBody: rec.jsonBody(), location: rec.location}
+			e.raw = &rawExchange{reqBody: body, reqType: r.Header.Get("Content-Type"), respBody: rec.jsonBody(), location: rec.location,
+				reqHeaders: reqHeaders, respHeaders: rec.headers}
 			if counter != nil {
 				e.raw.reqRead, e.raw.reqEOF = counter.n, counter.eof
 			}
@@ -229,7 +233,7 @@ func decodeJSON(b []byte) (any, bool) {
 type recorder struct {
 	http.ResponseWriter
 	status   int
-	headers  map[string][]string
+	headers  headerList
 	location string // as sent, for the tokens a redirect carries
 	fault    string // set by Annotate
 	body     bytes.Buffer
@@ -264,14 +268,20 @@ func (rec *recorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
 
 func (rec *recorder) snapshotHeaders() {
 	h := rec.ResponseWriter.Header()
-	kept := make(map[string][]string, 4)
+	n := 0
+	for _, key := range responseHeaderKeys {
+		n += len(h[key])
+	}
+	all := make([]string, 0, n)
+	kept := make(headerList, 0, 3)
 	for i, name := range responseHeaders {
 		if vs := h[responseHeaderKeys[i]]; len(vs) > 0 {
-			cp := make([]string, len(vs))
-			for i, v := range vs {
-				cp[i], _ = redactHeaderValue(name, v)
+			start := len(all)
+			for _, v := range vs {
+				r, _ := redactHeaderValue(name, v)
+				all = append(all, r)
 			}
-			kept[name] = cp
+			kept = append(kept, headerField{name, all[start:len(all):len(all)]})
 		}
 	}
 	rec.headers = kept
@@ -288,15 +298,6 @@ func responseMediaType(contentType string) string {
 	}
 	media, _, _ := mime.ParseMediaType(contentType)
 	return media
-}
-
-// summary is the response as the entry shows it, but for its JSON body,
-// which is decoded when the entry is listed (jsonBody).
-func (rec *recorder) summary() Response {
-	if rec.headers == nil {
-		rec.snapshotHeaders() // a handler that wrote nothing at all
-	}
-	return Response{Headers: rec.headers, Bytes: rec.bytes}
 }
 
 // jsonBody is the JSON response body to keep, or nil.

@@ -66,47 +66,71 @@ var secretHeaders = map[string]bool{
 	"Refresh-Token": true, "X-Api-Key": true, "X-Admin-Token": true, "Dpop": true,
 }
 
-// redactHeaders copies h with credentials fingerprinted. A URL-valued
-// header (Location) has its secret query parameters fingerprinted, since a
-// redirect may carry a code or token.
-func redactHeaders(h http.Header) map[string][]string {
-	out := make(map[string][]string, len(h))
-	for name, values := range h {
-		vs := make([]string, len(values))
-		for i, v := range values {
-			vs[i], _ = redactHeaderValue(name, v)
-		}
-		out[name] = vs
-	}
-	return out
+// headerList is headers as an entry keeps them until it is listed (then
+// as a map, toMap): the fields in one slice and their values in another,
+// two allocations per exchange where a map took a table of its own.
+type headerList []headerField
+
+type headerField struct {
+	name   string
+	values []string
 }
 
-// recordHeaders is cutValues(redactHeaders(h)) in one copy, for the
-// request headers recorded on every exchange: a redacted value is a new
-// string already and is copied only if it must be cut, and a name is
-// copied only if it must be cut (net/http's header names are strings of
-// their own, never substrings of the request).
-func recordHeaders(h http.Header) map[string][]string {
-	out := make(map[string][]string, len(h))
+// toMap returns the headers as Entry shows them; never nil.
+func (l headerList) toMap() map[string][]string {
+	m := make(map[string][]string, len(l))
+	for _, f := range l {
+		m[f.name] = f.values
+	}
+	return m
+}
+
+// size is sizeOfValues(l.toMap()) for distinct names.
+func (l headerList) size() int {
+	n := 0
+	for _, f := range l {
+		n += 48 + len(f.name)
+		for _, v := range f.values {
+			n += 16 + len(v)
+		}
+	}
+	return n
+}
+
+// recordHeaders copies h with credentials fingerprinted (a URL-valued
+// header such as Referer has its secret query parameters fingerprinted)
+// and long values cut (cutValue). A redacted value is a new string
+// already and is copied only if it must be cut, and so is a name
+// (net/http's header names are strings of their own, never substrings of
+// the request).
+func recordHeaders(h http.Header) headerList {
+	total := 0
+	for _, values := range h {
+		total += len(values)
+	}
+	all := make([]string, 0, total)
+	list := make(headerList, 0, len(h))
 	for name, values := range h {
-		vs := make([]string, len(values))
-		for i, v := range values {
+		start := len(all)
+		for _, v := range values {
 			r, redacted := redactHeaderValue(name, v)
 			if !redacted || len(r) > maxValueBytes {
 				r = cutValue(r)
 			}
-			vs[i] = r
+			all = append(all, r)
 		}
 		if len(name) > maxValueBytes {
 			name = cutValue(name)
 		}
-		out[name] = vs
+		list = append(list, headerField{name, all[start:len(all):len(all)]})
 	}
-	return out
+	return list
 }
 
 // redactHeaderValue is v as the journal shows it in header name, and
-// whether that is a new string rather than v.
+// whether that is a new string rather than v. A URL-valued header
+// (Location) has its secret query parameters fingerprinted, since a
+// redirect may carry a code or token.
 func redactHeaderValue(name, v string) (string, bool) {
 	switch {
 	case name == "Authorization" || name == "Proxy-Authorization":

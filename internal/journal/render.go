@@ -19,6 +19,8 @@ type rawExchange struct {
 	reqEOF   bool // whether it read them all
 	respBody []byte
 	location string
+	// The request's and response's headers, redacted and cut.
+	reqHeaders, respHeaders headerList
 	// tokens are JWT-looking values from the request's headers and query,
 	// found at once since those are kept redacted.
 	tokens []seenToken
@@ -28,7 +30,7 @@ func (r *rawExchange) size() int {
 	if r == nil {
 		return 0
 	}
-	n := len(r.reqBody) + len(r.reqType) + len(r.respBody) + len(r.location)
+	n := len(r.reqBody) + len(r.reqType) + len(r.respBody) + len(r.location) + r.reqHeaders.size() + r.respHeaders.size()
 	for _, t := range r.tokens {
 		n += len(t.where) + len(t.value)
 	}
@@ -43,6 +45,7 @@ func (j *Journal) rendered(e Entry) Entry {
 	if raw == nil {
 		return e
 	}
+	e.Headers, e.Response.Headers = raw.reqHeaders.toMap(), raw.respHeaders.toMap()
 	describeRequestBody(&e, raw.reqType, raw.reqBody, raw.reqRead, raw.reqEOF)
 	var respJSON any
 	if len(raw.respBody) > 0 {

@@ -35,7 +35,7 @@ func (t TokenResponse) MarshalJSON() ([]byte, error) { return t.encode() }
 // (compacted) byte by byte, which costs more than signing an HS256 token.
 func (t TokenResponse) encode() ([]byte, error) {
 	if len(t.Extra) == 0 {
-		return t.appendPlain(make([]byte, 0, 64+len(t.AccessToken)+len(t.RefreshToken)+len(t.IDToken)+len(t.Scope))), nil
+		return t.appendPlain(make([]byte, 0, 160+len(t.AccessToken)+len(t.RefreshToken)+len(t.IDToken)+len(t.Scope))), nil
 	}
 	type plain TokenResponse
 	b, err := json.Marshal(plain(t))
