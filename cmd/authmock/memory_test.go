@@ -53,3 +53,13 @@ func TestReleaseWhenQuiet(t *testing.T) {
 	cancel()
 	<-done
 }
+
+func TestSetGCPercentOnlyWithoutGOGC(t *testing.T) {
+	var got []int
+	set := func(p int) int { got = append(got, p); return 100 }
+	setGCPercent(func(string) (string, bool) { return "", false }, set)
+	setGCPercent(func(k string) (string, bool) { return "100", k == "GOGC" }, set)
+	if len(got) != 1 || got[0] != defaultGCPercent {
+		t.Fatalf("SetGCPercent calls %v, want [%d] (none when GOGC is set)", got, defaultGCPercent)
+	}
+}
