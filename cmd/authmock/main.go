@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 
 	"github.com/authmock/authmock/internal/server"
@@ -19,7 +18,6 @@ func main() {
 	// After the first signal, restore the default behaviour, so that a
 	// second Ctrl-C ends a shutdown that hangs.
 	context.AfterFunc(ctx, stop)
-	setGCPercent(os.LookupEnv, debug.SetGCPercent)
 	code := run(ctx, os.Args[1:], &env{stdout: os.Stdout, stderr: os.Stderr, lookup: os.LookupEnv})
 	stop()
 	os.Exit(code)
