@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -23,6 +24,20 @@ func (s *KeySet) SignWithType(typ string, claims jwt.Claims) (string, error) {
 	return k.sign(k.header(typ), claims)
 }
 
+// payloadBufs holds the buffers ClaimsAppender claims are written into;
+// one larger than maxPooledPayload (a token with big extra claims) is left
+// to the collector rather than kept.
+var payloadBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+const maxPooledPayload = 16 << 10
+
+// ClaimsAppender is implemented by claims that write their own JSON, the
+// bytes encoding/json would write for them, without its reflection and
+// per-member allocations: the claims of a token issued on every request.
+type ClaimsAppender interface {
+	AppendClaimsJSON(dst []byte) ([]byte, error)
+}
+
 // sign builds header.payload.signature by hand around a pre-encoded header,
 // which is what golang-jwt's Token.SignedString does minus re-marshalling
 // the header map on every call.
@@ -30,7 +45,22 @@ func (k *Key) sign(hdr string, claims jwt.Claims) (string, error) {
 	if claims == nil {
 		return "", errors.New("jwtutil: sign: nil claims")
 	}
-	payload, err := json.Marshal(claims)
+	var payload []byte
+	var err error
+	if a, ok := claims.(ClaimsAppender); ok {
+		// The JSON is only read here, into the token's base64: its buffer
+		// goes back to the pool.
+		bp := payloadBufs.Get().(*[]byte)
+		payload, err = a.AppendClaimsJSON((*bp)[:0])
+		defer func() {
+			if cap(payload) <= maxPooledPayload {
+				*bp = payload[:0]
+				payloadBufs.Put(bp)
+			}
+		}()
+	} else {
+		payload, err = json.Marshal(claims)
+	}
 	if err != nil {
 		return "", fmt.Errorf("jwtutil: sign: encode claims: %w", err)
 	}

@@ -53,3 +53,28 @@ func TestReleaseWhenQuiet(t *testing.T) {
 	cancel()
 	<-done
 }
+
+func TestGCPercentFollowsTheLiveHeap(t *testing.T) {
+	assert.Equal(t, maxGCPercent, gcPercentFor(0))
+	assert.Equal(t, maxGCPercent, gcPercentFor(1<<20), "a small heap: GOGC capped")
+	assert.Equal(t, 200, gcPercentFor(4<<20), "8 MiB of headroom over 4 MiB")
+	assert.Equal(t, 100, gcPercentFor(300<<20), "a big heap: Go's default")
+
+	ctx, cancel := context.WithCancel(t.Context())
+	tick := make(chan time.Time)
+	heaps := make(chan uint64) // the live heap each read sees, in order
+	var sets []int
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tuneGC(ctx, tick, func() uint64 { return <-heaps }, func(p int) int { sets = append(sets, p); return 0 })
+	}()
+	heaps <- 1 << 20
+	for _, h := range []uint64{1 << 20, 300 << 20, 4 << 20} { // the same heap first: no call
+		tick <- time.Time{}
+		heaps <- h
+	}
+	cancel()
+	<-done
+	assert.Equal(t, []int{maxGCPercent, 100, 200}, sets)
+}

@@ -38,6 +38,7 @@ func serveCmd(ctx context.Context, args []string, e *env) int {
 		return exitError
 	}
 	startReleasing(ctx, srv)
+	startTuningGC(ctx, e.lookup)
 	printBanner(e.stdout, srv, signer)
 	if e.started != nil {
 		e.started(srv)

@@ -42,7 +42,7 @@ func (q *Queue) Middleware(provider, mount string, fallback oauth.ErrorRenderer)
 				next.ServeHTTP(w, r)
 				return
 			}
-			journal.Annotate(r.Context(), "fault rule "+rule.ID+describe(rule))
+			journal.Annotate(w, "fault rule "+rule.ID+describe(rule))
 			if d := rule.delay(); d > 0 {
 				t := time.NewTimer(d)
 				select {

@@ -66,7 +66,7 @@ func ReadBody(r *http.Request, limit int64) ([]byte, error) {
 	if r.Body == nil {
 		return nil, nil
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	body, err := ReadAtMost(r.Body, limit+1, r.ContentLength)
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
@@ -77,6 +77,39 @@ func ReadBody(r *http.Request, limit int64) ([]byte, error) {
 		return nil, ErrBodyTooLarge
 	}
 	return body, nil
+}
+
+// maxSizeHint bounds the first buffer ReadAtMost allocates on a size the
+// client declared, so that a Content-Length alone reserves no more.
+const maxSizeHint = 64 << 10
+
+// ReadAtMost is io.ReadAll(io.LimitReader(rd, n)), but its first buffer
+// holds hint bytes (a request's ContentLength; -1 if unknown) and one more,
+// so that the last Read sees EOF without the buffer growing. io.ReadAll
+// starts at 512 bytes, ten times a typical token request, twice per
+// request (the journal's copy and the handler's), and the journal keeps
+// its buffer.
+func ReadAtMost(rd io.Reader, n, hint int64) ([]byte, error) {
+	size := int64(512)
+	if hint >= 0 && hint < maxSizeHint {
+		size = hint + 1
+	}
+	size = min(size, n)
+	buf := make([]byte, 0, size)
+	lr := io.LimitedReader{R: rd, N: n}
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)] // let append pick the growth
+		}
+		m, err := lr.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+m]
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return buf, err
+		}
+	}
 }
 
 // RejectDuplicates returns a *DuplicateParamError naming the alphabetically

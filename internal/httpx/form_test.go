@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -224,4 +225,26 @@ func TestAuthSchemeTwoHeaders(t *testing.T) {
 	token, ok := httpx.BearerToken(r)
 	assert.False(t, ok)
 	assert.Empty(t, token)
+}
+
+// ReadAtMost reads what io.ReadAll(io.LimitReader) reads whatever the hint
+// says, right or wrong.
+func TestReadAtMostMatchesReadAll(t *testing.T) {
+	for _, size := range []int{0, 1, 47, 511, 512, 513, 4096, 70000} {
+		body := strings.Repeat("x", size)
+		for _, n := range []int64{0, 1, 48, 512, 1 << 20} {
+			for _, hint := range []int64{-1, 0, int64(size), int64(size) - 1, int64(size) + 7, 1 << 30} {
+				want, _ := io.ReadAll(io.LimitReader(strings.NewReader(body), n))
+				got, err := httpx.ReadAtMost(iotest.OneByteReader(strings.NewReader(body)), n, hint)
+				if err != nil || string(got) != string(want) {
+					t.Fatalf("size %d n %d hint %d: got %d bytes, %v; want %d", size, n, hint, len(got), err, len(want))
+				}
+			}
+		}
+	}
+	boom := errors.New("boom")
+	got, err := httpx.ReadAtMost(io.MultiReader(strings.NewReader("ab"), iotest.ErrReader(boom)), 10, 2)
+	if string(got) != "ab" || !errors.Is(err, boom) {
+		t.Fatalf("got %q, %v", got, err)
+	}
 }

@@ -45,7 +45,8 @@ func RequestID() Middleware {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			id := r.Header.Get("X-Request-Id")
 			if !saneID(id) {
-				id = prefix + strconv.FormatUint(seq.Add(1), 36)
+				var buf [32]byte // one allocation, the id's
+				id = string(strconv.AppendUint(append(buf[:0], prefix...), seq.Add(1), 36))
 			}
 			w.Header().Set("X-Request-Id", id)
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))

@@ -3,6 +3,7 @@ package httpx
 import (
 	"encoding/json"
 	"net/http"
+	"unicode/utf8"
 )
 
 // WriteJSON writes v as a JSON response with the given status. An encoding
@@ -28,7 +29,28 @@ func WriteJSONBytes(w http.ResponseWriter, status int, body []byte) {
 // NoStore marks a response as uncacheable, as RFC 6749 §5.1 requires for
 // anything carrying tokens or credentials.
 func NoStore(w http.ResponseWriter) {
+	// Header.Set with one allocation for both: each gets a slice of
+	// capacity one, so an Add to either never writes into the other.
+	v := make([]string, 2)
+	v[0], v[1] = "no-store", "no-cache"
 	h := w.Header()
-	h.Set("Cache-Control", "no-store")
-	h.Set("Pragma", "no-cache")
+	h["Cache-Control"], h["Pragma"] = v[0:1:1], v[1:2:2]
+}
+
+// AppendJSONString appends s as encoding/json writes a string: printable
+// ASCII it writes as is is copied; anything else (escapes, HTML
+// characters, other UTF-8) is left to encoding/json, so the bytes stay
+// exactly its own. For hand-written encoders of bodies sent on every
+// request.
+func AppendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= utf8.RuneSelf || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s) // a string always encodes
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }

@@ -48,6 +48,9 @@ func cutValues(m map[string][]string) map[string][]string {
 // cutQuery parses at most maxQueryBytes of a raw query, cut at a parameter
 // boundary, and says what was cut.
 func cutQuery(raw string) (url.Values, string) {
+	if raw == "" {
+		return nil, "" // what parsing it gives once redacted: no parameters
+	}
 	if len(raw) <= maxQueryBytes {
 		q, _ := url.ParseQuery(raw)
 		return q, ""

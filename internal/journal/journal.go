@@ -20,10 +20,13 @@ type Journal struct {
 	size     int // fixed at New, so Enabled needs no lock
 	maxBytes int
 	mu       sync.Mutex
-	// entries are oldest first. Evicting reslices from the front; append
-	// then reallocates now and again, copying only the live entries, so
-	// the backing array stays within a small multiple of them.
+	// entries is a ring: the n kept entries start at head, oldest first,
+	// and wrap around. It grows (doubling, up to size) only while every
+	// slot is taken, so a full journal records without allocating: a
+	// slice evicted from the front was reallocated, and copied, every few
+	// hundred requests.
 	entries []Entry
+	head, n int
 	bytes   int // sum of the kept entries' sizes
 	seq     uint64
 	// inspect decodes the JWTs of recorded exchanges; nil leaves them out.
@@ -71,14 +74,33 @@ func (j *Journal) Record(e Entry) uint64 {
 	defer j.mu.Unlock()
 	j.seq++
 	e.Seq = j.seq
-	for len(j.entries) > 0 && (len(j.entries) >= j.size || j.bytes+e.size > j.maxBytes) {
-		j.bytes -= j.entries[0].size
-		j.entries[0] = Entry{} // let its maps go
-		j.entries = j.entries[1:]
+	for j.n > 0 && (j.n >= j.size || j.bytes+e.size > j.maxBytes) {
+		oldest := &j.entries[j.head]
+		j.bytes -= oldest.size
+		*oldest = Entry{} // let its maps go
+		j.head = (j.head + 1) % len(j.entries)
+		j.n--
 	}
-	j.entries = append(j.entries, e)
+	if j.n == len(j.entries) {
+		j.grow()
+	}
+	j.entries[(j.head+j.n)%len(j.entries)] = e
+	j.n++
 	j.bytes += e.size
 	return e.Seq
+}
+
+// grow makes room for one more entry, oldest first from index 0.
+func (j *Journal) grow() {
+	grown := make([]Entry, min(j.size, max(2*len(j.entries), 16)))
+	j.copyOrdered(grown)
+	j.entries, j.head = grown, 0
+}
+
+// copyOrdered copies the kept entries, oldest first, to dst.
+func (j *Journal) copyOrdered(dst []Entry) {
+	first := copy(dst, j.entries[j.head:min(j.head+j.n, len(j.entries))])
+	copy(dst[first:], j.entries[:j.n-first])
 }
 
 // List returns the entries f selects, oldest first.
@@ -87,8 +109,8 @@ func (j *Journal) List(f Filter) []Entry {
 		return []Entry{}
 	}
 	j.mu.Lock()
-	ordered := make([]Entry, len(j.entries))
-	copy(ordered, j.entries)
+	ordered := make([]Entry, j.n)
+	j.copyOrdered(ordered)
 	j.mu.Unlock()
 
 	out := ordered[:0]
@@ -129,7 +151,7 @@ func (j *Journal) Clear() {
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	j.entries, j.bytes = nil, 0
+	j.entries, j.head, j.n, j.bytes = nil, 0, 0, 0
 }
 
 func (f Filter) matches(e Entry) bool {

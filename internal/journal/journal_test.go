@@ -100,3 +100,37 @@ func TestConcurrentRecordAndList(t *testing.T) {
 	require.Len(t, all, 64)
 	assert.Equal(t, uint64(1600), all[63].Seq)
 }
+
+// The ring keeps the newest entries in order however often it wraps,
+// grows and is cleared, by count and by bytes.
+func TestJournalRingOrder(t *testing.T) {
+	for _, size := range []int{1, 2, 5, 40} {
+		j := New(size)
+		since := 0 // entries recorded since the last Clear
+		for i := 1; i <= 3*size+7; i++ {
+			j.Record(Entry{Path: "/p"})
+			since++
+			es := j.List(Filter{})
+			if want := min(since, size); len(es) != want {
+				t.Fatalf("size %d after %d: %d entries, want %d", size, i, len(es), want)
+			}
+			for k, e := range es {
+				if want := uint64(i - len(es) + 1 + k); e.Seq != want {
+					t.Fatalf("size %d after %d: entry %d is seq %d, want %d", size, i, k, e.Seq, want)
+				}
+			}
+			if i == 2*size {
+				j.Clear()
+				since = 0
+			}
+		}
+	}
+	one := sizeOf(Entry{Path: "/p"})
+	j := NewBounded(100, 3*one)
+	for range 10 {
+		j.Record(Entry{Path: "/p"})
+	}
+	if es := j.List(Filter{}); len(es) != 3 || es[0].Seq != 8 || j.Bytes() != 3*one {
+		t.Fatalf("bounded by bytes: %d entries from seq %d, %d bytes", len(es), es[0].Seq, j.Bytes())
+	}
+}

@@ -2,7 +2,6 @@ package journal
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -24,17 +23,37 @@ const captureLimit = 16 << 10
 // act on.
 var responseHeaders = []string{"Content-Type", "Location", "WWW-Authenticate", "Retry-After", "ETag", "Cache-Control", "Allow"}
 
+// responseHeaderKeys are responseHeaders as http.Header keys them,
+// canonicalised once: Header.Values canonicalises its argument on every
+// call, allocating for "WWW-Authenticate" and "ETag".
+var responseHeaderKeys = func() []string {
+	keys := make([]string, len(responseHeaders))
+	for i, name := range responseHeaders {
+		keys[i] = http.CanonicalHeaderKey(name)
+	}
+	return keys
+}()
+
 // Classify tells the middleware which provider instance a request belongs
 // to and whether to record it at all (the admin API's own calls are not).
 type Classify func(r *http.Request) (provider string, record bool)
 
-type noteKey struct{}
-
-// Annotate marks the exchange being recorded as answered by a fault rule.
-// It does nothing outside the middleware.
-func Annotate(ctx context.Context, fault string) {
-	if n, ok := ctx.Value(noteKey{}).(*string); ok {
-		*n = fault
+// Annotate marks the exchange being recorded as answered by a fault rule;
+// w is the writer the handler was given, which wraps (through Unwrap) the
+// middleware's own. It does nothing outside the middleware. The writer
+// carries the note rather than the request's context, which would cost a
+// copy of the request on every exchange.
+func Annotate(w http.ResponseWriter, fault string) {
+	for w != nil {
+		if rec, ok := w.(*recorder); ok {
+			rec.fault = fault
+			return
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return
+		}
+		w = u.Unwrap()
 	}
 }
 
@@ -57,15 +76,15 @@ func (j *Journal) Middleware(now func() time.Time, classify Classify) httpx.Midd
 				Time: now(), Provider: provider, RequestID: httpx.RequestIDFrom(r.Context()),
 				// Copies: net/http's Method and path are substrings of the
 				// request line, which would keep a long query alive whole.
-				Method: strings.Clone(r.Method), Path: cutValue(r.URL.EscapedPath()),
+				Method: methodCopy(r.Method), Path: cutValue(r.URL.EscapedPath()),
 				Query: cutValues(redactValues(query)), QueryNote: queryNote,
-				Headers: cutValues(redactHeaders(r.Header)),
 			}
+			reqHeaders := recordHeaders(r.Header)
 			body, counter := capture(r)
 
-			var fault string
 			rec := &recorder{ResponseWriter: w}
-			next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), noteKey{}, &fault)))
+			next.ServeHTTP(rec, r)
+			fault := rec.fault
 
 			e.Status = rec.status
 			if e.Status == 0 && fault == "" && !httpx.ClientGone(r.Context()) {
@@ -74,11 +93,15 @@ func (j *Journal) Middleware(now func() time.Time, classify Classify) httpx.Midd
 				e.Status = http.StatusOK
 			}
 			e.Fault = fault
-			e.Response = rec.summary()
+			e.Response.Bytes = rec.bytes
+			if rec.headers == nil {
+				rec.snapshotHeaders() // a handler that wrote nothing at all
+			}
 			// Bodies are kept as sent and parsed, redacted and searched for
 			// tokens only when the entry is listed: decoding JSON on every
 			// request cost more than the rest of the request.
-			e.raw = &rawExchange{reqBody: body, reqType: r.Header.Get("Content-Type"), respBody: rec.jsonBody(), location: rec.location}
+			e.raw = &rawExchange{reqBody: body, reqType: r.Header.Get("Content-Type"), respBody: rec.jsonBody(), location: rec.location,
+				reqHeaders: reqHeaders, respHeaders: rec.headers}
 			if counter != nil {
 				e.raw.reqRead, e.raw.reqEOF = counter.n, counter.eof
 			}
@@ -91,6 +114,18 @@ func (j *Journal) Middleware(now func() time.Time, classify Classify) httpx.Midd
 	}
 }
 
+// methodCopy is strings.Clone(m) without the allocation for the methods
+// net/http's constants spell.
+func methodCopy(m string) string {
+	for _, c := range [...]string{http.MethodGet, http.MethodPost, http.MethodHead, http.MethodOptions,
+		http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if m == c {
+			return c
+		}
+	}
+	return strings.Clone(m)
+}
+
 // capture reads up to captureLimit bytes of the body and puts them back in
 // front of the rest, so the handler reads the body exactly as sent
 // (including a MaxBytesReader's error past the server's limit). The
@@ -100,29 +135,38 @@ func capture(r *http.Request) ([]byte, *countingReader) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
 	}
-	buf, _ := io.ReadAll(io.LimitReader(r.Body, captureLimit+1))
-	c := &countingReader{r: io.MultiReader(bytes.NewReader(buf), r.Body)}
-	r.Body = struct {
-		io.Reader
-		io.Closer
-	}{c, r.Body}
+	// One allocation besides the buffer, sized by the Content-Length: the
+	// reader the handler gets, holding the kept start and the rest.
+	buf, _ := httpx.ReadAtMost(r.Body, captureLimit+1, r.ContentLength)
+	c := &countingReader{head: buf, rest: r.Body}
+	r.Body = c
 	return buf, c
 }
 
+// countingReader reads the captured start of a body, then the rest of it,
+// counting what the handler reads; Close closes the body.
 type countingReader struct {
-	r   io.Reader
-	n   int
-	eof bool
+	head []byte
+	rest io.ReadCloser
+	n    int
+	eof  bool
 }
 
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
+func (c *countingReader) Read(p []byte) (n int, err error) {
+	if len(c.head) > 0 {
+		n = copy(p, c.head)
+		c.head = c.head[n:]
+	} else {
+		n, err = c.rest.Read(p)
+	}
 	c.n += n
 	if err == io.EOF {
 		c.eof = true
 	}
 	return n, err
 }
+
+func (c *countingReader) Close() error { return c.rest.Close() }
 
 func describeRequestBody(e *Entry, contentType string, buf []byte, read int, eof bool) {
 	if len(buf) == 0 {
@@ -189,8 +233,9 @@ func decodeJSON(b []byte) (any, bool) {
 type recorder struct {
 	http.ResponseWriter
 	status   int
-	headers  map[string][]string
+	headers  headerList
 	location string // as sent, for the tokens a redirect carries
+	fault    string // set by Annotate
 	body     bytes.Buffer
 	json     bool
 	bytes    int
@@ -223,25 +268,36 @@ func (rec *recorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
 
 func (rec *recorder) snapshotHeaders() {
 	h := rec.ResponseWriter.Header()
-	kept := http.Header{}
-	for _, name := range responseHeaders {
-		if vs := h.Values(name); len(vs) > 0 {
-			kept[name] = vs
+	n := 0
+	for _, key := range responseHeaderKeys {
+		n += len(h[key])
+	}
+	all := make([]string, 0, n)
+	kept := make(headerList, 0, 3)
+	for i, name := range responseHeaders {
+		if vs := h[responseHeaderKeys[i]]; len(vs) > 0 {
+			start := len(all)
+			for _, v := range vs {
+				r, _ := redactHeaderValue(name, v)
+				all = append(all, r)
+			}
+			kept = append(kept, headerField{name, all[start:len(all):len(all)]})
 		}
 	}
-	rec.headers = redactHeaders(kept)
+	rec.headers = kept
 	rec.location = h.Get("Location")
-	media, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
-	rec.json = isJSON(media)
+	rec.json = isJSON(responseMediaType(h.Get("Content-Type")))
 }
 
-// summary is the response as the entry shows it, but for its JSON body,
-// which is decoded when the entry is listed (jsonBody).
-func (rec *recorder) summary() Response {
-	if rec.headers == nil {
-		rec.snapshotHeaders() // a handler that wrote nothing at all
+// responseMediaType is mime.ParseMediaType's media type, without its
+// parameter map for the Content-Type httpx.WriteJSONBytes sends on
+// every JSON answer.
+func responseMediaType(contentType string) string {
+	if contentType == "application/json;charset=UTF-8" {
+		return "application/json"
 	}
-	return Response{Headers: rec.headers, Bytes: rec.bytes}
+	media, _, _ := mime.ParseMediaType(contentType)
+	return media
 }
 
 // jsonBody is the JSON response body to keep, or nil.

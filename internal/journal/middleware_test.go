@@ -151,7 +151,7 @@ func TestMiddlewareKeepsTheBodyLimit(t *testing.T) {
 func TestMiddlewareSkipsAndAnnotates(t *testing.T) {
 	j := New(10)
 	h := j.Middleware(func() time.Time { return t0 }, classifyAll)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		Annotate(r.Context(), "rule 7")
+		Annotate(w, "rule 7")
 		w.WriteHeader(http.StatusTooManyRequests)
 	}))
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/_authmock/journal", nil))
@@ -163,7 +163,8 @@ func TestMiddlewareSkipsAndAnnotates(t *testing.T) {
 	assert.Equal(t, "rule 7", es[0].Fault)
 	assert.Equal(t, 429, es[0].Status)
 
-	Annotate(t.Context(), "ignored outside the middleware") // must not panic
+	Annotate(httptest.NewRecorder(), "ignored outside the middleware") // must not panic
+	Annotate(nil, "ignored")
 }
 
 func TestRedactURL(t *testing.T) {

@@ -11,8 +11,21 @@ import (
 // Fingerprint is what the journal shows instead of a secret: the first four
 // bytes of its SHA-256, enough to tell tokens apart, too little to replay.
 func Fingerprint(secret string) string {
+	var b strings.Builder // one allocation, for the string itself
+	b.Grow(fingerprintLen)
+	writeFingerprint(&b, secret)
+	return b.String()
+}
+
+const fingerprintLen = len("[redacted sha256:") + 8 + len("]")
+
+func writeFingerprint(b *strings.Builder, secret string) {
 	sum := sha256.Sum256([]byte(secret))
-	return "[redacted sha256:" + hex.EncodeToString(sum[:4]) + "]"
+	var hx [8]byte
+	hex.Encode(hx[:], sum[:4])
+	b.WriteString("[redacted sha256:")
+	b.Write(hx[:])
+	b.WriteByte(']')
 }
 
 // secretFields are form, query and JSON names whose values are credentials,
@@ -56,28 +69,81 @@ var secretHeaders = map[string]bool{
 	"Refresh-Token": true, "X-Api-Key": true, "X-Admin-Token": true, "Dpop": true,
 }
 
-// redactHeaders copies h with credentials fingerprinted. A URL-valued
-// header (Location) has its secret query parameters fingerprinted, since a
-// redirect may carry a code or token.
-func redactHeaders(h http.Header) map[string][]string {
-	out := make(map[string][]string, len(h))
-	for name, values := range h {
-		vs := make([]string, len(values))
-		for i, v := range values {
-			switch {
-			case name == "Authorization" || name == "Proxy-Authorization":
-				vs[i] = redactAuthorization(v)
-			case secretHeaders[name]:
-				vs[i] = Fingerprint(v)
-			case name == "Location" || name == "Referer":
-				vs[i] = redactURL(v)
-			default:
-				vs[i] = v
-			}
-		}
-		out[name] = vs
+// headerList is headers as an entry keeps them until it is listed (then
+// as a map, toMap): the fields in one slice and their values in another,
+// two allocations per exchange where a map took a table of its own.
+type headerList []headerField
+
+type headerField struct {
+	name   string
+	values []string
+}
+
+// toMap returns the headers as Entry shows them; never nil.
+func (l headerList) toMap() map[string][]string {
+	m := make(map[string][]string, len(l))
+	for _, f := range l {
+		m[f.name] = f.values
 	}
-	return out
+	return m
+}
+
+// size is sizeOfValues(l.toMap()) for distinct names.
+func (l headerList) size() int {
+	n := 0
+	for _, f := range l {
+		n += 48 + len(f.name)
+		for _, v := range f.values {
+			n += 16 + len(v)
+		}
+	}
+	return n
+}
+
+// recordHeaders copies h with credentials fingerprinted (a URL-valued
+// header such as Referer has its secret query parameters fingerprinted)
+// and long values cut (cutValue). A redacted value is a new string
+// already and is copied only if it must be cut, and so is a name
+// (net/http's header names are strings of their own, never substrings of
+// the request).
+func recordHeaders(h http.Header) headerList {
+	total := 0
+	for _, values := range h {
+		total += len(values)
+	}
+	all := make([]string, 0, total)
+	list := make(headerList, 0, len(h))
+	for name, values := range h {
+		start := len(all)
+		for _, v := range values {
+			r, redacted := redactHeaderValue(name, v)
+			if !redacted || len(r) > maxValueBytes {
+				r = cutValue(r)
+			}
+			all = append(all, r)
+		}
+		if len(name) > maxValueBytes {
+			name = cutValue(name)
+		}
+		list = append(list, headerField{name, all[start:len(all):len(all)]})
+	}
+	return list
+}
+
+// redactHeaderValue is v as the journal shows it in header name, and
+// whether that is a new string rather than v. A URL-valued header
+// (Location) has its secret query parameters fingerprinted, since a
+// redirect may carry a code or token.
+func redactHeaderValue(name, v string) (string, bool) {
+	switch {
+	case name == "Authorization" || name == "Proxy-Authorization":
+		return redactAuthorization(v), true
+	case secretHeaders[name]:
+		return Fingerprint(v), true
+	case name == "Location" || name == "Referer":
+		return redactURL(v), true
+	}
+	return v, false
 }
 
 // redactAuthorization keeps the scheme ("Basic", "Bearer", "User") so the
@@ -87,7 +153,12 @@ func redactAuthorization(v string) string {
 	if !ok {
 		return Fingerprint(v)
 	}
-	return scheme + " " + Fingerprint(strings.TrimSpace(cred))
+	var b strings.Builder
+	b.Grow(len(scheme) + 1 + fingerprintLen)
+	b.WriteString(scheme)
+	b.WriteByte(' ')
+	writeFingerprint(&b, strings.TrimSpace(cred))
+	return b.String()
 }
 
 // redactValues copies form or query values with secret fields

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/authmock/authmock/internal/tokenview"
 )
 
 // rawExchange is the part of an exchange the journal keeps as it came and
@@ -17,6 +19,8 @@ type rawExchange struct {
 	reqEOF   bool // whether it read them all
 	respBody []byte
 	location string
+	// The request's and response's headers, redacted and cut.
+	reqHeaders, respHeaders headerList
 	// tokens are JWT-looking values from the request's headers and query,
 	// found at once since those are kept redacted.
 	tokens []seenToken
@@ -26,7 +30,7 @@ func (r *rawExchange) size() int {
 	if r == nil {
 		return 0
 	}
-	n := len(r.reqBody) + len(r.reqType) + len(r.respBody) + len(r.location)
+	n := len(r.reqBody) + len(r.reqType) + len(r.respBody) + len(r.location) + r.reqHeaders.size() + r.respHeaders.size()
 	for _, t := range r.tokens {
 		n += len(t.where) + len(t.value)
 	}
@@ -41,6 +45,7 @@ func (j *Journal) rendered(e Entry) Entry {
 	if raw == nil {
 		return e
 	}
+	e.Headers, e.Response.Headers = raw.reqHeaders.toMap(), raw.respHeaders.toMap()
 	describeRequestBody(&e, raw.reqType, raw.reqBody, raw.reqRead, raw.reqEOF)
 	var respJSON any
 	if len(raw.respBody) > 0 {
@@ -61,18 +66,37 @@ func (j *Journal) rendered(e Entry) Entry {
 // eagerTokens are the JWT-looking values of r's headers and query.
 func eagerTokens(r *http.Request) []seenToken {
 	var c tokenCollector
-	for _, name := range sortedKeys(r.Header) {
-		for _, v := range r.Header[name] {
-			if scheme, rest, ok := strings.Cut(v, " "); ok && scheme != "" {
-				v = strings.TrimSpace(rest) // "Bearer <jwt>", "User <jwt>"
+	if anyHeaderToken(r.Header) { // most requests carry none: no sorting, no names built
+		for _, name := range sortedKeys(r.Header) {
+			for _, v := range r.Header[name] {
+				c.add("request.header."+name, headerToken(v))
 			}
-			c.add("request.header."+name, v)
 		}
 	}
 	if r.URL.RawQuery != "" {
 		walkValues("request.query.", r.URL.Query(), c.add)
 	}
 	return c.list
+}
+
+// headerToken is the part of a header value that may be a JWT: all of it,
+// or what follows a scheme ("Bearer <jwt>", "User <jwt>").
+func headerToken(v string) string {
+	if scheme, rest, ok := strings.Cut(v, " "); ok && scheme != "" {
+		return strings.TrimSpace(rest)
+	}
+	return v
+}
+
+func anyHeaderToken(h http.Header) bool {
+	for _, vs := range h {
+		for _, v := range vs {
+			if tokenview.Looks(headerToken(v)) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // allTokens adds the JWTs of the bodies and the redirect to the eager ones.

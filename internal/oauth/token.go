@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/authmock/authmock/fixtures"
 	"github.com/authmock/authmock/internal/httpx"
@@ -33,10 +34,13 @@ func (t TokenResponse) MarshalJSON() ([]byte, error) { return t.encode() }
 // encoding/json writes directly; a MarshalJSON result is re-scanned
 // (compacted) byte by byte, which costs more than signing an HS256 token.
 func (t TokenResponse) encode() ([]byte, error) {
+	if len(t.Extra) == 0 {
+		return t.appendPlain(make([]byte, 0, 160+len(t.AccessToken)+len(t.RefreshToken)+len(t.IDToken)+len(t.Scope))), nil
+	}
 	type plain TokenResponse
 	b, err := json.Marshal(plain(t))
-	if err != nil || len(t.Extra) == 0 {
-		return b, err
+	if err != nil {
+		return nil, err
 	}
 	var merged map[string]any
 	if err := json.Unmarshal(b, &merged); err != nil {
@@ -48,6 +52,29 @@ func (t TokenResponse) encode() ([]byte, error) {
 		}
 	}
 	return json.Marshal(merged)
+}
+
+// appendPlain writes the members json.Marshal writes for the struct's
+// tags, in their order, without its reflection: a token response is
+// written on every token request.
+func (t TokenResponse) appendPlain(b []byte) []byte {
+	b = append(b, `{"access_token":`...)
+	b = httpx.AppendJSONString(b, t.AccessToken)
+	b = append(b, `,"token_type":`...)
+	b = httpx.AppendJSONString(b, t.TokenType)
+	if t.ExpiresIn != 0 {
+		b = append(b, `,"expires_in":`...)
+		b = strconv.AppendInt(b, t.ExpiresIn, 10)
+	}
+	for _, m := range [...]struct{ name, v string }{
+		{`,"refresh_token":`, t.RefreshToken}, {`,"scope":`, t.Scope}, {`,"id_token":`, t.IDToken},
+	} {
+		if m.v != "" {
+			b = append(b, m.name...)
+			b = httpx.AppendJSONString(b, m.v)
+		}
+	}
+	return append(b, '}')
 }
 
 // TokenRequest is a parsed, client-authenticated token request.

@@ -143,7 +143,12 @@ type dpopGrant struct {
 
 func (g dpopGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oauth.TokenResponse, error) {
 	p := g.p
-	proof, err := p.dpop.Verify(ctx, dpop.Request{Proofs: req.HTTP.Header.Values("DPoP"), Method: req.HTTP.Method, URLs: p.targetURLs(req.HTTP, PathToken)})
+	proofs := req.HTTP.Header.Values("DPoP")
+	var urls []string
+	if len(proofs) > 0 { // without a proof Verify answers ErrNoProof before looking at them
+		urls = p.targetURLs(req.HTTP, PathToken)
+	}
+	proof, err := p.dpop.Verify(ctx, dpop.Request{Proofs: proofs, Method: req.HTTP.Method, URLs: urls})
 	switch {
 	case errors.Is(err, dpop.ErrNoProof):
 		if req.Client.DPoPBoundAccessTokens {

@@ -151,14 +151,16 @@ func (p *Provider) signAccessToken(g store.Grant, c fixtures.Client, jti string,
 	if sub == "" {
 		sub = c.ID // client_credentials: the client acts for itself (RFC 9068 §2.2)
 	}
+	// One allocation for the dates; iat and nbf are the same instant.
+	dates := [2]jwt.NumericDate{*jwt.NewNumericDate(now.Add(ttl)), *jwt.NewNumericDate(now)}
 	claims := accessClaims{
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    p.deps.Issuer,
 			Subject:   sub,
 			Audience:  p.audience(c),
-			ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
-			IssuedAt:  jwt.NewNumericDate(now),
-			NotBefore: jwt.NewNumericDate(now),
+			ExpiresAt: &dates[0],
+			IssuedAt:  &dates[1],
+			NotBefore: &dates[1],
 			ID:        jti,
 		},
 		ClientID: c.ID,
@@ -169,7 +171,7 @@ func (p *Provider) signAccessToken(g store.Grant, c fixtures.Client, jti string,
 		claims.AuthTime = jwt.NewNumericDate(g.AuthTime)
 	}
 	if len(extra) == 0 {
-		return p.keys.SignWithType(accessTokenType, claims)
+		return p.keys.SignWithType(accessTokenType, accessPayload(claims))
 	}
 	merged, err := jwtutil.MergeClaims(claims, extra)
 	if err != nil {
