@@ -214,8 +214,8 @@ func TestPushedRequestsRequired(t *testing.T) {
 			ts := newTestServer(t, mutate)
 			require.Equal(t, webID, ts.cfg.Clients[0].ID)
 			q := assertRedirectTo(t, ts.authorize(webAuthParams()), webRedirect)
-			required.Set("iss", ts.issuer)
-			assert.Equal(t, required, q)
+			// Each parallel subtest sets its own issuer on its own copy.
+			assert.Equal(t, merge(required, url.Values{"iss": {ts.issuer}}), q)
 			uri := ts.push(parForm())
 			assert.NotEmpty(t, assertRedirectTo(t, ts.authorize(url.Values{"client_id": {webID}, "request_uri": {uri}}), webRedirect).Get("code"))
 			partner := assertRedirectTo(t, ts.authorize(merge(webAuthParams(), url.Values{"client_id": {partnerID}, "redirect_uri": {partnerRedir}})), partnerRedir)
