@@ -98,17 +98,12 @@ func runLoad(ctx context.Context, url string, workers int, warm, window time.Dur
 	lctx, cancel := context.WithDeadline(ctx, measureTo.Add(drainTimeout))
 	defer cancel()
 
-	type workerStats struct {
-		requests, errors int
-		firstError       string
-		latencies        []time.Duration
-	}
-	per := make([]workerStats, workers)
+	per := make([]stats, workers)
 	serverCPU := sampleCPU(lctx, pid, measureFrom, measureTo)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Add(1)
-		go func(ws *workerStats) {
+		go func(ws *stats) {
 			defer wg.Done()
 			ws.latencies = make([]time.Duration, 0, 4096)
 			for {
@@ -137,9 +132,12 @@ func runLoad(ctx context.Context, url string, workers int, warm, window time.Dur
 	if err := ctx.Err(); err != nil {
 		return stats{}, err
 	}
-	var s stats
-	s.elapsed = window
-	s.serverCPU = <-serverCPU // ready at measureTo, before the workers end, or with lctx
+	return mergeStats(per, window, <-serverCPU), nil // the CPU is ready at measureTo, before the workers end, or with lctx
+}
+
+// mergeStats adds up the workers' windows into one, latencies sorted.
+func mergeStats(per []stats, window, serverCPU time.Duration) stats {
+	s := stats{elapsed: window, serverCPU: serverCPU}
 	for _, ws := range per {
 		s.requests += ws.requests
 		s.errors += ws.errors
@@ -149,7 +147,7 @@ func runLoad(ctx context.Context, url string, workers int, warm, window time.Dur
 		s.latencies = append(s.latencies, ws.latencies...)
 	}
 	slices.Sort(s.latencies)
-	return s, nil
+	return s
 }
 
 // sampleCPU yields the CPU time process pid uses between from and to (0

@@ -13,7 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -209,17 +208,7 @@ func refreshLoad(ctx context.Context, url string, workers int, warm, window time
 	if err := ctx.Err(); err != nil {
 		return stats{}, err
 	}
-	s := stats{elapsed: window, serverCPU: <-serverCPU}
-	for _, ws := range per {
-		s.requests += ws.requests
-		s.errors += ws.errors
-		if s.firstError == "" {
-			s.firstError = ws.firstError
-		}
-		s.latencies = append(s.latencies, ws.latencies...)
-	}
-	slices.Sort(s.latencies)
-	return s, nil
+	return mergeStats(per, window, <-serverCPU), nil
 }
 
 // refreshTokenOf reads the refresh token out of a 200 token response.
