@@ -226,6 +226,14 @@ func prepare(ctx context.Context, o options, prefix string, out io.Writer) (tmp,
 	return tmp, bin, nil
 }
 
+// printLoadAverage prints /proc/loadavg (Linux) with when ("before",
+// "after"), so a run's figures carry how busy the machine was.
+func printLoadAverage(out io.Writer, when string) {
+	if la, err := os.ReadFile("/proc/loadavg"); err == nil {
+		fmt.Fprintf(out, "load average %s: %s", when, la)
+	}
+}
+
 func authmockArgs(config, addr string) []string {
 	args := []string{"--addr", addr, "--log-level", "warn"}
 	if config != "" {

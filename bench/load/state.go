@@ -55,9 +55,7 @@ func runState(ctx context.Context, o options, procs *children, out io.Writer) er
 	}
 	fmt.Fprintf(out, "authmock token state (mode %s): %s, oidc instance signing with demo-hs256, %d CPU(s) shared by server and load generator, %s\n",
 		o.mode, bin, runtime.NumCPU(), runtime.Version())
-	if la, err := os.ReadFile("/proc/loadavg"); err == nil {
-		fmt.Fprintf(out, "load average before: %s", la)
-	}
+	printLoadAverage(out, "before")
 	fmt.Fprintln(out)
 
 	var (
@@ -107,8 +105,6 @@ func runState(ctx context.Context, o options, procs *children, out io.Writer) er
 		printRefresh(out, "authmock", *refresh)
 		fmt.Fprintln(out)
 	}
-	if la, err := os.ReadFile("/proc/loadavg"); err == nil {
-		fmt.Fprintf(out, "load average after: %s", la)
-	}
+	printLoadAverage(out, "after")
 	return runErr
 }

@@ -55,9 +55,7 @@ func runStores(ctx context.Context, o options, procs *children, out io.Writer) e
 	}
 	fmt.Fprintf(out, "authmock refresh grants per store: oidc signing with demo-hs256, %d workers each rotating its own family (demo-web, alice, offline_access), %s after %s warm-up, %d CPU(s) shared, %s\n",
 		o.concurrency, o.duration, warmup, runtime.NumCPU(), runtime.Version())
-	if la, err := os.ReadFile("/proc/loadavg"); err == nil {
-		fmt.Fprintf(out, "load average before: %s", la)
-	}
+	printLoadAverage(out, "before")
 	fmt.Fprintln(out)
 
 	var results []storeResult
@@ -86,9 +84,8 @@ func runStores(ctx context.Context, o options, procs *children, out io.Writer) e
 			fmt.Fprintf(out, "\nclient_credentials on the Redis store: %d tokens in 2s, %d Redis commands served meanwhile (self-contained tokens touch no store; the sweep timer runs every 5 s)\n", r.ccTokens, r.redisCommand)
 		}
 	}
-	if la, err := os.ReadFile("/proc/loadavg"); err == nil {
-		fmt.Fprintf(out, "\nload average after: %s", la)
-	}
+	fmt.Fprintln(out)
+	printLoadAverage(out, "after")
 	if len(failed) > 0 {
 		return fmt.Errorf("refresh grants failed (every non-200 counts):\n  %s", strings.Join(failed, "\n  "))
 	}

@@ -63,7 +63,7 @@ func (g CodeGrant) Redeem(ctx context.Context, req *oauth.TokenRequest, in Token
 		// deleted through the admin API since: as for a refresh, the code
 		// then yields nothing (and stays unconsumed until it expires).
 		if gr.Subject != "" {
-			if u, ok := f.deps.Dir.UserBySubject(gr.Subject); !ok || u.Disabled {
+			if !f.deps.Dir.SubjectActive(gr.Subject) {
 				return word(CodeUserGone, "")
 			}
 		}
@@ -91,13 +91,13 @@ func (g CodeGrant) Redeem(ctx context.Context, req *oauth.TokenRequest, in Token
 	// A revocation of the code's user, client or grant since it was issued
 	// kills it; it is spent now either way. (Judged after consuming: the
 	// store's callback may not call back into the store.)
-	switch st, err := f.deps.Life.ApprovalState(ctx, grant); {
+	grant, err = f.deps.Life.RedeemApproval(ctx, grant)
+	switch {
+	case errors.Is(err, lifecycle.ErrApprovalRevoked):
+		return nil, word(CodeRevoked, "")
 	case err != nil:
 		return nil, err
-	case st == lifecycle.Revoked:
-		return nil, word(CodeRevoked, "")
 	}
-	grant.Seq = 0 // from here on Seq names the refresh family
 	if _, ok := grant.Extra[ExtraCodeDPoPKey]; ok {
 		grant = grant.Clone()
 		delete(grant.Extra, ExtraCodeDPoPKey)

@@ -175,7 +175,7 @@ func (g RefreshGrant) check(ctx context.Context, rec store.RefreshRecord, c fixt
 	// Signing in refuses disabled users; refreshing must not keep their
 	// sessions alive either (users change at runtime via the admin API).
 	if rec.Grant.Subject != "" {
-		if u, ok := f.deps.Dir.UserBySubject(rec.Grant.Subject); !ok || u.Disabled {
+		if !f.deps.Dir.SubjectActive(rec.Grant.Subject) {
 			return nil, word(RefreshUserGone, "")
 		}
 	}

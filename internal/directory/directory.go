@@ -73,6 +73,21 @@ func (d *Directory) User(username string) (fixtures.User, bool) {
 	return u.Clone(), true
 }
 
+// SubjectActive reports whether the user with subject sub exists and is
+// not disabled: what a grant issued to that user needs before it yields
+// tokens (a code, a refresh token, a device approval), without copying the
+// user.
+func (d *Directory) SubjectActive(sub string) bool {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	name, ok := d.bySubject[sub]
+	if !ok {
+		return false
+	}
+	u, ok := d.users[name]
+	return ok && !u.Disabled
+}
+
 // UserBySubject returns a user by the subject put in "sub".
 func (d *Directory) UserBySubject(sub string) (fixtures.User, bool) {
 	// One read lock for both maps: between two, a concurrent PutUser could

@@ -416,3 +416,19 @@ func TestUserBySubjectConsistentUnderConcurrentChanges(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestSubjectActive(t *testing.T) {
+	d := newDirectory()
+	for sub, want := range map[string]bool{
+		"sub-alice": true,  // by her subject
+		"alice":     false, // not her subject: she has one
+		"bob":       true,  // no subject: the username stands in
+		"carol":     false, // disabled
+		"nobody":    false,
+		"":          false,
+	} {
+		assert.Equal(t, want, d.SubjectActive(sub), sub)
+	}
+	require.True(t, d.DeleteUser("bob"))
+	assert.False(t, d.SubjectActive("bob"), "deleted")
+}

@@ -18,10 +18,13 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	WriteJSONBytes(w, status, body)
 }
 
+// ContentTypeJSON is the Content-Type of every JSON answer authmock writes.
+const ContentTypeJSON = "application/json;charset=UTF-8"
+
 // WriteJSONBytes writes a pre-rendered JSON body.
 func WriteJSONBytes(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
-	h.Set("Content-Type", "application/json;charset=UTF-8")
+	h.Set("Content-Type", ContentTypeJSON)
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }

@@ -293,7 +293,7 @@ func (rec *recorder) snapshotHeaders() {
 // parameter map for the Content-Type httpx.WriteJSONBytes sends on
 // every JSON answer.
 func responseMediaType(contentType string) string {
-	if contentType == "application/json;charset=UTF-8" {
+	if contentType == httpx.ContentTypeJSON {
 		return "application/json"
 	}
 	media, _, _ := mime.ParseMediaType(contentType)

@@ -152,25 +152,42 @@ func (l *Lifecycle) NewAccess(username, clientID, family string, exp time.Time) 
 
 // StampApproval stamps an approval that is not a token yet (an
 // authorization code, an approved device code). Keep it in the approval's
-// store.Grant.Seq and judge it with ApprovalState before redeeming; clear
-// Seq then, since for a token's grant it names the refresh family.
+// store.Grant.Seq and pass the grant through RedeemApproval when the
+// approval is consumed.
 func (l *Lifecycle) StampApproval() uint64 { return l.cfg.Sequence.Next() }
 
-// ApprovalState judges an approval stamped by StampApproval: Revoked once
-// its user or client was revoked after the stamp, or its grant was. Only
-// tokens expire by the admin API's "expire now". An unstamped approval
-// (Seq 0: kept by an older version in a persistent store) is Live.
-func (l *Lifecycle) ApprovalState(ctx context.Context, g store.Grant) (State, error) {
+// ErrApprovalRevoked is RedeemApproval's answer for an approval whose
+// user, client or grant was revoked after it was stamped.
+var ErrApprovalRevoked = errors.New("lifecycle: the approval was revoked")
+
+// RedeemApproval judges a consumed approval stamped by StampApproval and
+// returns its grant ready for issuing: Seq cleared, since for a token's
+// grant it names the refresh family. It is ErrApprovalRevoked once the
+// approval's user or client was revoked after the stamp, or its grant was;
+// only tokens expire by the admin API's "expire now". An unstamped
+// approval (Seq 0: kept by an older version in a persistent store) passes.
+func (l *Lifecycle) RedeemApproval(ctx context.Context, g store.Grant) (store.Grant, error) {
 	if g.Seq == 0 {
-		return Live, nil
+		return g, nil
 	}
-	return l.judge(ctx, Facts{Seq: g.Seq, Username: g.Username, ClientID: g.ClientID, Family: g.FamilyID})
+	st, err := l.judge(ctx, Facts{Seq: g.Seq, Username: g.Username, ClientID: g.ClientID, Family: g.FamilyID})
+	switch {
+	case err != nil:
+		return store.Grant{}, err
+	case st == Revoked:
+		return store.Grant{}, ErrApprovalRevoked
+	}
+	g.Seq = 0
+	return g, nil
 }
 
 // NoteLifetime records the issuance of a token that carries no stamp and
 // dies only by its grant's mark (an ID token, by its sid), for ttl: the
 // marks of revoked grants then last at least that long.
 func (l *Lifecycle) NoteLifetime(ttl time.Duration) {
+	if ttl <= l.cfg.MarkFloor {
+		return // the usual case, the instance's own lifetime: no lock
+	}
 	l.mu.Lock()
 	l.maxTTL = max(l.maxTTL, ttl)
 	l.mu.Unlock()

@@ -44,7 +44,7 @@ func (g deviceGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oaut
 			return oauth.InvalidGrant("the device code was issued to another client")
 		}
 		if a.Status == store.DeviceApproved && now.Before(a.ExpiresAt) {
-			if u, ok := p.dir.UserBySubject(a.Grant.Subject); !ok || u.Disabled {
+			if !p.dir.SubjectActive(a.Grant.Subject) {
 				return oauth.InvalidGrant("the user who approved the device no longer exists or is disabled")
 			}
 		}
@@ -67,14 +67,14 @@ func (g deviceGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oaut
 		return nil, err
 	}
 	// A revocation since the approval kills it; the code is spent now.
-	switch st, err := p.life.ApprovalState(ctx, auth.Grant); {
+	grant, err := p.life.RedeemApproval(ctx, auth.Grant)
+	switch {
+	case errors.Is(err, lifecycle.ErrApprovalRevoked):
+		return nil, oauth.InvalidGrant("the device authorization has been revoked")
 	case err != nil:
 		return nil, err
-	case st == lifecycle.Revoked:
-		return nil, oauth.InvalidGrant("the device authorization has been revoked")
 	}
-	auth.Grant.Seq = 0 // from here on Seq names the refresh family
-	out, err := p.issueTokens(ctx, auth.Grant, req.Client, issueOptions{refresh: p.offersRefresh(req.Client), idToken: true})
+	out, err := p.issueTokens(ctx, grant, req.Client, issueOptions{refresh: p.offersRefresh(req.Client), idToken: true})
 	if err != nil {
 		return nil, err
 	}
