@@ -23,8 +23,7 @@ const ContentTypeJSON = "application/json;charset=UTF-8"
 
 // WriteJSONBytes writes a pre-rendered JSON body.
 func WriteJSONBytes(w http.ResponseWriter, status int, body []byte) {
-	h := w.Header()
-	h.Set("Content-Type", ContentTypeJSON)
+	w.Header()["Content-Type"] = contentTypeJSONValue
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
@@ -32,13 +31,18 @@ func WriteJSONBytes(w http.ResponseWriter, status int, body []byte) {
 // NoStore marks a response as uncacheable, as RFC 6749 §5.1 requires for
 // anything carrying tokens or credentials.
 func NoStore(w http.ResponseWriter) {
-	// Header.Set with one allocation for both: each gets a slice of
-	// capacity one, so an Add to either never writes into the other.
-	v := make([]string, 2)
-	v[0], v[1] = "no-store", "no-cache"
 	h := w.Header()
-	h["Cache-Control"], h["Pragma"] = v[0:1:1], v[1:2:2]
+	h["Cache-Control"], h["Pragma"] = noStoreValue, noCacheValue
 }
+
+// Header values set on every answer, shared instead of allocated each
+// time. Each has capacity one, so Header.Add copies rather than writes
+// into it; Set replaces it; nothing writes a header value in place.
+var (
+	contentTypeJSONValue = []string{ContentTypeJSON}[:1:1]
+	noStoreValue         = []string{"no-store"}[:1:1]
+	noCacheValue         = []string{"no-cache"}[:1:1]
+)
 
 // AppendJSONString appends s as encoding/json writes a string: printable
 // ASCII it writes as is is copied; anything else (escapes, HTML

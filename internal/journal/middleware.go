@@ -79,7 +79,6 @@ func (j *Journal) Middleware(now func() time.Time, classify Classify) httpx.Midd
 				Method: methodCopy(r.Method), Path: cutValue(r.URL.EscapedPath()),
 				Query: cutValues(redactValues(query)), QueryNote: queryNote,
 			}
-			reqHeaders := recordHeaders(r.Header)
 			body, counter := capture(r)
 
 			rec := &recorder{ResponseWriter: w}
@@ -101,12 +100,12 @@ func (j *Journal) Middleware(now func() time.Time, classify Classify) httpx.Midd
 			// tokens only when the entry is listed: decoding JSON on every
 			// request cost more than the rest of the request.
 			e.raw = &rawExchange{reqBody: body, reqType: r.Header.Get("Content-Type"), respBody: rec.jsonBody(), location: rec.location,
-				reqHeaders: reqHeaders, respHeaders: rec.headers}
+				reqHeader: r.Header, respHeaders: rec.headers}
 			if counter != nil {
 				e.raw.reqRead, e.raw.reqEOF = counter.n, counter.eof
 			}
 			if j.inspect != nil {
-				e.raw.tokens = eagerTokens(r)
+				e.raw.queryTokens = queryTokens(r)
 			}
 			e.DurationMS = float64(time.Since(start).Microseconds()) / 1000
 			j.Record(e)

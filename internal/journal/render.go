@@ -19,19 +19,25 @@ type rawExchange struct {
 	reqEOF   bool // whether it read them all
 	respBody []byte
 	location string
-	// The request's and response's headers, redacted and cut.
-	reqHeaders, respHeaders headerList
-	// tokens are JWT-looking values from the request's headers and query,
-	// found at once since those are kept redacted.
-	tokens []seenToken
+	// reqHeader is the request's header map as net/http parsed it, kept
+	// whole and redacted and cut only when listed, like the bodies: no
+	// handler changes a request's headers, and nothing reuses the map
+	// once the exchange is over.
+	reqHeader http.Header
+	// respHeaders are the response's headers, redacted and cut when they
+	// were sent (a handler may change its header map after that).
+	respHeaders headerList
+	// queryTokens are JWT-looking values of the query, found at once
+	// since the query is kept redacted.
+	queryTokens []seenToken
 }
 
 func (r *rawExchange) size() int {
 	if r == nil {
 		return 0
 	}
-	n := len(r.reqBody) + len(r.reqType) + len(r.respBody) + len(r.location) + r.reqHeaders.size() + r.respHeaders.size()
-	for _, t := range r.tokens {
+	n := len(r.reqBody) + len(r.reqType) + len(r.respBody) + len(r.location) + headerSize(r.reqHeader) + r.respHeaders.size()
+	for _, t := range r.queryTokens {
 		n += len(t.where) + len(t.value)
 	}
 	return n
@@ -45,7 +51,7 @@ func (j *Journal) rendered(e Entry) Entry {
 	if raw == nil {
 		return e
 	}
-	e.Headers, e.Response.Headers = raw.reqHeaders.toMap(), raw.respHeaders.toMap()
+	e.Headers, e.Response.Headers = recordHeaders(raw.reqHeader).toMap(), raw.respHeaders.toMap()
 	describeRequestBody(&e, raw.reqType, raw.reqBody, raw.reqRead, raw.reqEOF)
 	var respJSON any
 	if len(raw.respBody) > 0 {
@@ -63,20 +69,26 @@ func (j *Journal) rendered(e Entry) Entry {
 	return e
 }
 
-// eagerTokens are the JWT-looking values of r's headers and query.
-func eagerTokens(r *http.Request) []seenToken {
+// queryTokens are the JWT-looking values of r's query.
+func queryTokens(r *http.Request) []seenToken {
+	if r.URL.RawQuery == "" {
+		return nil
+	}
 	var c tokenCollector
-	if anyHeaderToken(r.Header) { // most requests carry none: no sorting, no names built
-		for _, name := range sortedKeys(r.Header) {
-			for _, v := range r.Header[name] {
-				c.add("request.header."+name, headerToken(v))
-			}
+	walkValues("request.query.", r.URL.Query(), c.add)
+	return c.list
+}
+
+// addHeaderTokens adds the JWT-looking values of h to c.
+func addHeaderTokens(c *tokenCollector, h http.Header) {
+	if !anyHeaderToken(h) { // most requests carry none: no sorting, no names built
+		return
+	}
+	for _, name := range sortedKeys(h) {
+		for _, v := range h[name] {
+			c.add("request.header."+name, headerToken(v))
 		}
 	}
-	if r.URL.RawQuery != "" {
-		walkValues("request.query.", r.URL.Query(), c.add)
-	}
-	return c.list
 }
 
 // headerToken is the part of a header value that may be a JWT: all of it,
@@ -101,9 +113,10 @@ func anyHeaderToken(h http.Header) bool {
 
 // allTokens adds the JWTs of the bodies and the redirect to the eager ones.
 func (r *rawExchange) allTokens(respJSON any) []seenToken {
-	c := tokenCollector{list: r.tokens}
-	for _, t := range r.tokens {
-		c.seenValue(t.value)
+	var c tokenCollector
+	addHeaderTokens(&c, r.reqHeader)
+	for _, t := range r.queryTokens {
+		c.add(t.where, t.value)
 	}
 	media := mediaType(r.reqType)
 	switch {

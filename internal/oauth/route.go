@@ -39,11 +39,19 @@ func (rh routeHandler) ErrorRenderer() ErrorRenderer { return rh.renderer }
 // gorilla/mux middleware (Router.Use), which runs after the match.
 func RouteRenderer(r *http.Request, fallback ErrorRenderer) ErrorRenderer {
 	if route := mux.CurrentRoute(r); route != nil {
-		if rh, ok := route.GetHandler().(RouteHandler); ok && rh.ErrorRenderer() != nil {
-			return rh.ErrorRenderer()
+		if er := DeclaredRenderer(route.GetHandler()); er != nil {
+			return er
 		}
 	}
 	return fallback
+}
+
+// DeclaredRenderer is the renderer h declared (RouteHandler), or nil.
+func DeclaredRenderer(h http.Handler) ErrorRenderer {
+	if rh, ok := h.(RouteHandler); ok {
+		return rh.ErrorRenderer()
+	}
+	return nil
 }
 
 // Wrap applies mw to a route's handler and keeps the renderer the handler

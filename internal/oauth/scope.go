@@ -9,7 +9,7 @@ import (
 // empty items and duplicates while keeping the order.
 func ParseScope(s string) []string {
 	var out []string
-	for _, item := range strings.Split(s, " ") {
+	for item := range strings.SplitSeq(s, " ") {
 		if item != "" && !slices.Contains(out, item) {
 			out = append(out, item)
 		}

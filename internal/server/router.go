@@ -33,9 +33,8 @@ func (s *Server) handler() http.Handler {
 	var rootInst *instance
 	for _, in := range s.instances {
 		sub := prefixRouter(r, in.Mount)
-		sub.Use(s.faults.Middleware(in.Name, in.Mount, undeclaredRenderer))
-		s.useSingleAuthorization(sub, in)
 		in.provider.Mount(sub)
+		s.guardRoutes(sub, in, in.Mount)
 		addWellKnownAliases(r, in.Mount)
 		if in.root {
 			rootInst = in
@@ -48,9 +47,8 @@ func (s *Server) handler() http.Handler {
 		// still a 405, not the root instance's 404.
 		root := newRouter()
 		s.answerMisses(root, nil)
-		root.Use(s.faults.Middleware(rootInst.Name, "", undeclaredRenderer))
-		s.useSingleAuthorization(root, rootInst)
 		rootInst.provider.Mount(root)
+		s.guardRoutes(root, rootInst, "")
 		s.answerMisses(r, headAsGet(root))
 	} else {
 		s.answerMisses(r, nil)
@@ -144,13 +142,28 @@ func (s *Server) lazyAdmin() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { build().ServeHTTP(w, r) })
 }
 
-// useSingleAuthorization refuses requests with several Authorization
-// headers on in's routes, unless the dialect does so itself.
-func (s *Server) useSingleAuthorization(r *mux.Router, in *instance) {
-	if _, ok := in.provider.(provider.AuthorizationChecker); ok {
-		return
+// guardRoutes puts the fault rules of in, and the refusal of requests
+// with several Authorization headers (unless the dialect refuses them
+// itself), in front of every route the dialect mounted on r. It wraps each
+// route's handler once, after Mount, rather than through Router.Use,
+// which builds the chain anew on every request; the wrapper keeps the
+// renderer the route declared (oauth.Wrap), which both read.
+func (s *Server) guardRoutes(r *mux.Router, in *instance, mount string) {
+	guards := []func(http.Handler) http.Handler{s.faults.Middleware(in.Name, mount, undeclaredRenderer)}
+	if _, ok := in.provider.(provider.AuthorizationChecker); !ok {
+		guards = append(guards, oauth.SingleAuthorization(s.logger.With("provider", in.Name), undeclaredRenderer))
 	}
-	r.Use(oauth.SingleAuthorization(s.logger.With("provider", in.Name), undeclaredRenderer))
+	_ = r.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
+		h := route.GetHandler()
+		if h == nil {
+			return nil // a subrouter's own route
+		}
+		for i := len(guards) - 1; i >= 0; i-- {
+			h = guards[i](h)
+		}
+		route.Handler(oauth.Rendered(oauth.DeclaredRenderer(route.GetHandler()), h))
+		return nil
+	})
 }
 
 // undeclaredRenderer writes faults and the several-Authorization refusal on
