@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 	"slices"
 
@@ -19,12 +20,39 @@ func headAsGet(router *mux.Router) http.Handler {
 			get := r.Clone(r.Context())
 			get.Method = http.MethodGet
 			if routes(router, get) {
-				router.ServeHTTP(w, get)
+				serveMatched(router, w, get)
 				return
 			}
 		}
-		router.ServeHTTP(w, r)
+		serveMatched(router, w, r)
 	})
+}
+
+// serveMatched is router.ServeHTTP (whose routers never clean paths)
+// without the two copies of the request it makes on every match, to put
+// the matched route and its variables in the context: no handler asks for
+// the route (each route's guards were given its renderer when they were
+// put in front of it, guardRoutes), and the variables go in only when the
+// route has some. The token endpoint has none.
+func serveMatched(router *mux.Router, w http.ResponseWriter, r *http.Request) {
+	var match mux.RouteMatch
+	var handler http.Handler
+	if router.Match(r, &match) {
+		handler = match.Handler
+		if len(match.Vars) > 0 {
+			r = mux.SetURLVars(r, match.Vars)
+		}
+	}
+	if handler == nil && errors.Is(match.MatchErr, mux.ErrMethodMismatch) {
+		handler = router.MethodNotAllowedHandler
+	}
+	if handler == nil {
+		handler = router.NotFoundHandler
+	}
+	if handler == nil {
+		handler = http.NotFoundHandler()
+	}
+	handler.ServeHTTP(w, r)
 }
 
 // routes reports whether router has a route for r (not its miss handlers).

@@ -144,24 +144,30 @@ func (s *Server) lazyAdmin() http.Handler {
 
 // guardRoutes puts the fault rules of in, and the refusal of requests
 // with several Authorization headers (unless the dialect refuses them
-// itself), in front of every route the dialect mounted on r. It wraps each
-// route's handler once, after Mount, rather than through Router.Use,
-// which builds the chain anew on every request; the wrapper keeps the
-// renderer the route declared (oauth.Wrap), which both read.
+// itself), in front of every route the dialect mounted on r, each given
+// the renderer the route declared. It wraps each route's handler once,
+// after Mount, rather than through Router.Use, which builds the chain
+// anew on every request and leaves the guards to find the route's
+// renderer on the request (mux.CurrentRoute, which serveMatched does not
+// set). The wrapper declares the same renderer, for whoever asks later.
 func (s *Server) guardRoutes(r *mux.Router, in *instance, mount string) {
-	guards := []func(http.Handler) http.Handler{s.faults.Middleware(in.Name, mount, undeclaredRenderer)}
-	if _, ok := in.provider.(provider.AuthorizationChecker); !ok {
-		guards = append(guards, oauth.SingleAuthorization(s.logger.With("provider", in.Name), undeclaredRenderer))
-	}
+	_, checksItself := in.provider.(provider.AuthorizationChecker)
+	logger := s.logger.With("provider", in.Name)
 	_ = r.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
 		h := route.GetHandler()
 		if h == nil {
 			return nil // a subrouter's own route
 		}
-		for i := len(guards) - 1; i >= 0; i-- {
-			h = guards[i](h)
+		declared := oauth.DeclaredRenderer(h)
+		renderer := declared
+		if renderer == nil {
+			renderer = undeclaredRenderer
 		}
-		route.Handler(oauth.Rendered(oauth.DeclaredRenderer(route.GetHandler()), h))
+		if !checksItself {
+			h = oauth.SingleAuthorization(logger, renderer)(h)
+		}
+		h = s.faults.Middleware(in.Name, mount, renderer)(h)
+		route.Handler(oauth.Rendered(declared, h))
 		return nil
 	})
 }
