@@ -228,12 +228,16 @@ func newRouter() *mux.Router {
 
 // prefixRouter returns a subrouter for everything under prefix. gorilla's
 // PathPrefix is a plain string prefix, so "/oidc" would also take
-// "/oidcx"; the matcher keeps it to whole path segments.
+// "/oidcx"; the matcher keeps it to whole path segments. The matcher goes
+// first: gorilla tries a route's matchers in order, and a string
+// comparison turns away a request for another mount before the prefix's
+// regular expression runs.
 func prefixRouter(r *mux.Router, prefix string) *mux.Router {
-	return r.PathPrefix(prefix).MatcherFunc(func(req *http.Request, _ *mux.RouteMatch) bool {
+	under := prefix + "/"
+	return r.NewRoute().MatcherFunc(func(req *http.Request, _ *mux.RouteMatch) bool {
 		p := req.URL.EscapedPath()
-		return p == prefix || strings.HasPrefix(p, prefix+"/")
-	}).Subrouter()
+		return p == prefix || strings.HasPrefix(p, under)
+	}).PathPrefix(prefix).Subrouter()
 }
 
 // probeMethods are tried to tell a 405 from a 404 and fill in Allow.
