@@ -145,3 +145,20 @@ func mustJSON(tb testing.TB, v any) []byte {
 	require.NoError(tb, err)
 	return b
 }
+
+// appenderClaims are claims that write their own JSON, as the token
+// endpoint's do, so that benchmarks and tests take sign's ClaimsAppender
+// path. Their JSON is what encoding/json writes for rc.
+type appenderClaims struct {
+	jwt.RegisteredClaims
+	json []byte
+}
+
+func (c *appenderClaims) AppendClaimsJSON(dst []byte) ([]byte, error) {
+	return append(dst, c.json...), nil
+}
+
+func newAppenderClaims(tb testing.TB, rc *jwt.RegisteredClaims) *appenderClaims {
+	tb.Helper()
+	return &appenderClaims{RegisteredClaims: *rc, json: mustJSON(tb, rc)}
+}
