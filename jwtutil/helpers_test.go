@@ -146,6 +146,11 @@ func mustJSON(tb testing.TB, v any) []byte {
 	return b
 }
 
+// signature is k's raw JWS signature of input in a slice of its own.
+func (k *Key) signature(input []byte) ([]byte, error) {
+	return k.appendSignature(nil, input)
+}
+
 // appenderClaims are claims that write their own JSON, as the token
 // endpoint's do, so that benchmarks and tests take sign's ClaimsAppender
 // path. Their JSON is what encoding/json writes for rc.
