@@ -56,3 +56,20 @@ func BenchmarkJWKS(b *testing.B) {
 		_ = s.JWKS()
 	}
 }
+
+// BenchmarkSignAppender is the token endpoint's path: SignWithType with
+// claims that append their own JSON.
+func BenchmarkSignAppender(b *testing.B) {
+	for _, alg := range allAlgs {
+		b.Run(string(alg), func(b *testing.B) {
+			s := newSet(b, demoKey(b, alg))
+			claims := newAppenderClaims(b, validClaims())
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := s.SignWithType("at+jwt", claims); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

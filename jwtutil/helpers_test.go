@@ -145,3 +145,25 @@ func mustJSON(tb testing.TB, v any) []byte {
 	require.NoError(tb, err)
 	return b
 }
+
+// signature is k's raw JWS signature of input in a slice of its own.
+func (k *Key) signature(input []byte) ([]byte, error) {
+	return k.appendSignature(nil, input)
+}
+
+// appenderClaims are claims that write their own JSON, as the token
+// endpoint's do, so that benchmarks and tests take sign's ClaimsAppender
+// path. Their JSON is what encoding/json writes for rc.
+type appenderClaims struct {
+	jwt.RegisteredClaims
+	json []byte
+}
+
+func (c *appenderClaims) AppendClaimsJSON(dst []byte) ([]byte, error) {
+	return append(dst, c.json...), nil
+}
+
+func newAppenderClaims(tb testing.TB, rc *jwt.RegisteredClaims) *appenderClaims {
+	tb.Helper()
+	return &appenderClaims{RegisteredClaims: *rc, json: mustJSON(tb, rc)}
+}

@@ -65,6 +65,7 @@ type Key struct {
 	method jwt.SigningMethod // golang-jwt method for alg
 	signer crypto.Signer     // *rsa.PrivateKey, *ecdsa.PrivateKey or ed25519.PrivateKey; nil if verify-only or HMAC
 	secret []byte            // HS256 only; never exposed
+	hmacs  *sync.Pool        // HS256 only: keyed HMAC states (rawsig.go)
 	pub    crypto.PublicKey  // *rsa.PublicKey, *ecdsa.PublicKey or ed25519.PublicKey; nil for HMAC
 	thumb  string            // RFC 7638 thumbprint, computed once
 	hdrJWT string            // base64url of {"alg","kid","typ":"JWT"}, computed once
@@ -122,6 +123,7 @@ func NewHMAC(secret []byte) (*Key, error) {
 		method: HS256.method(),
 		secret: append([]byte(nil), secret...),
 	}
+	k.hmacs = newHMACPool(k.secret)
 	k.thumb = thumbprintOct(k.secret)
 	k.setKID("")
 	return k, nil

@@ -154,6 +154,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync/atomic"
 	"unsafe"
 )
@@ -266,12 +267,15 @@ func (st *osslState) free() {
 // freedKeys counts freed OpenSSL keys, so a test can see the cleanup run.
 var freedKeys atomic.Int64
 
-// signRS256 returns the RSASSA-PKCS1-v1_5 SHA-256 signature of input. It
-// is safe for concurrent use: a context is used by one call at a time.
-func (k *osslKey) signRS256(input []byte) ([]byte, error) {
+// appendRS256 appends the RSASSA-PKCS1-v1_5 SHA-256 signature of input to
+// dst, which OpenSSL writes in place. It is safe for concurrent use: a
+// context is used by one call at a time.
+func (k *osslKey) appendRS256(dst, input []byte) ([]byte, error) {
 	st := k.st
 	digest := sha256.Sum256(input)
-	sig := make([]byte, st.size)
+	n := len(dst)
+	dst = slices.Grow(dst, st.size)[:n+st.size]
+	sig := dst[n:]
 	ctx, err := st.get()
 	if err != nil {
 		return nil, err
@@ -290,7 +294,7 @@ func (k *osslKey) signRS256(input []byte) ([]byte, error) {
 	st.put(ctx)
 	// k's cleanup must not free pkey while the C call above uses it.
 	runtime.KeepAlive(k)
-	return sig, nil
+	return dst, nil
 }
 
 // get takes a slot, making its context on first use; with no pool it

@@ -27,4 +27,4 @@ func loadOpenSSL(string) (*osslLib, error) { return nil, errNoOpenSSL }
 
 func (*osslLib) newKey(*rsa.PrivateKey) (*osslKey, error) { return nil, errNoOpenSSL }
 
-func (*osslKey) signRS256([]byte) ([]byte, error) { return nil, errNoOpenSSL }
+func (*osslKey) appendRS256(_, _ []byte) ([]byte, error) { return nil, errNoOpenSSL }

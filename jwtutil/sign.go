@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -24,12 +25,20 @@ func (s *KeySet) SignWithType(typ string, claims jwt.Claims) (string, error) {
 	return k.sign(k.header(typ), claims)
 }
 
-// payloadBufs holds the buffers ClaimsAppender claims are written into;
-// one larger than maxPooledPayload (a token with big extra claims) is left
-// to the collector rather than kept.
-var payloadBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+// signBufs holds the buffers sign writes ClaimsAppender claims and tokens
+// into (the token is copied out as a string, so its buffer is free after
+// the call). One larger than maxPooledBuf (a token with big extra claims)
+// is left to the collector rather than kept.
+var signBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
-const maxPooledPayload = 16 << 10
+const maxPooledBuf = 16 << 10
+
+func putSignBuf(bp *[]byte, b []byte) {
+	if cap(b) <= maxPooledBuf {
+		*bp = b[:0]
+		signBufs.Put(bp)
+	}
+}
 
 // ClaimsAppender is implemented by claims that write their own JSON, the
 // bytes encoding/json would write for them, without its reflection and
@@ -50,31 +59,40 @@ func (k *Key) sign(hdr string, claims jwt.Claims) (string, error) {
 	if a, ok := claims.(ClaimsAppender); ok {
 		// The JSON is only read here, into the token's base64: its buffer
 		// goes back to the pool.
-		bp := payloadBufs.Get().(*[]byte)
+		bp := signBufs.Get().(*[]byte)
 		payload, err = a.AppendClaimsJSON((*bp)[:0])
-		defer func() {
-			if cap(payload) <= maxPooledPayload {
-				*bp = payload[:0]
-				payloadBufs.Put(bp)
-			}
-		}()
+		defer func() { putSignBuf(bp, payload) }()
 	} else {
 		payload, err = json.Marshal(claims)
 	}
 	if err != nil {
 		return "", fmt.Errorf("jwtutil: sign: encode claims: %w", err)
 	}
-	buf := make([]byte, 0, len(hdr)+1+b64.EncodedLen(len(payload))+1+b64.EncodedLen(k.sigSize()))
+	sigLen := k.sigSize()
+	encLen := b64.EncodedLen(sigLen)
+	tp := signBufs.Get().(*[]byte)
+	// The raw signature is appended past the end of the token, then
+	// base64-encoded into its place: no separate signature slice, and the
+	// two regions never overlap.
+	buf := slices.Grow((*tp)[:0], len(hdr)+1+b64.EncodedLen(len(payload))+1+encLen+sigLen)
 	buf = append(buf, hdr...)
 	buf = append(buf, '.')
 	buf = b64.AppendEncode(buf, payload)
-	sig, err := k.signature(buf)
+	n := len(buf)         // signing input: buf[:n]
+	end := n + 1 + encLen // the token: buf[:end]; the raw signature follows
+	buf, err = k.appendSignature(buf[:end], buf[:n])
+	if err == nil && len(buf)-end != sigLen {
+		err = fmt.Errorf("signature is %d bytes, want %d", len(buf)-end, sigLen)
+	}
 	if err != nil {
+		putSignBuf(tp, (*tp)[:0])
 		return "", fmt.Errorf("jwtutil: sign with %s: %w", k.id, err)
 	}
-	buf = append(buf, '.')
-	buf = b64.AppendEncode(buf, sig)
-	return string(buf), nil
+	buf[n] = '.'
+	b64.Encode(buf[n+1:end], buf[end:])
+	tok := string(buf[:end])
+	putSignBuf(tp, buf)
+	return tok, nil
 }
 
 // sigSize is the signature length for k, to size the token buffer once.

@@ -135,14 +135,6 @@ func (k *Key) attachSigner() error {
 	return nil
 }
 
-// signature signs the JWS signing input with k's own signer.
-func (k *Key) signature(input []byte) ([]byte, error) {
-	if k.ossl != nil {
-		return k.ossl.signRS256(input)
-	}
-	return k.method.Sign(string(input), k.signingKey())
-}
-
 // SelectedSigner is the signer RSA keys constructed now get: SignerOpenSSL
 // or SignerGo. Caches of parsed keys include it in their key.
 func SelectedSigner() Signer {
