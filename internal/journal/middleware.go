@@ -23,16 +23,33 @@ const captureLimit = 16 << 10
 // act on.
 var responseHeaders = []string{"Content-Type", "Location", "WWW-Authenticate", "Retry-After", "ETag", "Cache-Control", "Allow"}
 
-// responseHeaderKeys are responseHeaders as http.Header keys them,
-// canonicalised once: Header.Values canonicalises its argument on every
-// call, allocating for "WWW-Authenticate" and "ETag".
-var responseHeaderKeys = func() []string {
-	keys := make([]string, len(responseHeaders))
-	for i, name := range responseHeaders {
-		keys[i] = http.CanonicalHeaderKey(name)
+// Where responseHeaderIndex puts the two headers the recorder reads.
+const (
+	contentTypeIndex = 0
+	locationIndex    = 1
+)
+
+// responseHeaderIndex is the position in responseHeaders of the header an
+// http.Header keys as key (canonically), or -1.
+func responseHeaderIndex(key string) int {
+	switch key {
+	case "Content-Type":
+		return contentTypeIndex
+	case "Location":
+		return locationIndex
+	case "Www-Authenticate":
+		return 2
+	case "Retry-After":
+		return 3
+	case "Etag":
+		return 4
+	case "Cache-Control":
+		return 5
+	case "Allow":
+		return 6
 	}
-	return keys
-}()
+	return -1
+}
 
 // Classify tells the middleware which provider instance a request belongs
 // to and whether to record it at all (the admin API's own calls are not).
@@ -266,26 +283,33 @@ func (rec *recorder) Write(b []byte) (int, error) {
 func (rec *recorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
 
 func (rec *recorder) snapshotHeaders() {
-	h := rec.ResponseWriter.Header()
+	// One pass over the few headers set rather than a lookup of each
+	// header worth showing. The values are kept as set, redacted when the
+	// entry is listed: a handler replaces a header's values (Set) rather
+	// than writing into them.
+	var found [7][]string
 	n := 0
-	for _, key := range responseHeaderKeys {
-		n += len(h[key])
+	for key, values := range rec.ResponseWriter.Header() {
+		if i := responseHeaderIndex(key); i >= 0 && len(values) > 0 {
+			found[i] = values
+			n++
+		}
 	}
-	all := make([]string, 0, n)
-	kept := make(headerList, 0, 3)
-	for i, name := range responseHeaders {
-		if vs := h[responseHeaderKeys[i]]; len(vs) > 0 {
-			start := len(all)
-			for _, v := range vs {
-				r, _ := redactHeaderValue(name, v)
-				all = append(all, r)
-			}
-			kept = append(kept, headerField{name, all[start:len(all):len(all)]})
+	kept := make(headerList, 0, n)
+	for i, values := range found {
+		if values != nil {
+			kept = append(kept, headerField{responseHeaders[i], values})
 		}
 	}
 	rec.headers = kept
-	rec.location = h.Get("Location")
-	rec.json = isJSON(responseMediaType(h.Get("Content-Type")))
+	if vs := found[locationIndex]; vs != nil {
+		rec.location = vs[0]
+	}
+	var contentType string
+	if vs := found[contentTypeIndex]; vs != nil {
+		contentType = vs[0]
+	}
+	rec.json = isJSON(responseMediaType(contentType))
 }
 
 // responseMediaType is mime.ParseMediaType's media type, without its

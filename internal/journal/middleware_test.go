@@ -98,6 +98,31 @@ func TestMiddlewareJSONBodyAndRedirect(t *testing.T) {
 	assert.Contains(t, loc, "cloudid=123456789&state=xyz")
 }
 
+// The journal shows the response headers as they were when the answer
+// started, the ones clients act on only, even when the handler sets
+// others later (net/http sends the first ones too).
+func TestMiddlewareResponseHeadersAsSent(t *testing.T) {
+	req := httptest.NewRequest(http.MethodGet, "/p/userinfo", nil)
+	e, _ := serve(t, req, func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Type", "application/json")
+		h.Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		h.Add("Cache-Control", "no-store")
+		h.Add("Cache-Control", "private")
+		h.Set("X-Other", "not shown")
+		w.WriteHeader(http.StatusUnauthorized)
+		h.Set("WWW-Authenticate", "changed after the answer started")
+		h.Add("Cache-Control", "added after")
+		_, _ = w.Write([]byte(`{}`))
+	})
+	assert.Equal(t, map[string][]string{
+		"Content-Type":     {"application/json"},
+		"WWW-Authenticate": {`Bearer error="invalid_token"`},
+		"Cache-Control":    {"no-store", "private"},
+	}, e.Response.Headers)
+	assert.Equal(t, 401, e.Status)
+}
+
 func TestMiddlewareBodyNotes(t *testing.T) {
 	tests := []struct {
 		name, contentType, body, wantNote string

@@ -88,6 +88,20 @@ func (l headerList) toMap() map[string][]string {
 	return m
 }
 
+// redacted returns l with its values as the journal shows them
+// (redactHeaderValue), in new slices.
+func (l headerList) redacted() headerList {
+	out := make(headerList, len(l))
+	for i, f := range l {
+		values := make([]string, len(f.values))
+		for j, v := range f.values {
+			values[j], _ = redactHeaderValue(f.name, v)
+		}
+		out[i] = headerField{f.name, values}
+	}
+	return out
+}
+
 // size is sizeOfValues(l.toMap()) for distinct names.
 func (l headerList) size() int {
 	n := 0

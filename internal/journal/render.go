@@ -24,8 +24,9 @@ type rawExchange struct {
 	// handler changes a request's headers, and nothing reuses the map
 	// once the exchange is over.
 	reqHeader http.Header
-	// respHeaders are the response's headers, redacted and cut when they
-	// were sent (a handler may change its header map after that).
+	// respHeaders are the response's headers worth showing, as they were
+	// when the answer started (a handler may change its header map after
+	// that), redacted when listed.
 	respHeaders headerList
 	// queryTokens are JWT-looking values of the query, found at once
 	// since the query is kept redacted.
@@ -51,7 +52,7 @@ func (j *Journal) rendered(e Entry) Entry {
 	if raw == nil {
 		return e
 	}
-	e.Headers, e.Response.Headers = recordHeaders(raw.reqHeader).toMap(), raw.respHeaders.toMap()
+	e.Headers, e.Response.Headers = recordHeaders(raw.reqHeader).toMap(), raw.respHeaders.redacted().toMap()
 	describeRequestBody(&e, raw.reqType, raw.reqBody, raw.reqRead, raw.reqEOF)
 	var respJSON any
 	if len(raw.respBody) > 0 {

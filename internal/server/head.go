@@ -14,7 +14,11 @@ import (
 // should not get a 405. The handler sees GET; net/http discards the body it
 // writes, since the connection's request is still HEAD, and the journal,
 // outside the router, records HEAD.
+//
+// It is the router's outermost handler and is built once the router is
+// complete: it answers fixed paths from a table (fixedRoutes).
 func headAsGet(router *mux.Router) http.Handler {
+	fixed := newFixedRoutes(router)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodHead {
 			get := r.Clone(r.Context())
@@ -23,6 +27,10 @@ func headAsGet(router *mux.Router) http.Handler {
 				serveMatched(router, w, get)
 				return
 			}
+		}
+		if h := fixed.lookup(r); h != nil {
+			h.ServeHTTP(w, r)
+			return
 		}
 		serveMatched(router, w, r)
 	})
