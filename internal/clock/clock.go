@@ -6,6 +6,7 @@ package clock
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -26,10 +27,10 @@ func (System) Now() time.Time { return time.Now() }
 type Controlled struct {
 	base Clock
 
-	mu     sync.Mutex
-	offset time.Duration // added to base.Now() while running
-	frozen bool
-	at     time.Time // the instant shown while frozen
+	// mu orders changes; reading holds the setting in force, which Now
+	// reads without the lock (it runs several times on every request).
+	mu      sync.Mutex
+	reading atomic.Pointer[reading]
 
 	// startFrozen and startAt are the state Reset returns to.
 	startFrozen bool
@@ -42,35 +43,45 @@ type Controlled struct {
 	version       uint64
 }
 
+// reading is a Controlled clock's setting: frozen at at, or running at
+// offset from the base clock. A new one replaces it on every change.
+type reading struct {
+	frozen bool
+	at     time.Time     // the instant shown while frozen
+	offset time.Duration // added to base.Now() while running
+}
+
 // NewControlled returns a running clock that starts equal to base.
 func NewControlled(base Clock) *Controlled {
 	if base == nil {
 		base = System{}
 	}
-	return &Controlled{base: base}
+	c := &Controlled{base: base}
+	c.reading.Store(&reading{})
+	return c
 }
 
 // NewFrozen returns a clock frozen at t, following the system clock once
 // unfrozen.
 func NewFrozen(t time.Time) *Controlled {
 	c := NewControlled(System{})
-	c.frozen, c.at = true, t
+	c.reading.Store(&reading{frozen: true, at: t})
 	c.startFrozen, c.startAt = true, t
 	return c
 }
 
 // Now returns the controlled time.
 func (c *Controlled) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.nowLocked()
+	r := c.reading.Load()
+	if r.frozen {
+		return r.at
+	}
+	return c.base.Now().Add(r.offset)
 }
 
-func (c *Controlled) nowLocked() time.Time {
-	if c.frozen {
-		return c.at
-	}
-	return c.base.Now().Add(c.offset)
+// setLocked puts s's setting in force; c.mu is held.
+func (c *Controlled) setLocked(s State) {
+	c.reading.Store(&reading{frozen: s.Frozen, at: s.At, offset: s.Offset})
 }
 
 // Set moves the clock to t, keeping it frozen or running as it was.
@@ -119,9 +130,7 @@ func (c *Controlled) Unfreeze() {
 
 // Frozen reports whether the clock stands still.
 func (c *Controlled) Frozen() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.frozen
+	return c.reading.Load().frozen
 }
 
 // Reset returns the clock to the state it was created in: following its

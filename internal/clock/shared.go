@@ -39,7 +39,8 @@ func (c *Controlled) State() State {
 }
 
 func (c *Controlled) stateLocked() State {
-	return State{Frozen: c.frozen, At: c.at, Offset: c.offset, Version: c.version}
+	r := c.reading.Load()
+	return State{Frozen: r.frozen, At: r.at, Offset: r.offset, Version: c.version}
 }
 
 // Apply takes a setting made elsewhere, unless it is older than the one
@@ -50,7 +51,8 @@ func (c *Controlled) Apply(s State) {
 	if s.Version < c.version {
 		return
 	}
-	c.frozen, c.at, c.offset, c.version = s.Frozen, s.At, s.Offset, s.Version
+	c.setLocked(s)
+	c.version = s.Version
 }
 
 // update changes the setting with op: through the shared setting when
@@ -60,7 +62,7 @@ func (c *Controlled) update(op func(State) State) {
 	sh, onError := c.shared, c.onSharedError
 	if sh == nil {
 		s := op(c.stateLocked())
-		c.frozen, c.at, c.offset = s.Frozen, s.At, s.Offset
+		c.setLocked(s)
 		c.mu.Unlock()
 		return
 	}
@@ -72,7 +74,7 @@ func (c *Controlled) update(op func(State) State) {
 		}
 		c.mu.Lock()
 		s = op(c.stateLocked())
-		c.frozen, c.at, c.offset = s.Frozen, s.At, s.Offset
+		c.setLocked(s)
 		c.mu.Unlock()
 		return
 	}

@@ -62,9 +62,19 @@ func ReadForm(r *http.Request, limit int64) (url.Values, error) {
 }
 
 // ReadBody reads at most limit bytes of r's body; more gives ErrBodyTooLarge.
+// The bytes returned are the caller's to read, not to change: they may be
+// a copy a WholeBody keeps too.
 func ReadBody(r *http.Request, limit int64) ([]byte, error) {
 	if r.Body == nil {
 		return nil, nil
+	}
+	if wb, ok := r.Body.(WholeBody); ok {
+		if body, ok := wb.TakeWhole(); ok {
+			if int64(len(body)) > limit {
+				return nil, ErrBodyTooLarge
+			}
+			return body, nil
+		}
 	}
 	body, err := ReadAtMost(r.Body, limit+1, r.ContentLength)
 	var tooLarge *http.MaxBytesError
@@ -77,6 +87,16 @@ func ReadBody(r *http.Request, limit int64) ([]byte, error) {
 		return nil, ErrBodyTooLarge
 	}
 	return body, nil
+}
+
+// WholeBody is a request body that may already hold all of itself in
+// memory (the journal reads the start of every body before the handler):
+// TakeWhole returns all of it, unread so far and read to its end without
+// error, and counts it as read; ok is false when it does not hold it all,
+// and the body is then read as any other.
+type WholeBody interface {
+	io.ReadCloser
+	TakeWhole() (body []byte, ok bool)
 }
 
 // maxSizeHint bounds the first buffer ReadAtMost allocates on a size the

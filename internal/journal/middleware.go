@@ -153,8 +153,8 @@ func capture(r *http.Request) ([]byte, *countingReader) {
 	}
 	// One allocation besides the buffer, sized by the Content-Length: the
 	// reader the handler gets, holding the kept start and the rest.
-	buf, _ := httpx.ReadAtMost(r.Body, captureLimit+1, r.ContentLength)
-	c := &countingReader{head: buf, rest: r.Body}
+	buf, err := httpx.ReadAtMost(r.Body, captureLimit+1, r.ContentLength)
+	c := &countingReader{head: buf, rest: r.Body, whole: err == nil && len(buf) <= captureLimit}
 	r.Body = c
 	return buf, c
 }
@@ -162,10 +162,22 @@ func capture(r *http.Request) ([]byte, *countingReader) {
 // countingReader reads the captured start of a body, then the rest of it,
 // counting what the handler reads; Close closes the body.
 type countingReader struct {
-	head []byte
-	rest io.ReadCloser
-	n    int
-	eof  bool
+	head  []byte
+	rest  io.ReadCloser
+	n     int
+	eof   bool
+	whole bool // head is all of the body: the capture read it to its end
+}
+
+// TakeWhole implements httpx.WholeBody: a handler that reads the whole
+// body at once gets the captured bytes rather than a copy of them.
+func (c *countingReader) TakeWhole() ([]byte, bool) {
+	if !c.whole || c.n > 0 {
+		return nil, false
+	}
+	body := c.head
+	c.head, c.n, c.eof = nil, len(body), true
+	return body, true
 }
 
 func (c *countingReader) Read(p []byte) (n int, err error) {

@@ -232,3 +232,39 @@ func TestRedactJSONURLs(t *testing.T) {
 		"verification_uri_complete":"http://a.test/device?user_code=`+Fingerprint("WDJB-MJHT")+`",
 		"nested":[{"next":"https://a.test/x?state=s&code=`+Fingerprint("c")+`"}],"note":"what? no://"}`, string(got))
 }
+
+// A handler that reads the whole body at once (httpx.ReadBody) gets the
+// bytes the journal captured, with its own limit still applied; after
+// that the body reads as empty, and the journal counts it as read.
+func TestMiddlewareHandsCapturedBodyToReadBody(t *testing.T) {
+	const form = "grant_type=client_credentials&scope=a+b"
+	for _, tc := range []struct {
+		name    string
+		limit   int64
+		want    string
+		wantErr error
+	}{
+		{"within the handler's limit", 1 << 10, form, nil},
+		{"over the handler's limit", 10, "", httpx.ErrBodyTooLarge},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			j := New(10)
+			var got []byte
+			var err, rest error
+			h := j.Middleware(func() time.Time { return t0 }, classifyAll)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				got, err = httpx.ReadBody(r, tc.limit)
+				var one [1]byte
+				_, rest = r.Body.Read(one[:])
+			}))
+			req := httptest.NewRequest(http.MethodPost, "/p/token", strings.NewReader(form))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			h.ServeHTTP(httptest.NewRecorder(), req)
+			require.ErrorIs(t, err, tc.wantErr)
+			assert.Equal(t, tc.want, string(got))
+			assert.Equal(t, io.EOF, rest)
+			es := j.List(Filter{})
+			require.Len(t, es, 1)
+			assert.Equal(t, map[string][]string{"grant_type": {"client_credentials"}, "scope": {"a b"}}, es[0].Form)
+		})
+	}
+}

@@ -180,10 +180,10 @@ var undeclaredRenderer oauth.ErrorRenderer = oauth.RFC6749Renderer{}
 // classify names the instance a request is for, for the journal; the
 // admin API's own calls are not recorded.
 func (s *Server) classify(r *http.Request) (string, bool) {
-	if isAdminPath(r) {
+	p := r.URL.EscapedPath()
+	if p == AdminPrefix || strings.HasPrefix(p, AdminPrefix+"/") {
 		return "", false
 	}
-	p := r.URL.EscapedPath()
 	var root string
 	for _, in := range s.instances {
 		if p == in.Mount || strings.HasPrefix(p, in.Mount+"/") {
