@@ -140,3 +140,23 @@ func TestParseFlagsSigners(t *testing.T) {
 	_, err = parseFlags([]string{"-loader", "ab"}, &sink)
 	require.Error(t, err)
 }
+
+func TestMedianRatios(t *testing.T) {
+	rps := func(alg, server string, n int) result {
+		return result{alg: alg, server: server, stats: stats{requests: n, elapsed: time.Second}}
+	}
+	got := medianRatios([]result{
+		rps("HS256 #1", "authmock", 90), rps("HS256 #1", "bare", 100),
+		rps("HS256 #2", "authmock", 80), rps("HS256 #2", "bare", 100),
+		rps("HS256 #3", "authmock", 95), rps("HS256 #3", "bare", 100),
+		rps("ES256 #1", "authmock", 50), rps("ES256 #1", "bare", 50),
+	})
+	require.Len(t, got, 2)
+	assert.Equal(t, "HS256", got[0].alg)
+	assert.InDelta(t, 0.90, got[0].medianRatio, 1e-9)
+	assert.Equal(t, 3, got[0].runs)
+	assert.Equal(t, 2, got[0].atBar)
+	assert.InDelta(t, 0.80, got[0].lowest, 1e-9)
+	assert.Equal(t, "ES256", got[1].alg)
+	assert.InDelta(t, 1.0, got[1].medianRatio, 1e-9)
+}

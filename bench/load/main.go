@@ -387,6 +387,8 @@ func run(ctx context.Context, o options, procs *children, out io.Writer) error {
 	if o.runs > 1 {
 		fmt.Fprintln(out)
 		printSpread(out, results)
+		fmt.Fprintln(out)
+		printMedianRatios(out, results)
 	}
 
 	fmt.Fprintln(out)
@@ -505,17 +507,74 @@ func printSpread(out io.Writer, results []result) {
 	}
 	fmt.Fprintln(out, "run-to-run spread of req/s:")
 	for _, k := range order {
-		v := slices.Clone(byKey[k])
-		slices.Sort(v)
-		med := v[len(v)/2]
-		if len(v)%2 == 0 {
-			med = (v[len(v)/2-1] + v[len(v)/2]) / 2
-		}
+		v := slices.Sorted(slices.Values(byKey[k]))
+		med := median(v)
 		spread := 0.0
 		if med > 0 {
 			spread = (v[len(v)-1] - v[0]) / med * 100
 		}
 		fmt.Fprintf(out, "  %-6s %-8s runs %d  min %.0f  median %.0f  max %.0f  spread %.1f%%\n", k.alg, k.server, len(v), v[0], med, v[len(v)-1], spread)
+	}
+}
+
+// ratioBar is the token endpoint's bar: authmock's req/s at least this
+// share of the bare handler's (issue 11).
+const ratioBar = 0.9
+
+// algRatios is one algorithm's authmock/bare comparison over repeated runs.
+type algRatios struct {
+	alg          string
+	medianRatio  float64 // median authmock req/s over median bare req/s
+	runs, atBar  int     // runs, and runs whose own ratio reached ratioBar
+	lowest, high float64
+}
+
+// medianRatios pairs each authmock result with the bare result after it,
+// per algorithm (RS256 signers kept apart), in the order first seen.
+func medianRatios(results []result) []algRatios {
+	type pairs struct{ am, bare, ratios []float64 }
+	byAlg := map[string]*pairs{}
+	var order []string
+	for i, am := range results {
+		if am.server != "authmock" || i+1 >= len(results) || results[i+1].server != "bare" {
+			continue
+		}
+		alg, _, _ := strings.Cut(am.alg, " #")
+		p := byAlg[alg]
+		if p == nil {
+			p = &pairs{}
+			byAlg[alg] = p
+			order = append(order, alg)
+		}
+		bare := results[i+1].stats
+		p.am = append(p.am, am.stats.rps())
+		p.bare = append(p.bare, bare.rps())
+		p.ratios = append(p.ratios, ratio(am.stats, bare))
+	}
+	out := make([]algRatios, 0, len(order))
+	for _, alg := range order {
+		p := byAlg[alg]
+		r := algRatios{alg: alg, runs: len(p.ratios), lowest: slices.Min(p.ratios), high: slices.Max(p.ratios)}
+		if b := median(p.bare); b > 0 {
+			r.medianRatio = median(p.am) / b
+		}
+		for _, x := range p.ratios {
+			if x >= ratioBar {
+				r.atBar++
+			}
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// printMedianRatios gives each algorithm's ratio of median req/s, which
+// the run-to-run noise of a shared machine moves less than any one run's.
+func printMedianRatios(out io.Writer, results []result) {
+	fmt.Fprintf(out, "authmock/bare by median req/s (bar %.2f):\n", ratioBar)
+	for _, r := range medianRatios(results) {
+		fmt.Fprintf(out, "  %-6s %.2f  (runs %d: lowest %.2f, highest %.2f, %d at or above the bar)\n",
+			r.alg, r.medianRatio, r.runs, r.lowest, r.high, r.atBar)
 	}
 }
 
