@@ -32,6 +32,24 @@ func RequestIDFrom(ctx context.Context) string {
 	return id
 }
 
+// idContext is context.WithValue(parent, requestIDKey, id) in one
+// allocation instead of two (the value's and the string's box), with the
+// X-Request-Id header's value slice in the same allocation: RequestID runs
+// on every request.
+type idContext struct {
+	context.Context
+	header [1]string // header[0] is the id
+}
+
+func (c *idContext) Value(key any) any {
+	if key == requestIDKey {
+		return c.header[0]
+	}
+	return c.Context.Value(key)
+}
+
+func (c *idContext) String() string { return "request id " + c.header[0] }
+
 // RequestID gives every request an id, taken from a sane X-Request-Id
 // header or made up, echoes it in the response and puts it in the context
 // for the logs. Made-up ids are a random per-server prefix and a counter:
@@ -48,8 +66,9 @@ func RequestID() Middleware {
 				var buf [32]byte // one allocation, the id's
 				id = string(strconv.AppendUint(append(buf[:0], prefix...), seq.Add(1), 36))
 			}
-			w.Header().Set("X-Request-Id", id)
-			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
+			ctx := &idContext{Context: r.Context(), header: [1]string{id}}
+			w.Header()["X-Request-Id"] = ctx.header[:1:1] // canonical already
+			next.ServeHTTP(w, r.WithContext(ctx))
 		})
 	}
 }

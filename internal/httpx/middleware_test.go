@@ -2,6 +2,7 @@ package httpx_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -348,4 +350,30 @@ func TestContextHandlerWithGroup(t *testing.T) {
 	require.True(t, ok, "WithGroup must keep the wrapper")
 	_, ok = httpx.ContextHandler{Handler: slog.NewJSONHandler(&buf, nil)}.WithAttrs(nil).(httpx.ContextHandler)
 	assert.True(t, ok, "WithAttrs must keep the wrapper")
+}
+
+// The request's context with the id still carries everything the
+// incoming one did: its values, and its cancellation, which reaches
+// contexts a handler derives from it (a client that leaves).
+func TestRequestIDKeepsTheContext(t *testing.T) {
+	t.Parallel()
+	type key struct{}
+	parent, cancel := context.WithCancel(context.WithValue(context.Background(), key{}, "v"))
+	var derived context.Context
+	var stop context.CancelFunc
+	h := httpx.RequestID()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		assert.Equal(t, "v", r.Context().Value(key{}))
+		assert.NotEmpty(t, httpx.RequestIDFrom(r.Context()))
+		derived, stop = context.WithTimeout(r.Context(), time.Hour)
+	}))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil).WithContext(parent))
+	defer stop()
+	require.NoError(t, derived.Err())
+	cancel()
+	select {
+	case <-derived.Done():
+		assert.ErrorIs(t, derived.Err(), context.Canceled)
+	case <-time.After(5 * time.Second):
+		t.Fatal("cancelling the request's context did not reach a context derived from it")
+	}
 }
