@@ -5,16 +5,19 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // KeySet is the keys of one issuer: exactly one active signing key plus any
 // number of others that still verify (a rotated-out signer, a published
-// next key, a verify-only public key). It is safe for concurrent use. Sign,
-// Verify and JWKS only take a read lock and never re-parse keys or
-// re-render the JWKS; Add, Rotate and Remove re-render it.
+// next key, a verify-only public key). It is safe for concurrent use. Sign
+// takes no lock, Verify and JWKS only a read lock, and none re-parses keys
+// or re-renders the JWKS; Add, Rotate and Remove re-render it.
 type KeySet struct {
-	mu     sync.RWMutex
-	active *Key
+	mu sync.RWMutex
+	// active is changed under mu and read without it: every token signed
+	// asks for it.
+	active atomic.Pointer[Key]
 	keys   []*Key          // every key, in the order added (active included)
 	byKID  map[string]*Key // KID() -> key
 	jwks   []byte          // rendered JWKS, replaced (never mutated) on change
@@ -29,7 +32,8 @@ func NewKeySet(active *Key, others ...*Key) (*KeySet, error) {
 	if !active.CanSign() {
 		return nil, fmt.Errorf("%w: active key %s is verify-only", ErrInvalidKey, active.KID())
 	}
-	s := &KeySet{active: active, byKID: make(map[string]*Key, 1+len(others))}
+	s := &KeySet{byKID: make(map[string]*Key, 1+len(others))}
+	s.active.Store(active)
 	for _, k := range append([]*Key{active}, others...) {
 		if err := s.addLocked(k); err != nil {
 			return nil, err
@@ -41,9 +45,7 @@ func NewKeySet(active *Key, others ...*Key) (*KeySet, error) {
 
 // Active returns the key new tokens are signed with.
 func (s *KeySet) Active() *Key {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.active
+	return s.active.Load()
 }
 
 // Keys returns every key, the active one first and the rest in the order
@@ -78,10 +80,10 @@ func (s *KeySet) Rotate(kid string) error {
 	if !k.CanSign() {
 		return fmt.Errorf("%w: key %s is verify-only and cannot become active", ErrInvalidKey, kid)
 	}
-	if k == s.active {
+	if k == s.active.Load() {
 		return nil
 	}
-	s.active = k
+	s.active.Store(k)
 	s.render()
 	return nil
 }
@@ -95,7 +97,7 @@ func (s *KeySet) Remove(kid string) error {
 	if !ok {
 		return fmt.Errorf("%w: %q", ErrUnknownKey, kid)
 	}
-	if k == s.active {
+	if k == s.active.Load() {
 		return fmt.Errorf("jwtutil: cannot remove the active key %s", kid)
 	}
 	delete(s.byKID, kid)
@@ -133,9 +135,10 @@ func (s *KeySet) addLocked(k *Key) error {
 
 func (s *KeySet) orderedLocked() []*Key {
 	out := make([]*Key, 0, len(s.keys))
-	out = append(out, s.active)
+	active := s.active.Load()
+	out = append(out, active)
 	for _, k := range s.keys {
-		if k != s.active {
+		if k != active {
 			out = append(out, k)
 		}
 	}

@@ -1,13 +1,16 @@
-// Package directory holds a provider instance's clients and users behind one
-// lock, so the admin API can add, change and remove them while requests read
-// them, and a reset can return to the configured set.
+// Package directory holds a provider instance's clients and users, so the
+// admin API can add, change and remove them while requests read them, and a
+// reset can return to the configured set. Changes take one lock; reading
+// a client takes none.
 package directory
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/authmock/authmock/fixtures"
 	"github.com/authmock/authmock/internal/oauth"
@@ -15,8 +18,10 @@ import (
 
 // Directory is safe for concurrent use.
 type Directory struct {
-	mu        sync.RWMutex
-	clients   map[string]fixtures.Client
+	mu sync.RWMutex
+	// clients is replaced, never changed, under mu, and read without it:
+	// every token request looks its client up.
+	clients   atomic.Pointer[map[string]fixtures.Client]
 	users     map[string]fixtures.User // by username
 	bySubject map[string]string        // subject → username
 
@@ -32,10 +37,11 @@ func New(clients []fixtures.Client, users []fixtures.User) *Directory {
 }
 
 func (d *Directory) load() {
-	d.clients = make(map[string]fixtures.Client, len(d.initialClients))
+	clients := make(map[string]fixtures.Client, len(d.initialClients))
 	for _, c := range d.initialClients {
-		d.clients[c.ID] = c.Clone()
+		clients[c.ID] = c.Clone()
 	}
+	d.clients.Store(&clients)
 	d.users = make(map[string]fixtures.User, len(d.initialUsers))
 	d.bySubject = make(map[string]string, len(d.initialUsers))
 	for _, u := range d.initialUsers {
@@ -53,9 +59,7 @@ func (d *Directory) Reset() {
 
 // LookupClient implements oauth.ClientSource.
 func (d *Directory) LookupClient(_ context.Context, id string) (fixtures.Client, bool) {
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	c, ok := d.clients[id]
+	c, ok := (*d.clients.Load())[id]
 	if !ok {
 		return fixtures.Client{}, false
 	}
@@ -122,10 +126,9 @@ func (d *Directory) CheckPassword(username, password string) (fixtures.User, boo
 
 // Clients lists the clients sorted by id.
 func (d *Directory) Clients() []fixtures.Client {
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	out := make([]fixtures.Client, 0, len(d.clients))
-	for _, c := range d.clients {
+	clients := *d.clients.Load()
+	out := make([]fixtures.Client, 0, len(clients))
+	for _, c := range clients {
 		out = append(out, c.Clone())
 	}
 	slices.SortFunc(out, func(a, b fixtures.Client) int { return strings.Compare(a.ID, b.ID) })
@@ -155,7 +158,7 @@ func (d *Directory) PutClient(c fixtures.Client) fixtures.Problems {
 	if ps := fixtures.ValidateClients([]fixtures.Client{c}, users); len(ps) > 0 {
 		return ps
 	}
-	d.clients[c.ID] = c.Clone()
+	d.replaceClients(func(m map[string]fixtures.Client) { m[c.ID] = c.Clone() })
 	return nil
 }
 
@@ -163,9 +166,19 @@ func (d *Directory) PutClient(c fixtures.Client) fixtures.Problems {
 func (d *Directory) DeleteClient(id string) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	_, ok := d.clients[id]
-	delete(d.clients, id)
+	_, ok := (*d.clients.Load())[id]
+	if ok {
+		d.replaceClients(func(m map[string]fixtures.Client) { delete(m, id) })
+	}
 	return ok
+}
+
+// replaceClients publishes a copy of the clients changed by change; mu is
+// held.
+func (d *Directory) replaceClients(change func(map[string]fixtures.Client)) {
+	clients := maps.Clone(*d.clients.Load())
+	change(clients)
+	d.clients.Store(&clients)
 }
 
 // PutUser adds or replaces a user after validating it.

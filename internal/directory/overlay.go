@@ -13,7 +13,7 @@ import (
 func (d *Directory) Overlay() (Overlay, error) {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	clients, err := Diff(d.initialClients, d.clients, func(c fixtures.Client) string { return c.ID })
+	clients, err := Diff(d.initialClients, *d.clients.Load(), func(c fixtures.Client) string { return c.ID })
 	if err != nil {
 		return nil, err
 	}
@@ -38,14 +38,16 @@ func (d *Directory) Restore(ov Overlay) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.load()
-	for id, c := range clients {
-		if c == nil {
-			delete(d.clients, id)
-			continue
+	d.replaceClients(func(m map[string]fixtures.Client) {
+		for id, c := range clients {
+			if c == nil {
+				delete(m, id)
+				continue
+			}
+			c.ID = id
+			m[id] = *c
 		}
-		c.ID = id
-		d.clients[id] = *c
-	}
+	})
 	for name, u := range users {
 		if old, ok := d.users[name]; ok {
 			delete(d.bySubject, old.SubjectOrUsername())

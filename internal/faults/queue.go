@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gorilla/mux"
 )
@@ -13,8 +14,11 @@ import (
 type Queue struct {
 	mu    sync.Mutex
 	rules []*Rule // in the order they were queued: the first match fires
-	seq   int
-	known func(provider string) bool
+	// queued is len(rules), stored by unlock: every request asks wants,
+	// which answers "none" without the lock, as it almost always is.
+	queued atomic.Int32
+	seq    int
+	known  func(provider string) bool
 
 	// shared, when set, holds the rules for every replica and rules is
 	// its mirror (shared.go).
@@ -37,14 +41,14 @@ func (q *Queue) Add(r Rule) (Rule, error) {
 	}
 	q.mu.Lock()
 	if sh := q.shared; sh != nil {
-		q.mu.Unlock()
+		q.unlock()
 		added, err := sh.Add(r)
 		if err != nil {
 			return Rule{}, err
 		}
 		return added, q.Reload()
 	}
-	defer q.mu.Unlock()
+	defer q.unlock()
 	q.seq++
 	r.ID = strconv.Itoa(q.seq)
 	q.rules = append(q.rules, &r)
@@ -54,7 +58,7 @@ func (q *Queue) Add(r Rule) (Rule, error) {
 // List returns the queued rules that can still fire, oldest first.
 func (q *Queue) List() []Rule {
 	q.mu.Lock()
-	defer q.mu.Unlock()
+	defer q.unlock()
 	out := make([]Rule, 0, len(q.rules))
 	for _, r := range q.rules {
 		out = append(out, *r)
@@ -67,13 +71,13 @@ func (q *Queue) List() []Rule {
 func (q *Queue) Delete(id string) bool {
 	q.mu.Lock()
 	if sh := q.shared; sh != nil {
-		q.mu.Unlock()
+		q.unlock()
 		n, err := sh.Delete(id)
 		q.sharedError(err)
 		q.sharedError(q.Reload())
 		return n > 0
 	}
-	defer q.mu.Unlock()
+	defer q.unlock()
 	for i, r := range q.rules {
 		if r.ID == id {
 			q.rules = append(q.rules[:i], q.rules[i+1:]...)
@@ -88,10 +92,10 @@ func (q *Queue) Delete(id string) bool {
 func (q *Queue) Clear(provider string) int {
 	q.mu.Lock()
 	if sh := q.shared; sh != nil {
-		q.mu.Unlock()
+		q.unlock()
 		return q.clearShared(sh, provider)
 	}
-	defer q.mu.Unlock()
+	defer q.unlock()
 	kept := q.rules[:0]
 	for _, r := range q.rules {
 		if provider != "" && r.Provider != provider {
@@ -106,9 +110,19 @@ func (q *Queue) Clear(provider string) int {
 
 // wants reports whether any rule of provider exists, and whether one needs
 // the request's form to match (so the body is only peeked at when needed).
+// unlock releases mu, publishing how many rules there are; every change
+// to rules is made under mu.
+func (q *Queue) unlock() {
+	q.queued.Store(int32(len(q.rules)))
+	q.mu.Unlock()
+}
+
 func (q *Queue) wants(provider string) (has, needsForm bool) {
+	if q.queued.Load() == 0 {
+		return false, false
+	}
 	q.mu.Lock()
-	defer q.mu.Unlock()
+	defer q.unlock()
 	for _, r := range q.rules {
 		if r.Provider == provider {
 			has = true
@@ -130,10 +144,10 @@ func (q *Queue) take(provider string, rel *http.Request, form url.Values) (Rule,
 				candidates = append(candidates, r.ID)
 			}
 		}
-		q.mu.Unlock()
+		q.unlock()
 		return q.takeShared(sh, candidates)
 	}
-	defer q.mu.Unlock()
+	defer q.unlock()
 	for i, r := range q.rules {
 		if r.Provider != provider || !r.matches(rel, form) {
 			continue

@@ -29,7 +29,7 @@ type Shared interface {
 func (q *Queue) Share(sh Shared, onError func(error)) error {
 	q.mu.Lock()
 	q.shared, q.onSharedError = sh, onError
-	q.mu.Unlock()
+	q.unlock()
 	return q.Reload()
 }
 
@@ -37,7 +37,7 @@ func (q *Queue) Share(sh Shared, onError func(error)) error {
 func (q *Queue) Reload() error {
 	q.mu.Lock()
 	sh := q.shared
-	q.mu.Unlock()
+	q.unlock()
 	if sh == nil {
 		return nil
 	}
@@ -54,7 +54,7 @@ func (q *Queue) Reload() error {
 	slices.SortFunc(mirror, func(a, b *Rule) int { return idOrder(a.ID) - idOrder(b.ID) })
 	q.mu.Lock()
 	q.rules = mirror
-	q.mu.Unlock()
+	q.unlock()
 	return nil
 }
 
@@ -98,7 +98,7 @@ func (q *Queue) takeShared(sh Shared, candidates []string) (Rule, bool) {
 			}
 			break
 		}
-		q.mu.Unlock()
+		q.unlock()
 		if ok {
 			fired.compile()
 			return fired, true

@@ -95,18 +95,28 @@ func decodeBasic(raw string) (id, secret string, err error) {
 	if !ok {
 		return "", "", errMissingColon
 	}
-	if id, err = url.QueryUnescape(rawID); err != nil {
+	if id, err = formUnescape(rawID); err != nil {
 		return "", "", err
 	}
 	// url.EscapeError quotes the bad escape, which is part of the secret
 	// and would reach the logs as this error's cause.
-	if secret, err = url.QueryUnescape(rawSecret); err != nil {
+	if secret, err = formUnescape(rawSecret); err != nil {
 		return "", "", errSecretEscape
 	}
 	if id == "" {
 		return "", "", errMissingColon
 	}
 	return id, secret, nil
+}
+
+// formUnescape is url.QueryUnescape, which RFC 6749 §2.3.1 applies to
+// Basic credentials, returning s itself when it has nothing to unescape
+// (almost every client id and secret).
+func formUnescape(s string) (string, error) {
+	if !strings.ContainsAny(s, "%+") {
+		return s, nil
+	}
+	return url.QueryUnescape(s)
 }
 
 type basicError string
