@@ -143,7 +143,7 @@ type dpopGrant struct {
 
 func (g dpopGrant) Handle(ctx context.Context, req *oauth.TokenRequest) (*oauth.TokenResponse, error) {
 	p := g.p
-	proofs := req.HTTP.Header.Values("DPoP")
+	proofs := dpop.Proofs(req.HTTP.Header)
 	var urls []string
 	if len(proofs) > 0 { // without a proof Verify answers ErrNoProof before looking at them
 		urls = p.targetURLs(req.HTTP, PathToken)
@@ -175,7 +175,7 @@ func (p *Provider) pushedDPoPKey(r *http.Request) (string, error) {
 	if p.dpop == nil {
 		return "", nil
 	}
-	proof, err := p.dpop.Verify(r.Context(), dpop.Request{Proofs: r.Header.Values("DPoP"), Method: r.Method, URLs: p.targetURLs(r, PathPAR)})
+	proof, err := p.dpop.Verify(r.Context(), dpop.Request{Proofs: dpop.Proofs(r.Header), Method: r.Method, URLs: p.targetURLs(r, PathPAR)})
 	switch {
 	case errors.Is(err, dpop.ErrNoProof):
 		return "", nil
@@ -262,7 +262,7 @@ func (p *Provider) dpopNonces(next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if len(r.Header.Values("DPoP")) == 0 {
+		if len(dpop.Proofs(r.Header)) == 0 {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -27,7 +27,7 @@ func (p *Provider) accessFromRequest(r *http.Request, path string) (*accessClaim
 			return nil, nil, p.resourceError(oauth.InvalidToken("the access token is not DPoP-bound; present it as a Bearer token"))
 		}
 		proof, err := p.dpop.Verify(ctx, dpop.Request{
-			Proofs: r.Header.Values("DPoP"), Method: r.Method, URLs: p.targetURLs(r, path),
+			Proofs: dpop.Proofs(r.Header), Method: r.Method, URLs: p.targetURLs(r, path),
 			AccessToken: token, JKT: claims.Cnf.JKT,
 		})
 		if errors.Is(err, dpop.ErrNoProof) {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -165,3 +166,8 @@ func strictJSON(b []byte, v any) error {
 }
 
 var _ jwt.Claims = proofClaims{}
+
+// Proofs returns the values of h's DPoP header. h["Dpop"] is where
+// net/http keeps it; Header.Values("DPoP") would canonicalize the name
+// anew (an allocation) on every request that asks.
+func Proofs(h http.Header) []string { return h["Dpop"] }

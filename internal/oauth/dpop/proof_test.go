@@ -3,6 +3,8 @@ package dpop
 import (
 	"encoding/base64"
 	"maps"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -139,4 +141,13 @@ func TestNormalizeHTU(t *testing.T) {
 		_, ok := NormalizeHTU(bad)
 		assert.False(t, ok, bad)
 	}
+}
+
+// Proofs finds the header however the client spelled its name.
+func TestProofsReadsTheCanonicalHeader(t *testing.T) {
+	r := httptest.NewRequest(http.MethodPost, "/token", nil)
+	r.Header.Add("DPoP", "a")
+	r.Header.Add("dpop", "b")
+	assert.Equal(t, []string{"a", "b"}, Proofs(r.Header))
+	assert.Empty(t, Proofs(http.Header{}))
 }
