@@ -144,19 +144,6 @@ func recordHeaders(h http.Header) headerList {
 	return list
 }
 
-// headerSize is what h counts towards the journal's byte bound, as
-// headerList.size counts it.
-func headerSize(h http.Header) int {
-	n := 0
-	for name, values := range h {
-		n += 48 + len(name)
-		for _, v := range values {
-			n += 16 + len(v)
-		}
-	}
-	return n
-}
-
 // redactHeaderValue is v as the journal shows it in header name, and
 // whether that is a new string rather than v. A URL-valued header
 // (Location) has its secret query parameters fingerprinted, since a

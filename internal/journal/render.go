@@ -37,7 +37,7 @@ func (r *rawExchange) size() int {
 	if r == nil {
 		return 0
 	}
-	n := len(r.reqBody) + len(r.reqType) + len(r.respBody) + len(r.location) + headerSize(r.reqHeader) + r.respHeaders.size()
+	n := len(r.reqBody) + len(r.reqType) + len(r.respBody) + len(r.location) + sizeOfValues(r.reqHeader) + r.respHeaders.size()
 	for _, t := range r.queryTokens {
 		n += len(t.where) + len(t.value)
 	}
