@@ -28,8 +28,10 @@ const requestIDKey ctxKey = iota
 
 // RequestIDFrom returns the request id the RequestID middleware stored.
 func RequestIDFrom(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey).(string)
-	return id
+	if c, ok := ctx.Value(requestIDKey).(*idContext); ok {
+		return c.header[0]
+	}
+	return ""
 }
 
 // idContext is context.WithValue(parent, requestIDKey, id) in one
@@ -41,9 +43,11 @@ type idContext struct {
 	header [1]string // header[0] is the id
 }
 
+// Value answers requestIDKey with c itself: a string in an interface
+// would be an allocation on every call.
 func (c *idContext) Value(key any) any {
 	if key == requestIDKey {
-		return c.header[0]
+		return c
 	}
 	return c.Context.Value(key)
 }

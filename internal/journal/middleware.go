@@ -96,9 +96,12 @@ func (j *Journal) Middleware(now func() time.Time, classify Classify) httpx.Midd
 				Method: methodCopy(r.Method), Path: cutValue(r.URL.EscapedPath()),
 				Query: cutValues(redactValues(query)), QueryNote: queryNote,
 			}
-			body, counter := capture(r)
-
-			rec := &recorder{ResponseWriter: w}
+			// One allocation for the writer and body reader the handler
+			// gets and for what the entry keeps of the exchange.
+			x := new(exchange)
+			body, counter := x.capture(r)
+			rec := &x.rec
+			rec.ResponseWriter = w
 			next.ServeHTTP(rec, r)
 			fault := rec.fault
 
@@ -116,8 +119,9 @@ func (j *Journal) Middleware(now func() time.Time, classify Classify) httpx.Midd
 			// Bodies are kept as sent and parsed, redacted and searched for
 			// tokens only when the entry is listed: decoding JSON on every
 			// request cost more than the rest of the request.
-			e.raw = &rawExchange{reqBody: body, reqType: r.Header.Get("Content-Type"), respBody: rec.jsonBody(), location: rec.location,
+			x.raw = rawExchange{reqBody: body, reqType: r.Header.Get("Content-Type"), respBody: rec.jsonBody(), location: rec.location,
 				reqHeader: r.Header, respHeaders: rec.headers}
+			e.raw = &x.raw
 			if counter != nil {
 				e.raw.reqRead, e.raw.reqEOF = counter.n, counter.eof
 			}
@@ -125,6 +129,9 @@ func (j *Journal) Middleware(now func() time.Time, classify Classify) httpx.Midd
 				e.raw.queryTokens = queryTokens(r)
 			}
 			e.DurationMS = float64(time.Since(start).Microseconds()) / 1000
+			// The entry outlives the exchange; net/http's writer and body
+			// must not be kept with it.
+			rec.ResponseWriter, x.counter.rest = nil, nil
 			j.Record(e)
 		})
 	}
@@ -147,16 +154,23 @@ func methodCopy(m string) string {
 // (including a MaxBytesReader's error past the server's limit). The
 // counter sees everything the handler reads, so that a body too long to
 // keep can be described by its size once the handler is done.
-func capture(r *http.Request) ([]byte, *countingReader) {
+func (x *exchange) capture(r *http.Request) ([]byte, *countingReader) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
 	}
-	// One allocation besides the buffer, sized by the Content-Length: the
-	// reader the handler gets, holding the kept start and the rest.
+	// The buffer is sized by the Content-Length.
 	buf, err := httpx.ReadAtMost(r.Body, captureLimit+1, r.ContentLength)
-	c := &countingReader{head: buf, rest: r.Body, whole: err == nil && len(buf) <= captureLimit}
-	r.Body = c
-	return buf, c
+	x.counter = countingReader{head: buf, rest: r.Body, whole: err == nil && len(buf) <= captureLimit}
+	r.Body = &x.counter
+	return buf, &x.counter
+}
+
+// exchange is one recorded exchange: the response writer and the body
+// reader the handler gets, and what the entry keeps once it is done.
+type exchange struct {
+	rec     recorder
+	counter countingReader
+	raw     rawExchange
 }
 
 // countingReader reads the captured start of a body, then the rest of it,

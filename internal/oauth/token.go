@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 
 	"github.com/authmock/authmock/fixtures"
 	"github.com/authmock/authmock/internal/httpx"
@@ -164,6 +165,18 @@ func WriteToken(w http.ResponseWriter, resp any) {
 		httpx.WriteJSON(w, http.StatusOK, resp)
 		return
 	}
+	if len(t.Extra) == 0 {
+		// The plain response, written into a pooled buffer: Write never
+		// keeps what it is given.
+		bp := tokenBufs.Get().(*[]byte)
+		body := t.appendPlain((*bp)[:0])
+		httpx.WriteJSONBytes(w, http.StatusOK, body)
+		if cap(body) <= maxPooledTokenBuf {
+			*bp = body[:0]
+			tokenBufs.Put(bp)
+		}
+		return
+	}
 	body, err := t.encode()
 	if err != nil {
 		http.Error(w, "internal error", http.StatusInternalServerError)
@@ -171,6 +184,13 @@ func WriteToken(w http.ResponseWriter, resp any) {
 	}
 	httpx.WriteJSONBytes(w, http.StatusOK, body)
 }
+
+// tokenBufs holds the buffers WriteToken writes plain token responses
+// into; one grown past maxPooledTokenBuf (a huge ID token) is left to the
+// collector.
+var tokenBufs = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+const maxPooledTokenBuf = 16 << 10
 
 // ReadClientRequest does what every endpoint a client calls with its
 // credentials shares (token, introspection, revocation): POST only (405
