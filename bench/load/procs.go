@@ -226,6 +226,19 @@ func prepare(ctx context.Context, o options, prefix string, out io.Writer) (tmp,
 	return tmp, bin, nil
 }
 
+// prepareHS256 is prepare with the configuration the state and stores
+// modes run: the oidc instance signing with the HS256 demo key.
+func prepareHS256(ctx context.Context, o options, prefix string, out io.Writer) (tmp, bin, cfg string, err error) {
+	if tmp, bin, err = prepare(ctx, o, prefix, out); err != nil {
+		return "", "", "", err
+	}
+	if cfg, err = writeAlgConfig(tmp, "HS256"); err != nil {
+		os.RemoveAll(tmp)
+		return "", "", "", err
+	}
+	return tmp, bin, cfg, nil
+}
+
 // printLoadAverage prints /proc/loadavg (Linux) with when ("before",
 // "after"), so a run's figures carry how busy the machine was.
 func printLoadAverage(out io.Writer, when string) {

@@ -44,15 +44,11 @@ func (o options) stateBudget() time.Duration {
 }
 
 func runState(ctx context.Context, o options, procs *children, out io.Writer) error {
-	tmp, bin, err := prepare(ctx, o, "authmock-load-", out)
+	tmp, bin, cfg, err := prepareHS256(ctx, o, "authmock-load-", out)
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	cfg, err := writeAlgConfig(tmp, "HS256")
-	if err != nil {
-		return err
-	}
 	fmt.Fprintf(out, "authmock token state (mode %s): %s, oidc instance signing with demo-hs256, %d CPU(s) shared by server and load generator, %s\n",
 		o.mode, bin, runtime.NumCPU(), runtime.Version())
 	printLoadAverage(out, "before")

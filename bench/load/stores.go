@@ -44,15 +44,11 @@ type storeResult struct {
 }
 
 func runStores(ctx context.Context, o options, procs *children, out io.Writer) error {
-	tmp, bin, err := prepare(ctx, o, "authmock-stores-", out)
+	tmp, bin, cfg, err := prepareHS256(ctx, o, "authmock-stores-", out)
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	cfg, err := writeAlgConfig(tmp, "HS256")
-	if err != nil {
-		return err
-	}
 	fmt.Fprintf(out, "authmock refresh grants per store: oidc signing with demo-hs256, %d workers each rotating its own family (demo-web, alice, offline_access), %s after %s warm-up, %d CPU(s) shared, %s\n",
 		o.concurrency, o.duration, warmup, runtime.NumCPU(), runtime.Version())
 	printLoadAverage(out, "before")

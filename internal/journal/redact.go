@@ -3,7 +3,6 @@ package journal
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"net/http"
 	"net/url"
 	"strings"
 )
@@ -69,9 +68,9 @@ var secretHeaders = map[string]bool{
 	"Refresh-Token": true, "X-Api-Key": true, "X-Admin-Token": true, "Dpop": true,
 }
 
-// headerList is headers as an entry keeps them until it is listed (then
-// as a map, toMap): the fields in one slice and their values in another,
-// two allocations per exchange where a map took a table of its own.
+// headerList is the response headers an entry keeps until it is listed
+// (then as a map, toMap): one allocation per exchange where a map took a
+// table of its own.
 type headerList []headerField
 
 type headerField struct {
@@ -88,20 +87,6 @@ func (l headerList) toMap() map[string][]string {
 	return m
 }
 
-// redacted returns l with its values as the journal shows them
-// (redactHeaderValue), in new slices.
-func (l headerList) redacted() headerList {
-	out := make(headerList, len(l))
-	for i, f := range l {
-		values := make([]string, len(f.values))
-		for j, v := range f.values {
-			values[j], _ = redactHeaderValue(f.name, v)
-		}
-		out[i] = headerField{f.name, values}
-	}
-	return out
-}
-
 // size is sizeOfValues(l.toMap()) for distinct names.
 func (l headerList) size() int {
 	n := 0
@@ -114,34 +99,27 @@ func (l headerList) size() int {
 	return n
 }
 
-// recordHeaders copies h with credentials fingerprinted (a URL-valued
-// header such as Referer has its secret query parameters fingerprinted)
-// and long values cut (cutValue). A redacted value is a new string
-// already and is copied only if it must be cut, and so is a name
-// (net/http's header names are strings of their own, never substrings of
-// the request).
-func recordHeaders(h http.Header) headerList {
-	total := 0
-	for _, values := range h {
-		total += len(values)
-	}
-	all := make([]string, 0, total)
-	list := make(headerList, 0, len(h))
+// redactHeaders returns headers as an entry shows them: credentials
+// fingerprinted (a URL-valued header such as Location or Referer has its
+// secret query parameters fingerprinted) and long names and values cut
+// (cutValue). It runs when an entry is listed, never per request.
+func redactHeaders(h map[string][]string) map[string][]string {
+	out := make(map[string][]string, len(h))
 	for name, values := range h {
-		start := len(all)
-		for _, v := range values {
+		shown := make([]string, len(values))
+		for i, v := range values {
 			r, redacted := redactHeaderValue(name, v)
 			if !redacted || len(r) > maxValueBytes {
 				r = cutValue(r)
 			}
-			all = append(all, r)
+			shown[i] = r
 		}
 		if len(name) > maxValueBytes {
 			name = cutValue(name)
 		}
-		list = append(list, headerField{name, all[start:len(all):len(all)]})
+		out[name] = shown
 	}
-	return list
+	return out
 }
 
 // redactHeaderValue is v as the journal shows it in header name, and

@@ -52,7 +52,7 @@ func (j *Journal) rendered(e Entry) Entry {
 	if raw == nil {
 		return e
 	}
-	e.Headers, e.Response.Headers = recordHeaders(raw.reqHeader).toMap(), raw.respHeaders.redacted().toMap()
+	e.Headers, e.Response.Headers = redactHeaders(raw.reqHeader), redactHeaders(raw.respHeaders.toMap())
 	describeRequestBody(&e, raw.reqType, raw.reqBody, raw.reqRead, raw.reqEOF)
 	var respJSON any
 	if len(raw.respBody) > 0 {

@@ -29,14 +29,16 @@ type TokenResponse struct {
 
 // MarshalJSON merges Extra into the standard members; standard members
 // win.
-func (t TokenResponse) MarshalJSON() ([]byte, error) { return t.encode() }
+func (t TokenResponse) MarshalJSON() ([]byte, error) {
+	return t.encode(make([]byte, 0, 160+len(t.AccessToken)+len(t.RefreshToken)+len(t.IDToken)+len(t.Scope)))
+}
 
-// encode renders the body. Without Extra it marshals a plain struct, which
-// encoding/json writes directly; a MarshalJSON result is re-scanned
-// (compacted) byte by byte, which costs more than signing an HS256 token.
-func (t TokenResponse) encode() ([]byte, error) {
+// encode appends the body to dst. Without Extra it writes the members by
+// hand (appendPlain); a MarshalJSON result is re-scanned (compacted) byte
+// by byte by encoding/json, which costs more than signing an HS256 token.
+func (t TokenResponse) encode(dst []byte) ([]byte, error) {
 	if len(t.Extra) == 0 {
-		return t.appendPlain(make([]byte, 0, 160+len(t.AccessToken)+len(t.RefreshToken)+len(t.IDToken)+len(t.Scope))), nil
+		return t.appendPlain(dst), nil
 	}
 	type plain TokenResponse
 	b, err := json.Marshal(plain(t))
@@ -52,7 +54,8 @@ func (t TokenResponse) encode() ([]byte, error) {
 			merged[k] = v
 		}
 	}
-	return json.Marshal(merged)
+	b, err = json.Marshal(merged)
+	return append(dst, b...), err
 }
 
 // appendPlain writes the members json.Marshal writes for the struct's
@@ -165,28 +168,22 @@ func WriteToken(w http.ResponseWriter, resp any) {
 		httpx.WriteJSON(w, http.StatusOK, resp)
 		return
 	}
-	if len(t.Extra) == 0 {
-		// The plain response, written into a pooled buffer: Write never
-		// keeps what it is given.
-		bp := tokenBufs.Get().(*[]byte)
-		body := t.appendPlain((*bp)[:0])
-		httpx.WriteJSONBytes(w, http.StatusOK, body)
-		if cap(body) <= maxPooledTokenBuf {
-			*bp = body[:0]
-			tokenBufs.Put(bp)
-		}
-		return
-	}
-	body, err := t.encode()
+	// A pooled buffer: Write never keeps what it is given.
+	bp := tokenBufs.Get().(*[]byte)
+	body, err := t.encode((*bp)[:0])
 	if err != nil {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
 	httpx.WriteJSONBytes(w, http.StatusOK, body)
+	if cap(body) <= maxPooledTokenBuf {
+		*bp = body[:0]
+		tokenBufs.Put(bp)
+	}
 }
 
-// tokenBufs holds the buffers WriteToken writes plain token responses
-// into; one grown past maxPooledTokenBuf (a huge ID token) is left to the
+// tokenBufs holds the buffers WriteToken writes token responses into;
+// one grown past maxPooledTokenBuf (a huge ID token) is left to the
 // collector.
 var tokenBufs = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
 

@@ -19,7 +19,7 @@ func TestTokenResponseEncodeMatchesEncodingJSON(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := r.encode()
+		got, err := r.encode(nil)
 		if err != nil || string(got) != string(want) {
 			t.Errorf("got %s, %v\nwant %s", got, err, want)
 		}

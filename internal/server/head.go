@@ -8,16 +8,15 @@ import (
 	"github.com/gorilla/mux"
 )
 
-// headAsGet serves HEAD as GET wherever a route takes GET, as net/http's
-// own mux does (RFC 9110 §9.3.2): the dialects declare GET only, or check
-// the method inside the handler, and a monitoring probe or `curl -I`
-// should not get a 405. The handler sees GET; net/http discards the body it
-// writes, since the connection's request is still HEAD, and the journal,
-// outside the router, records HEAD.
-//
-// It is the router's outermost handler and is built once the router is
-// complete: it answers fixed paths from a table (fixedRoutes).
-func headAsGet(router *mux.Router) http.Handler {
+// serveRouter is how router is served, built once the router is
+// complete. It serves HEAD as GET wherever a route takes GET, as
+// net/http's own mux does (RFC 9110 §9.3.2): the dialects declare GET
+// only, or check the method inside the handler, and a monitoring probe or
+// `curl -I` should not get a 405. The handler sees GET; net/http discards
+// the body it writes, since the connection's request is still HEAD, and
+// the journal, outside the router, records HEAD. It answers fixed paths
+// from a table (fixedRoutes), and the rest through serveMatched.
+func serveRouter(router *mux.Router) http.Handler {
 	fixed := newFixedRoutes(router)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodHead {
@@ -69,7 +68,7 @@ func routes(router *mux.Router, r *http.Request) bool {
 	return router.Match(r, &match) && match.MatchErr == nil
 }
 
-// withHead adds HEAD to an Allow list that has GET, since headAsGet
+// withHead adds HEAD to an Allow list that has GET, since serveRouter
 // serves it.
 func withHead(allowed []string) []string {
 	if slices.Contains(allowed, http.MethodGet) && !slices.Contains(allowed, http.MethodHead) {

@@ -49,12 +49,12 @@ func (s *Server) handler() http.Handler {
 		s.answerMisses(root, nil)
 		rootInst.provider.Mount(root)
 		s.guardRoutes(root, rootInst, "")
-		s.answerMisses(r, headAsGet(root))
+		s.answerMisses(r, serveRouter(root))
 	} else {
 		s.answerMisses(r, nil)
 	}
 
-	return httpx.Chain(headAsGet(r),
+	return httpx.Chain(serveRouter(r),
 		s.countInFlight,
 		httpx.Recover(s.logger),
 		httpx.RequestID(),
@@ -137,7 +137,7 @@ func (s *Server) lazyAdmin() http.Handler {
 		admin.Handle("/credentials", a.Guard(http.HandlerFunc(s.listCredentials))).Methods(http.MethodGet, http.MethodHead)
 		a.Mount(admin)
 		dashboard.Mount(admin, dashboard.Options{AdminBase: AdminPrefix, TokenRequired: a.Token != "", Guard: a.PageGuard})
-		return headAsGet(r)
+		return serveRouter(r)
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { build().ServeHTTP(w, r) })
 }

@@ -284,27 +284,30 @@ func TestTokenCodeDisabledUser(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, nil)
 	code := ts.code(nil)
-	alice, ok := ts.p.dir.User("alice")
-	require.True(t, ok)
-	alice.Disabled = true
-	require.Empty(t, ts.p.dir.PutUser(alice))
+	ts.setDisabled(t, "alice", true)
 	resp := ts.redeem(code, nil)
 	assert.Equal(t, http.StatusBadRequest, resp.status)
 	assert.JSONEq(t, tmRequest("Authorization code has been revoked"), resp.String())
 
-	alice.Disabled = false
-	require.Empty(t, ts.p.dir.PutUser(alice))
+	ts.setDisabled(t, "alice", false)
 	ts.tokens(ts.redeem(code, nil), true)
+}
+
+// setDisabled disables or enables a user through the directory, as the
+// fixtures API does.
+func (ts *testServer) setDisabled(t *testing.T, username string, disabled bool) {
+	t.Helper()
+	u, ok := ts.p.dir.User(username)
+	require.True(t, ok)
+	u.Disabled = disabled
+	require.Empty(t, ts.p.dir.PutUser(u))
 }
 
 func TestTokenRefreshDisabledUser(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, nil)
 	tok := ts.codeFlow(nil)
-	alice, ok := ts.p.dir.User("alice")
-	require.True(t, ok)
-	alice.Disabled = true
-	require.Empty(t, ts.p.dir.PutUser(alice))
+	ts.setDisabled(t, "alice", true)
 	resp := ts.refresh(tok.RefreshToken)
 	assert.Equal(t, http.StatusUnauthorized, resp.status)
 	assert.JSONEq(t, tmRefresh("Token has been revoked"), resp.String())
